@@ -222,6 +222,7 @@ export type EndpointConfig = z.infer<typeof EndpointConfig>;
 export const HeartbeatResult = z.object({
   addon_version: z.string(),
   server_time: isoTime,
+  database: z.object({ name: z.string(), uuid: z.string().min(1) }),
   user: z.object({ id, login: z.string(), groups: z.array(z.string()), companies: z.array(id) }),
   settings: z.object({
     batch_size: z.number().int().positive(),

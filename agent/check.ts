@@ -1,0 +1,118 @@
+/**
+ * `plansync check`: every precondition of `run`, one line each, and exactly what is wrong.
+ * Exit code 0 when all pass, 1 when one fails, 2 when the configuration itself is wrong.
+ */
+import { loadConfig, type AgentConfig } from './config.ts';
+import { ConfigError, describeError } from './errors.ts';
+import { PlanSyncOdoo } from './odoo/client.ts';
+import { createTransport } from './odoo/index.ts';
+import { AGENT_VERSION } from './runner.ts';
+import { openStateStore } from './state/store.ts';
+import { createTarget, effectiveEndpoint } from './targets/index.ts';
+import type { HeartbeatResult } from '../shared-types/index.ts';
+
+/** Addon versions this agent speaks the contract of. */
+export const SUPPORTED_ADDON = /^1[7-9]\.0\.1\.\d+\.\d+$/;
+
+export interface CheckLine {
+  readonly status: 'ok' | 'warn' | 'fail';
+  readonly what: string;
+  readonly detail: string;
+}
+
+export interface CheckOptions {
+  readonly file?: string | undefined;
+  readonly json?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly out?: (line: string) => void;
+}
+
+const explainOdooError = (error: unknown, config: AgentConfig): string => {
+  const e = error as { code?: string; odooName?: string; message?: string };
+  const message = e.message ?? String(error);
+  if (e.code === 'ERR_ODOO_AUTH') return `Odoo refused login ${JSON.stringify(config.odoo.login)} with this API key on database ${JSON.stringify(config.odoo.db)}: check ODOO_LOGIN, ODOO_DB and ODOO_API_KEY`;
+  if (e.code === 'ERR_ODOO_ACCESS') return `the user ${JSON.stringify(config.odoo.login)} is not allowed to call PlanSync: add it to the group PlanSync / Integration (${message})`;
+  if (/plansync\.(agent|outbox)/.test(message) && /exist/i.test(message)) return `the PlanSync addon is not installed in database ${JSON.stringify(config.odoo.db)}: install odoo_addon/plansync (README, "Installing the addon")`;
+  if (e.code === 'ERR_NETWORK' || e.code === 'ERR_TIMEOUT') return `cannot reach ${config.odoo.url}: ${message}`;
+  if (e.code === 'ERR_ODOO_PROTOCOL') return `${config.odoo.url} does not answer like Odoo on ${config.odoo.transport}: ${message}`;
+  return describeError(error);
+};
+
+export const checkAll = async (options: CheckOptions): Promise<{ code: number; lines: CheckLine[] }> => {
+  const lines: CheckLine[] = [];
+  const add = (status: CheckLine['status'], what: string, detail: string) => lines.push({ status, what, detail });
+  let config: AgentConfig;
+  try {
+    config = loadConfig({ file: options.file, ...(options.env ? { env: options.env } : {}) });
+    add('ok', 'config', `${options.file ?? options.env?.PLANSYNC_CONFIG ?? process.env.PLANSYNC_CONFIG ?? '(no file)'} + environment; transport ${config.odoo.transport}; consumer ${config.consumer}`);
+  } catch (error) {
+    add('fail', 'config', error instanceof ConfigError ? error.message : describeError(error));
+    return { code: 2, lines };
+  }
+  const transport = createTransport(config.odoo.transport, config.odoo);
+  const odoo = new PlanSyncOdoo(transport);
+  try {
+    try {
+      const started = Date.now();
+      const version = await transport.version();
+      add('ok', 'Odoo reachable', `${config.odoo.url}, server ${version.server_version} (${Date.now() - started} ms)`);
+    } catch (error) {
+      add('fail', 'Odoo reachable', explainOdooError(error, config));
+      return { code: 1, lines };
+    }
+    try {
+      const uid = await transport.uid();
+      add('ok', 'logged in', `${config.odoo.login} (uid ${uid}) on database ${config.odoo.db}`);
+    } catch (error) {
+      add('fail', 'logged in', explainOdooError(error, config));
+      return { code: 1, lines };
+    }
+    let hb: HeartbeatResult;
+    try {
+      hb = await odoo.heartbeat(config.consumer, { version: AGENT_VERSION, host: '', pid: process.pid, started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), mode: 'check', endpoints: {} });
+    } catch (error) {
+      add('fail', 'PlanSync addon', explainOdooError(error, config));
+      return { code: 1, lines };
+    }
+    add(SUPPORTED_ADDON.test(hb.addon_version) ? 'ok' : 'fail', 'PlanSync addon', `version ${hb.addon_version}${SUPPORTED_ADDON.test(hb.addon_version) ? '' : ` is not one this agent (${AGENT_VERSION}) speaks: expected ${SUPPORTED_ADDON.source}`}`);
+    const groups = hb.user.groups;
+    if (!groups.includes('plansync.group_plansync_integration')) add('fail', 'groups', `${config.odoo.login} is not in PlanSync / Integration`);
+    else if (groups.some((g) => g !== 'plansync.group_plansync_integration')) {
+      add('warn', 'groups', `${config.odoo.login} is also in ${groups.filter((g) => g !== 'plansync.group_plansync_integration').join(', ')}: the integration user needs PlanSync / Integration only (least privilege)`);
+    } else add('ok', 'groups', 'PlanSync / Integration only (least privilege)');
+    try {
+      const state = await openStateStore({ url: config.state, database: hb.database.uuid, receiptTtlMs: config.receiptTtlMs });
+      const probe = { at: Date.now() };
+      await state.setCheckpoint('check', probe);
+      const back = await state.getCheckpoint<typeof probe>('check');
+      await state.close();
+      if (back?.at !== probe.at) throw new Error('wrote a value and read back another');
+      add('ok', 'state store', config.state.replace(/\/\/[^@/]*@/, '//***@'));
+    } catch (error) {
+      add('fail', 'state store', `${config.state.replace(/\/\/[^@/]*@/, '//***@')}: ${describeError(error)}`);
+    }
+    if (hb.endpoints.length === 0) add('warn', 'endpoints', `no active endpoint in the companies of ${config.odoo.login}: create one in Inventory > Configuration > PlanSync > Endpoints`);
+    for (const endpoint of hb.endpoints) {
+      const settings = effectiveEndpoint(endpoint, config);
+      const choice = createTarget(settings, config);
+      if (choice.ok) choice.target.close();
+      const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s`;
+      add(choice.ok ? 'ok' : endpoint.kind === 'webhook' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
+    }
+  } finally {
+    await odoo.close().catch(() => undefined);
+  }
+  return { code: lines.some((l) => l.status === 'fail') ? 1 : 0, lines };
+};
+
+export const runCheck = async (options: CheckOptions): Promise<number> => {
+  const out = options.out ?? ((line: string) => console.log(line));
+  const { code, lines } = await checkAll(options);
+  if (options.json) out(JSON.stringify({ ok: code === 0, checks: lines }, null, 2));
+  else {
+    const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
+    for (const l of lines) out(`${mark[l.status]} ${l.what.padEnd(18)} ${l.detail}`);
+    out(code === 0 ? 'all checks passed' : 'some checks failed: see ✗ above');
+  }
+  return code;
+};

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+/**
+ * `plansync`: the agent's command line (yargs).
+ *
+ *   plansync run      the daemon: serves every endpoint until SIGTERM / SIGINT
+ *   plansync once     one pass over every endpoint; exit 1 when something failed or was parked
+ *   plansync check    connection, addon, groups, endpoints, state store: says exactly what is wrong
+ *   plansync status   the backlog per endpoint, as Odoo counts it
+ *   plansync demo     the whole path on a fresh clone (stand-in → agent → loopback endpoint)
+ *
+ * Exit codes: 0 fine, 1 something failed, 2 configuration error.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { loadConfig, redactedConfig, type AgentConfig } from './config.ts';
+import { runDemo } from './demo.ts';
+import { ConfigError, describeError, isPlanSyncError } from './errors.ts';
+import { PlanSyncOdoo } from './odoo/client.ts';
+import { createTransport } from './odoo/index.ts';
+import { Agent, AGENT_VERSION, connectionAdvice } from './runner.ts';
+import { openStateStore } from './state/store.ts';
+import { createLogger, type Logger } from './telemetry/log.ts';
+import { AgentMetrics } from './telemetry/metrics.ts';
+import { runCheck } from './check.ts';
+
+interface Common {
+  readonly config?: string | undefined;
+  readonly json?: boolean | undefined;
+}
+
+const makeAgent = (config: AgentConfig, logger: Logger, metrics?: AgentMetrics): Agent =>
+  new Agent({
+    config,
+    odoo: new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo)),
+    openState: (database) => openStateStore({ url: config.state, database, receiptTtlMs: config.receiptTtlMs }),
+    logger,
+    ...(metrics ? { metrics } : {}),
+  });
+
+const fail = (error: unknown): never => {
+  if (error instanceof ConfigError) {
+    console.error(`plansync: configuration error: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(`plansync: ${describeError(error)}`);
+  process.exit(1);
+};
+
+const commandRun = async (args: Common): Promise<void> => {
+  const config = loadConfig({ file: args.config });
+  const logger = createLogger(config.logLevel);
+  const metrics = new AgentMetrics(true);
+  const agent = makeAgent(config, logger, metrics);
+  logger.info({ config: redactedConfig(config), version: AGENT_VERSION }, 'plansync agent starting');
+  if (config.metricsPort) {
+    await metrics.serve(config.metricsPort, () => ({ ok: agent.lastConfig !== undefined, detail: { notServed: Object.fromEntries(agent.notServed) } }));
+    logger.info({ port: config.metricsPort }, 'metrics on http://127.0.0.1:<port>/metrics');
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now (held events are released when their lease expires)');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'stopping: finishing deliveries under way, releasing the rest');
+    agent.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await agent.run();
+  await agent.close();
+  logger.info('plansync agent stopped');
+  process.exit(0);
+};
+
+const commandOnce = async (args: Common): Promise<void> => {
+  const config = loadConfig({ file: args.config });
+  const agent = makeAgent(config, createLogger(config.logLevel));
+  try {
+    const summary = await agent.once();
+    if (args.json) console.log(JSON.stringify(summary, null, 2));
+    else {
+      for (const e of summary.endpoints) {
+        console.log(
+          e.served
+            ? `${e.code}: claimed ${e.claimed}, delivered ${e.delivered}, already delivered ${e.skipped}, parked ${e.parked}, released ${e.released}${e.lastError ? `; last error: ${e.lastError}` : ''}`
+            : `${e.code}: not served: ${e.reason}`,
+        );
+      }
+    }
+    await agent.close();
+    process.exit(summary.ok ? 0 : 1);
+  } catch (error) {
+    await agent.close().catch(() => undefined);
+    if (isPlanSyncError(error)) console.error(`plansync: ${connectionAdvice(error, config.odoo.url).replace(' (retrying)', '').replace(' (retrying with backoff)', '')}`);
+    fail(error);
+  }
+};
+
+const commandStatus = async (args: Common): Promise<void> => {
+  const config = loadConfig({ file: args.config });
+  const odoo = new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo));
+  try {
+    const agent = new Agent({ config, odoo, openState: () => Promise.resolve(noState), logger: createLogger('silent') });
+    const result = await agent.heartbeat('check');
+    if (args.json) console.log(JSON.stringify(result.endpoints, null, 2));
+    else {
+      console.log(`Odoo ${config.odoo.url} (${result.database.name}), addon ${result.addon_version}, server time ${result.server_time}`);
+      console.log(`${'endpoint'.padEnd(16)} ${'kind'.padEnd(9)} ${'pending'.padStart(8)} ${'dead'.padStart(6)} ${'lag'.padStart(8)}`);
+      for (const e of result.endpoints) {
+        console.log(`${e.code.padEnd(16)} ${e.kind.padEnd(9)} ${String(e.pending ?? 0).padStart(8)} ${String(e.dead ?? 0).padStart(6)} ${`${Math.round(e.lag_seconds ?? 0)} s`.padStart(8)}`);
+      }
+    }
+    await odoo.close();
+    process.exit(0);
+  } catch (error) {
+    await odoo.close().catch(() => undefined);
+    console.error(`plansync: ${connectionAdvice(error, config.odoo.url).replace(/ \(retrying.*\)$/, '')}`);
+    fail(error);
+  }
+};
+
+const noState = {
+  receipts: () => Promise.resolve(new Map()),
+  putReceipts: () => Promise.resolve(),
+  getCheckpoint: () => Promise.resolve(undefined),
+  setCheckpoint: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
+
+export const main = async (argv: string[]): Promise<void> => {
+  await yargs(argv)
+    .scriptName('plansync')
+    .usage('$0 <command> [options]\n\nThe PlanSync agent: delivers Odoo\'s outbox to planning, WMS and channel endpoints.')
+    .option('config', { alias: 'c', type: 'string', describe: 'JSON config file (default: $PLANSYNC_CONFIG)' })
+    .option('json', { type: 'boolean', describe: 'machine-readable output (once, check, status)' })
+    .command('run', 'run the daemon until SIGTERM/SIGINT', {}, (a) => commandRun(a as Common).catch(fail))
+    .command('once', 'one pass over every endpoint, then exit (1 if anything failed or was parked)', {}, (a) => commandOnce(a as Common).catch(fail))
+    .command('check', 'check the connection, the addon, the groups, the endpoints and the state store', {}, async (a) => {
+      const args = a as Common;
+      const code = await runCheck({ file: args.config, json: Boolean(args.json) }).catch(fail);
+      process.exit(code);
+    })
+    .command('status', 'show the backlog per endpoint', {}, (a) => commandStatus(a as Common).catch(fail))
+    .command(
+      'demo',
+      'run the whole path on embedded defaults: Odoo stand-in → agent → loopback endpoint (or a real Odoo with ODOO_URL set)',
+      (y) => y.option('endpoint', { type: 'string', default: 'DEMO', describe: 'with ODOO_URL: the endpoint to serve (redirected to the loopback sink)' }),
+      async (a) => {
+        const result = await runDemo({ env: process.env, endpoint: a.endpoint }).catch(fail);
+        process.exit(result.ok ? 0 : 1);
+      },
+    )
+    .demandCommand(1, 'name a command: run, once, check, status or demo')
+    .strict()
+    .help()
+    .version(AGENT_VERSION)
+    .parseAsync();
+};
+
+await main(hideBin(process.argv));

@@ -1,0 +1,282 @@
+/**
+ * The agent's configuration: a JSON file (optional) plus the environment, validated once at start.
+ *
+ * Precedence, highest first: environment, file, the settings that admins keep in Odoo (sent back by
+ * `heartbeat`), the defaults documented below. Secrets (the Odoo API key, the endpoints' signing
+ * secrets) come from the environment or from a file named by `<VAR>_FILE`, never from the config
+ * file, and are never logged: `redactedConfig()` is what may be printed.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { formatIssues } from '../shared-types/index.ts';
+import type { TransportName } from './odoo/port.ts';
+
+const FileEndpoint = z
+  .object({
+    /** Overrides the URL set in Odoo (e.g. a local gateway). */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** false: this agent does not serve the endpoint. Default true. */
+    enabled: z.boolean().optional(),
+    /** Events per HTTP request. Default: the endpoint's batch size in Odoo (50). */
+    batch_size: z.number().int().min(1).max(1000).optional(),
+    /** Requests in flight at once. Default: Odoo's setting (2). */
+    concurrency: z.number().int().min(1).max(64).optional(),
+    /** Requests per second, 0 for none. Default: Odoo's setting (0). */
+    rate_limit: z.number().min(0).max(10_000).optional(),
+    /** Per-request timeout in seconds. Default: Odoo's setting (30). */
+    timeout_seconds: z.number().min(0.1).max(600).optional(),
+  })
+  .strict();
+
+const FileConfig = z
+  .object({
+    odoo: z
+      .object({
+        /** Base URL of Odoo, e.g. http://127.0.0.1:8069. Env ODOO_URL. */
+        url: z.url({ protocol: /^https?$/ }).optional(),
+        /** Database. Env ODOO_DB. */
+        db: z.string().min(1).optional(),
+        /** Login of the integration user. Env ODOO_LOGIN. */
+        login: z.string().min(1).optional(),
+        /** jsonrpc (default; Odoo 17 and 18), json2 (Odoo 19+) or xmlrpc. Env PLANSYNC_TRANSPORT. */
+        transport: z.enum(['jsonrpc', 'json2', 'xmlrpc']).optional(),
+        /** Per-call timeout in seconds. Default 30. */
+        timeout_seconds: z.number().min(0.1).max(600).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Name of this agent in Odoo. Default `<hostname>:<pid>`. Env PLANSYNC_CONSUMER. */
+    consumer: z.string().min(1).max(128).optional(),
+    /**
+     * Where receipts live: `sqlite://<path>` (default `sqlite://.plansync/state.sqlite`), `redis://…`,
+     * `postgres://…` (shared by several agents), or `memory://`. Env PLANSYNC_STATE.
+     */
+    state: z.string().regex(/^(sqlite|redis|rediss|postgres|postgresql|memory):\/\//, 'a URL sqlite://, redis://, postgres:// or memory://').optional(),
+    /** Days a delivery receipt is kept. Default 7. */
+    receipt_ttl_days: z.number().min(0.001).max(365).optional(),
+    /** Events claimed per call. Default: Odoo's batch size setting (100). */
+    claim_limit: z.number().int().min(1).max(1000).optional(),
+    /** Lease of a claim in seconds. Default: Odoo's lease setting (60). */
+    lease_seconds: z.number().int().min(5).max(3600).optional(),
+    /** Seconds between polls when the outbox is empty. Default: Odoo's poll setting (1). */
+    poll_seconds: z.number().min(0.05).max(3600).optional(),
+    /** Log level. Default info. Env PLANSYNC_LOG_LEVEL. */
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    /** Serve Prometheus metrics and /healthz on this port (127.0.0.1). Default off. Env PLANSYNC_METRICS_PORT. */
+    metrics_port: z.number().int().min(1).max(65535).optional(),
+    /** Per endpoint code: overrides of what Odoo says. */
+    endpoints: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), FileEndpoint).optional(),
+  })
+  .strict();
+export type FileConfig = z.infer<typeof FileConfig>;
+export type EndpointOverride = z.infer<typeof FileEndpoint>;
+
+export interface AgentConfig {
+  readonly odoo: {
+    readonly url: string;
+    readonly db: string;
+    readonly login: string;
+    readonly apiKey: string;
+    readonly transport: TransportName;
+    readonly timeoutMs: number;
+  };
+  readonly consumer: string;
+  readonly state: string;
+  readonly receiptTtlMs: number;
+  readonly claimLimit: number | undefined;
+  readonly leaseSeconds: number | undefined;
+  readonly pollSeconds: number | undefined;
+  readonly logLevel: NonNullable<FileConfig['log_level']>;
+  readonly metricsPort: number | undefined;
+  /** Overrides per endpoint, keyed by `codeVariable(code)`: use `overrideFor`. */
+  readonly endpoints: Readonly<Record<string, EndpointOverride>>;
+  /** Signing secrets keyed by `codeVariable(code)`, from PLANSYNC_SECRET_<CODE>[_FILE]: use `secretFor`. */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** An endpoint code as it appears in variable names: upper-cased, every character outside A-Z 0-9 turned into `_`. */
+export const codeVariable = (code: string): string => code.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+/** The environment variable that holds an endpoint's signing secret: `PLANSYNC_SECRET_<CODE>`. */
+export const secretVariable = (code: string): string => `PLANSYNC_SECRET_${codeVariable(code)}`;
+
+/** The value of VAR, or the content of the file named by VAR_FILE (trailing newline trimmed). */
+export const readSecret = (env: Env, name: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): string | undefined => {
+  const direct = env[name];
+  if (direct !== undefined && direct !== '') return direct;
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return undefined;
+  let content: string;
+  try {
+    content = readFile(file);
+  } catch (error) {
+    throw new ConfigError(`${name}_FILE: cannot read ${JSON.stringify(file)} (${(error as Error).message})`, { cause: error });
+  }
+  const value = content.replace(/\r?\n$/, '');
+  if (value === '') throw new ConfigError(`${name}_FILE: the file ${JSON.stringify(file)} is empty`);
+  return value;
+};
+
+const SECRET_KEYS = /(^|_)(api_?key|apikey|secret|password|token)$/i;
+
+const findSecretKeys = (value: unknown, path: string[] = []): string[] => {
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => {
+    const here = [...path, key];
+    return SECRET_KEYS.test(key) ? [here.join('.')] : findSecretKeys(inner, here);
+  });
+};
+
+/** Parse and validate the config file's text. Errors quote the key and the value. */
+export const parseConfigFile = (text: string, source: string): FileConfig => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  const secrets = findSecretKeys(raw);
+  if (secrets.length > 0) {
+    throw new ConfigError(
+      `${source}: ${secrets.map((k) => JSON.stringify(k)).join(', ')}: secrets do not belong in the config file; ` +
+        'set ODOO_API_KEY / PLANSYNC_SECRET_<CODE> in the environment or point ODOO_API_KEY_FILE / PLANSYNC_SECRET_<CODE>_FILE at a file',
+    );
+  }
+  const parsed = FileConfig.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${source}: ${formatIssues(parsed.error, raw)}`);
+  return parsed.data;
+};
+
+const envNumber = (env: Env, name: string): number | undefined => {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number)) throw new ConfigError(`${name}: expected a number, got ${JSON.stringify(value)}`);
+  return number;
+};
+
+export interface LoadOptions {
+  /** Path of the JSON config file; `PLANSYNC_CONFIG` when absent; no file when neither is set. */
+  readonly file?: string | undefined;
+  readonly env?: Env;
+  /** Require the Odoo connection settings (every command but `demo` on the stand-in). Default true. */
+  readonly requireOdoo?: boolean;
+  readonly readFile?: (path: string) => string;
+}
+
+/** Load, merge and validate the configuration. Throws ConfigError naming the key and the value. */
+export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
+  const env = options.env ?? process.env;
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const path = options.file ?? env.PLANSYNC_CONFIG;
+  let file: FileConfig = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFile(path);
+    } catch (error) {
+      throw new ConfigError(`config file ${JSON.stringify(path)} cannot be read (${(error as Error).message})`, { cause: error });
+    }
+    file = parseConfigFile(text, path);
+  }
+
+  // The environment wins over the file; validate the merged values with the same schema so that a bad
+  // environment value is reported with its variable name.
+  const fromEnv = {
+    url: env.ODOO_URL,
+    db: env.ODOO_DB,
+    login: env.ODOO_LOGIN ?? env.ODOO_USER,
+    transport: env.PLANSYNC_TRANSPORT,
+  };
+  const odooInput = { ...file.odoo, ...Object.fromEntries(Object.entries(fromEnv).filter(([, v]) => v !== undefined && v !== '')) };
+  const odooParsed = FileConfig.shape.odoo.safeParse(odooInput);
+  if (!odooParsed.success) {
+    const names: Record<string, string> = { url: 'ODOO_URL', db: 'ODOO_DB', login: 'ODOO_LOGIN', transport: 'PLANSYNC_TRANSPORT' };
+    const issue = odooParsed.error.issues[0];
+    const key = String(issue?.path[0] ?? '');
+    const where = fromEnv[key as keyof typeof fromEnv] ? names[key] : `odoo.${key}`;
+    throw new ConfigError(`${where}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(odooInput[key as keyof typeof odooInput])})`);
+  }
+  const odoo = odooParsed.data ?? {};
+  const apiKey = readSecret(env, 'ODOO_API_KEY', readFile);
+  if (options.requireOdoo ?? true) {
+    const missing = [
+      !odoo.url && 'ODOO_URL (or odoo.url)',
+      !odoo.db && 'ODOO_DB (or odoo.db)',
+      !odoo.login && 'ODOO_LOGIN (or odoo.login)',
+      !apiKey && 'ODOO_API_KEY (or ODOO_API_KEY_FILE)',
+    ].filter(Boolean);
+    if (missing.length > 0) throw new ConfigError(`missing Odoo connection settings: ${missing.join(', ')}`);
+  }
+
+  const stateValue = env.PLANSYNC_STATE || file.state || 'sqlite://.plansync/state.sqlite';
+  const stateParsed = FileConfig.shape.state.safeParse(stateValue);
+  if (!stateParsed.success) throw new ConfigError(`${env.PLANSYNC_STATE ? 'PLANSYNC_STATE' : 'state'}: must be a URL sqlite://, redis://, postgres:// or memory:// (got ${JSON.stringify(stateValue)})`);
+
+  const logLevel = env.PLANSYNC_LOG_LEVEL || file.log_level || 'info';
+  const levelParsed = FileConfig.shape.log_level.safeParse(logLevel);
+  if (!levelParsed.success) throw new ConfigError(`PLANSYNC_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got ${JSON.stringify(logLevel)})`);
+
+  const metricsPort = envNumber(env, 'PLANSYNC_METRICS_PORT') ?? file.metrics_port;
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 1 && metricsPort <= 65535)) {
+    throw new ConfigError(`PLANSYNC_METRICS_PORT: must be a port from 1 to 65535 (got ${JSON.stringify(metricsPort)})`);
+  }
+
+  const consumer = env.PLANSYNC_CONSUMER || file.consumer || `${hostname()}:${process.pid}`;
+  if (consumer.length > 128) throw new ConfigError(`PLANSYNC_CONSUMER: at most 128 characters (got ${consumer.length})`);
+
+  const endpoints: Record<string, EndpointOverride> = {};
+  for (const [code, override] of Object.entries(file.endpoints ?? {})) endpoints[codeVariable(code)] = override;
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const url = /^PLANSYNC_ENDPOINT_URL_(.+)$/.exec(name);
+    if (url?.[1] && value) {
+      const parsed = FileEndpoint.shape.url.safeParse(value);
+      if (!parsed.success) throw new ConfigError(`${name}: must be an http(s) URL (got ${JSON.stringify(value)})`);
+      endpoints[url[1]] = { ...endpoints[url[1]], url: value };
+    }
+    const secret = /^PLANSYNC_SECRET_(.+?)(_FILE)?$/.exec(name);
+    if (secret?.[1]) {
+      const found = readSecret(env, `PLANSYNC_SECRET_${secret[1]}`, readFile);
+      if (found !== undefined) secrets[secret[1]] = found;
+    }
+  }
+
+  return {
+    odoo: {
+      url: (odoo.url ?? '').replace(/\/+$/, ''),
+      db: odoo.db ?? '',
+      login: odoo.login ?? '',
+      apiKey: apiKey ?? '',
+      transport: odoo.transport ?? 'jsonrpc',
+      timeoutMs: Math.round((odoo.timeout_seconds ?? 30) * 1000),
+    },
+    consumer,
+    state: stateParsed.data ?? 'sqlite://.plansync/state.sqlite',
+    receiptTtlMs: Math.round((file.receipt_ttl_days ?? 7) * 86_400_000),
+    claimLimit: file.claim_limit,
+    leaseSeconds: file.lease_seconds,
+    pollSeconds: file.poll_seconds,
+    logLevel: levelParsed.data ?? 'info',
+    metricsPort,
+    endpoints,
+    secrets,
+  };
+};
+
+/** The signing secret of an endpoint code, or undefined. */
+export const secretFor = (config: Pick<AgentConfig, 'secrets'>, code: string): string | undefined => config.secrets[codeVariable(code)];
+
+/** The local overrides of an endpoint code (file `endpoints.<code>` and PLANSYNC_ENDPOINT_URL_<CODE>). */
+export const overrideFor = (config: Pick<AgentConfig, 'endpoints'>, code: string): EndpointOverride => config.endpoints[codeVariable(code)] ?? {};
+
+/** The configuration with every secret replaced, safe to print. */
+export const redactedConfig = (config: AgentConfig): unknown => ({
+  ...config,
+  odoo: { ...config.odoo, apiKey: config.odoo.apiKey ? '[redacted]' : '(missing)' },
+  secrets: Object.fromEntries(Object.keys(config.secrets).map((k) => [k, '[redacted]'])),
+});

@@ -1,0 +1,221 @@
+/**
+ * One endpoint's pipeline: claim → validate → skip what a receipt says was delivered → deliver in
+ * batches through a p-queue (concurrency, rate limit) → record receipts → ack, or nack with the
+ * reason (final for what the endpoint refused, with a delay for what failed).
+ *
+ * Stopping: `stop()` lets deliveries already under way finish, does not start new ones, acks what
+ * was delivered and releases the rest at once, so that another agent can take it.
+ */
+import PQueue from 'p-queue';
+import { validateEnvelope, type Envelope } from '../../shared-types/index.ts';
+import { describeError, kindOf, type PlanSyncError } from '../errors.ts';
+import type { PlanSyncOdoo } from '../odoo/client.ts';
+import type { StateStore } from '../state/store.ts';
+import type { Target } from '../targets/target.ts';
+import type { Logger } from '../telemetry/log.ts';
+import type { AgentMetrics } from '../telemetry/metrics.ts';
+import { EndpointCounters } from '../telemetry/stats.ts';
+
+export interface WorkerOptions {
+  readonly endpoint: string;
+  readonly consumer: string;
+  readonly odoo: PlanSyncOdoo;
+  readonly target: Target;
+  readonly state: StateStore;
+  /** Events per claim. */
+  readonly claimLimit: number;
+  /** Lease of a claim, in seconds. Deliveries not started before 80% of it has passed are released. */
+  readonly leaseSeconds: number;
+  /** Events per delivery request. */
+  readonly batchSize: number;
+  /** Delivery requests in flight at once. */
+  readonly concurrency: number;
+  /** Delivery requests per second, 0 for no limit. */
+  readonly rateLimit: number;
+  readonly logger: Logger;
+  readonly metrics?: AgentMetrics;
+  readonly counters?: EndpointCounters;
+  readonly clock?: () => number;
+}
+
+export interface PassResult {
+  /** Events handed out by the claim. */
+  readonly claimed: number;
+  readonly delivered: number;
+  /** Already delivered before (a receipt existed): acknowledged without delivering again. */
+  readonly skipped: number;
+  readonly parked: number;
+  /** Released for a later attempt (failures and deliveries not started before a stop). */
+  readonly released: number;
+  /** Odoo refused the ack of some events (the lease was lost): they will be delivered again. */
+  readonly ackRefused: number;
+  /** The most serious delivery error of the pass, when there was one. */
+  readonly error?: PlanSyncError;
+}
+
+const EMPTY: PassResult = { claimed: 0, delivered: 0, skipped: 0, parked: 0, released: 0, ackRefused: 0 };
+
+export class EndpointWorker {
+  readonly endpoint: string;
+  readonly counters: EndpointCounters;
+  private readonly options: WorkerOptions;
+  private readonly queue: PQueue;
+  private readonly deliveries = new AbortController();
+  private stopping = false;
+
+  constructor(options: WorkerOptions) {
+    this.options = options;
+    this.endpoint = options.endpoint;
+    this.counters = options.counters ?? new EndpointCounters();
+    this.queue = new PQueue({
+      concurrency: options.concurrency,
+      ...(options.rateLimit > 0 ? rateLimitWindow(options.rateLimit) : {}),
+    });
+  }
+
+  /** No new claim nor delivery; deliveries under way finish unless `abortDeliveries` is called. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Abort deliveries under way (after the grace period of a stop). */
+  abortDeliveries(): void {
+    this.deliveries.abort();
+  }
+
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  /** One claim and everything it takes to settle it. Throws only when Odoo cannot be reached for the claim. */
+  async pass(): Promise<PassResult> {
+    if (this.stopping) return EMPTY;
+    const { odoo, endpoint, consumer, logger } = this.options;
+    const clock = this.options.clock ?? Date.now;
+    const claimStarted = clock();
+    const claim = await odoo.claim(endpoint, this.options.claimLimit, this.options.leaseSeconds, consumer);
+    this.options.metrics?.claimSeconds.observe({ endpoint }, (clock() - claimStarted) / 1000);
+    if (claim.events.length === 0) return EMPTY;
+    const lease = claim.lease;
+    const releaseBy = claimStarted + this.options.leaseSeconds * 800;
+
+    // 1. Validate: a malformed event is parked with the reason, the others go on.
+    const valid: Envelope[] = [];
+    const invalid: Array<{ id: number; reason: string }> = [];
+    for (const raw of claim.events) {
+      const checked = validateEnvelope(raw);
+      if (checked.ok) valid.push(checked.event);
+      else invalid.push({ id: eventId(raw), reason: `invalid event: ${checked.reason}` });
+    }
+
+    // 2. Receipts: an event delivered before a crash is acknowledged, not delivered again.
+    let receipts = new Map<number, unknown>();
+    try {
+      receipts = await this.options.state.receipts(endpoint, valid.map((e) => e.id));
+    } catch (error) {
+      logger.warn({ endpoint, err: describeError(error) }, 'state store unreadable: delivering without receipts (the endpoint dedups on Idempotency-Key)');
+    }
+    const toDeliver = valid.filter((e) => !receipts.has(e.id));
+    const skipped = valid.filter((e) => receipts.has(e.id)).map((e) => e.id);
+
+    // 3. Deliver in batches, at most `concurrency` at once; none starts after a stop or late in the lease.
+    const delivered: number[] = [];
+    const rejected: Array<{ id: number; reason: string }> = [...invalid];
+    const failed: Array<{ ids: readonly number[]; error: PlanSyncError }> = [];
+    const notStarted: number[] = [];
+    const sequences = new Map(toDeliver.map((e) => [e.id, e.sequence]));
+    await Promise.all(
+      chunk(toDeliver, this.options.batchSize).map((batch) =>
+        this.queue.add(async () => {
+          if (this.stopping || clock() > releaseBy) {
+            notStarted.push(...batch.map((e) => e.id));
+            return;
+          }
+          const started = clock();
+          const outcome = await this.options.target.deliver(batch, this.deliveries.signal);
+          this.options.metrics?.deliverySeconds.observe({ endpoint }, (clock() - started) / 1000);
+          delivered.push(...outcome.delivered);
+          rejected.push(...outcome.rejected);
+          failed.push(...outcome.failed);
+        }),
+      ),
+    );
+
+    // 4. Receipts before the ack: from here on a crash cannot deliver these again.
+    if (delivered.length > 0) {
+      const deliveredAt = new Date(clock()).toISOString();
+      try {
+        await this.options.state.putReceipts(
+          endpoint,
+          delivered.map((id) => ({ id, receipt: { deliveredAt, sequence: sequences.get(id) ?? 0, consumer } })),
+        );
+      } catch (error) {
+        logger.warn({ endpoint, err: describeError(error) }, 'state store unwritable: acknowledging without receipts');
+      }
+    }
+
+    // 5. Settle with Odoo.
+    const toAck = [...delivered, ...skipped];
+    let acked = 0;
+    if (toAck.length > 0) acked = await odoo.ack(lease, toAck);
+    const ackRefused = toAck.length - acked;
+    if (ackRefused > 0) logger.warn({ endpoint, refused: ackRefused }, 'Odoo refused acks: the lease expired and another consumer took the events; they will be delivered again');
+
+    for (const [reason, ids] of groupBy(rejected)) await odoo.nack(lease, ids, reason, 0, true);
+    let worst: PlanSyncError | undefined;
+    for (const { ids, error } of failed) {
+      await odoo.nack(lease, ids, describeError(error), error.retryAfter ?? 0, false);
+      if (!worst || kindOf(error) === 'config') worst = error;
+    }
+    if (notStarted.length > 0) await odoo.nack(lease, notStarted, 'released: the agent is stopping or the lease is running out', 1, false);
+
+    // 6. Account.
+    const failedCount = failed.reduce((sum, f) => sum + f.ids.length, 0);
+    this.counters.recordDelivered(delivered.length + skipped.length);
+    this.options.metrics?.delivered.inc({ endpoint }, delivered.length + skipped.length);
+    if (rejected.length > 0) {
+      this.counters.recordParked(rejected.length, rejected[0]?.reason ?? '');
+      this.options.metrics?.parked.inc({ endpoint }, rejected.length);
+      for (const r of rejected) logger.warn({ endpoint, event: r.id, reason: r.reason }, 'event parked as a dead letter');
+    }
+    if (failedCount > 0) {
+      this.counters.recordFailed(failedCount, worst ? describeError(worst) : '');
+      this.options.metrics?.failed.inc({ endpoint }, failedCount);
+      logger.warn({ endpoint, events: failedCount, err: worst ? describeError(worst) : '' }, 'delivery failed: events released for a later attempt');
+    }
+    return {
+      claimed: claim.events.length,
+      delivered: delivered.length,
+      skipped: skipped.length,
+      parked: rejected.length,
+      released: failedCount + notStarted.length,
+      ackRefused,
+      ...(worst ? { error: worst } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.onIdle();
+    this.options.target.close();
+  }
+}
+
+const rateLimitWindow = (perSecond: number): { interval: number; intervalCap: number } =>
+  perSecond >= 1 ? { interval: 1000, intervalCap: Math.floor(perSecond) } : { interval: Math.ceil(1000 / perSecond), intervalCap: 1 };
+
+const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+const groupBy = (items: ReadonlyArray<{ id: number; reason: string }>): Map<string, number[]> => {
+  const groups = new Map<string, number[]>();
+  for (const { id, reason } of items) groups.set(reason, [...(groups.get(reason) ?? []), id]);
+  return groups;
+};
+
+const eventId = (raw: unknown): number => {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'number' ? id : 0;
+};

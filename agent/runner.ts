@@ -1,0 +1,322 @@
+/**
+ * The agent: connects to Odoo, serves every endpoint it has a target for, reports its health.
+ *
+ * `run()` is the daemon: one pipeline per endpoint (several claim loops share its delivery queue),
+ * a heartbeat that brings Odoo's configuration back (endpoints added, changed or removed take effect
+ * without a restart), backoff when Odoo or an endpoint is down, and a graceful stop.
+ * `once()` drains every endpoint once and returns a summary.
+ */
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EndpointConfig, HeartbeatResult, HeartbeatStats } from '../shared-types/index.ts';
+import type { AgentConfig } from './config.ts';
+import { describeError, kindOf } from './errors.ts';
+import type { PlanSyncOdoo } from './odoo/client.ts';
+import { EndpointWorker, type PassResult } from './pipeline/worker.ts';
+import type { StateStore } from './state/store.ts';
+import { createTarget, effectiveEndpoint, type EffectiveEndpoint, type TargetFactoryOptions } from './targets/index.ts';
+import type { Logger } from './telemetry/log.ts';
+import type { AgentMetrics } from './telemetry/metrics.ts';
+import { EndpointCounters } from './telemetry/stats.ts';
+import { computeDelay, DEFAULT_RETRY_POLICY } from './retry.ts';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentDeps {
+  readonly config: AgentConfig;
+  readonly odoo: PlanSyncOdoo;
+  /** Opens the state store once Odoo's database UUID is known. */
+  readonly openState: (database: string) => Promise<StateStore>;
+  readonly logger: Logger;
+  readonly metrics?: AgentMetrics;
+  readonly targets?: TargetFactoryOptions;
+  /** Seconds to let deliveries under way finish after a stop. Default 10. */
+  readonly graceSeconds?: number;
+  /** Serve only these endpoint codes (default: every endpoint this agent has a target for). */
+  readonly only?: readonly string[];
+}
+
+export interface EndpointSummary {
+  readonly code: string;
+  readonly served: boolean;
+  readonly reason: string;
+  readonly claimed: number;
+  readonly delivered: number;
+  readonly skipped: number;
+  readonly parked: number;
+  readonly released: number;
+  readonly lastError: string;
+}
+
+export interface OnceSummary {
+  readonly endpoints: readonly EndpointSummary[];
+  readonly ok: boolean;
+}
+
+interface Served {
+  readonly settings: EffectiveEndpoint;
+  readonly worker: EndpointWorker;
+  readonly loops: Promise<void>[];
+}
+
+const sameSettings = (a: EffectiveEndpoint, b: EffectiveEndpoint): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+export class Agent {
+  private readonly deps: AgentDeps;
+  private readonly counters = new Map<string, EndpointCounters>();
+  private readonly served = new Map<string, Served>();
+  private readonly skipped = new Map<string, string>();
+  private readonly startedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  private state: StateStore | undefined;
+  private configFromOdoo: HeartbeatResult | undefined;
+  private stopping = false;
+  private readonly stopSignal = new AbortController();
+
+  constructor(deps: AgentDeps) {
+    this.deps = deps;
+  }
+
+  get lastConfig(): HeartbeatResult | undefined {
+    return this.configFromOdoo;
+  }
+
+  /** Why an endpoint is not served, for those it is not. */
+  get notServed(): ReadonlyMap<string, string> {
+    return this.skipped;
+  }
+
+  stats(mode: HeartbeatStats['mode']): HeartbeatStats {
+    return {
+      version: AGENT_VERSION,
+      host: hostname(),
+      pid: process.pid,
+      started_at: this.startedAt,
+      mode,
+      endpoints: Object.fromEntries([...this.counters].map(([code, c]) => [code, c.snapshot()])),
+    };
+  }
+
+  /** Send a heartbeat, keep the configuration it returns, and open the state store the first time. */
+  async heartbeat(mode: HeartbeatStats['mode']): Promise<HeartbeatResult> {
+    const result = await this.deps.odoo.heartbeat(this.deps.config.consumer, this.stats(mode));
+    this.configFromOdoo = result;
+    this.state ??= await this.deps.openState(result.database.uuid);
+    for (const endpoint of result.endpoints) {
+      this.deps.metrics?.backlog.set({ endpoint: endpoint.code }, endpoint.pending ?? 0);
+      this.deps.metrics?.lag.set({ endpoint: endpoint.code }, endpoint.lag_seconds ?? 0);
+      this.deps.metrics?.dead.set({ endpoint: endpoint.code }, endpoint.dead ?? 0);
+    }
+    return result;
+  }
+
+  private countersFor(code: string): EndpointCounters {
+    let counters = this.counters.get(code);
+    if (!counters) {
+      counters = new EndpointCounters();
+      this.counters.set(code, counters);
+    }
+    return counters;
+  }
+
+  private worker(endpoint: EndpointConfig, settings: EffectiveEndpoint): EndpointWorker | undefined {
+    const choice =
+      this.deps.only && !this.deps.only.includes(endpoint.code)
+        ? ({ ok: false, reason: `not selected (this run serves ${this.deps.only.join(', ')})` } as const)
+        : createTarget(settings, this.deps.config, this.deps.targets);
+    if (!choice.ok) {
+      if (this.skipped.get(endpoint.code) !== choice.reason) this.deps.logger.warn({ endpoint: endpoint.code, reason: choice.reason }, 'endpoint not served by this agent');
+      this.skipped.set(endpoint.code, choice.reason);
+      return undefined;
+    }
+    this.skipped.delete(endpoint.code);
+    const odooSettings = this.configFromOdoo?.settings;
+    if (!this.state) throw new Error('state store not open: heartbeat first');
+    return new EndpointWorker({
+      endpoint: endpoint.code,
+      consumer: this.deps.config.consumer,
+      odoo: this.deps.odoo,
+      target: choice.target,
+      state: this.state,
+      claimLimit: this.deps.config.claimLimit ?? odooSettings?.batch_size ?? 100,
+      leaseSeconds: this.deps.config.leaseSeconds ?? odooSettings?.lease_seconds ?? 60,
+      batchSize: settings.batchSize,
+      concurrency: settings.concurrency,
+      rateLimit: settings.rateLimit,
+      logger: this.deps.logger,
+      ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
+      counters: this.countersFor(endpoint.code),
+    });
+  }
+
+  /** Drain every served endpoint once. */
+  async once(): Promise<OnceSummary> {
+    const config = await this.heartbeat('once');
+    const summaries: EndpointSummary[] = [];
+    for (const endpoint of config.endpoints) {
+      const settings = effectiveEndpoint(endpoint, this.deps.config);
+      const worker = this.worker(endpoint, settings);
+      if (!worker) {
+        summaries.push({ code: endpoint.code, served: false, reason: this.skipped.get(endpoint.code) ?? '', claimed: 0, delivered: 0, skipped: 0, parked: 0, released: 0, lastError: '' });
+        continue;
+      }
+      const total = { claimed: 0, delivered: 0, skipped: 0, parked: 0, released: 0 };
+      let lastError = '';
+      try {
+        for (;;) {
+          const pass = await worker.pass();
+          for (const key of Object.keys(total) as Array<keyof typeof total>) total[key] += pass[key];
+          if (pass.error) lastError = describeError(pass.error);
+          // Stop when the outbox is empty, or when nothing of a pass got through (released events wait for their backoff).
+          if (pass.claimed === 0 || pass.released === pass.claimed) break;
+        }
+      } catch (error) {
+        lastError = describeError(error);
+        this.deps.logger.error({ endpoint: endpoint.code, err: lastError }, 'pass failed');
+        total.released += 0;
+      } finally {
+        await worker.close();
+      }
+      summaries.push({ code: endpoint.code, served: true, reason: '', ...total, lastError });
+    }
+    await this.heartbeat('once').catch((error: unknown) => this.deps.logger.warn({ err: describeError(error) }, 'final heartbeat failed'));
+    const ok = summaries.every((s) => s.parked === 0 && s.released === 0 && s.lastError === '');
+    return { endpoints: summaries, ok };
+  }
+
+  /** The daemon. Resolves after `stop()` once everything held is settled. */
+  async run(): Promise<void> {
+    const { logger } = this.deps;
+    let attempt = 0;
+    while (!this.stopping) {
+      try {
+        await this.heartbeat('run');
+        if (attempt > 0) logger.info('connected to Odoo again');
+        attempt = 0;
+        this.reconcileWorkers();
+      } catch (error) {
+        attempt += 1;
+        const delay = loopDelay(attempt, error);
+        logger.error({ err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 }, connectionAdvice(error, this.deps.config.odoo.url));
+        await this.pause(delay);
+        continue;
+      }
+      const every = (this.configFromOdoo?.settings.heartbeat_seconds ?? 30) * 1000;
+      await this.pause(every);
+    }
+    await this.drainWorkers();
+  }
+
+  /** Ask the daemon to stop: no new claims, deliveries under way get `graceSeconds` to finish. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopSignal.abort();
+  }
+
+  private async pause(ms: number): Promise<void> {
+    try {
+      await sleep(ms, undefined, { signal: this.stopSignal.signal });
+    } catch {
+      // stopped
+    }
+  }
+
+  private reconcileWorkers(): void {
+    const config = this.configFromOdoo;
+    if (!config) return;
+    const wanted = new Map(config.endpoints.map((e) => [e.code, e]));
+    for (const [code, served] of this.served) {
+      const endpoint = wanted.get(code);
+      if (!endpoint || !sameSettings(served.settings, effectiveEndpoint(endpoint, this.deps.config))) {
+        this.deps.logger.info({ endpoint: code }, endpoint ? 'endpoint settings changed: restarting its pipeline' : 'endpoint removed or deactivated in Odoo: stopping its pipeline');
+        served.worker.stop();
+        this.served.delete(code);
+        void Promise.all(served.loops).then(() => served.worker.close());
+      }
+    }
+    for (const endpoint of config.endpoints) {
+      if (this.served.has(endpoint.code)) continue;
+      const settings = effectiveEndpoint(endpoint, this.deps.config);
+      const worker = this.worker(endpoint, settings);
+      if (!worker) continue;
+      const loops = Array.from({ length: Math.max(1, Math.min(settings.concurrency, 4)) }, () => this.loop(worker));
+      this.served.set(endpoint.code, { settings, worker, loops });
+      this.deps.logger.info({ endpoint: endpoint.code, url: settings.url, loops: loops.length }, 'serving endpoint');
+    }
+  }
+
+  private async loop(worker: EndpointWorker): Promise<void> {
+    const { logger } = this.deps;
+    let failures = 0;
+    const poll = () => (this.deps.config.pollSeconds ?? this.configFromOdoo?.settings.poll_seconds ?? 1) * 1000;
+    while (!worker.stopped && !this.stopping) {
+      let pass: PassResult;
+      try {
+        pass = await worker.pass();
+      } catch (error) {
+        failures += 1;
+        const delay = loopDelay(failures, error);
+        logger.error({ endpoint: worker.endpoint, err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 }, connectionAdvice(error, this.deps.config.odoo.url));
+        await this.pause(delay);
+        continue;
+      }
+      if (pass.error) {
+        // The endpoint is in trouble: back off before claiming again (the events wait in Odoo).
+        failures += 1;
+        await this.pause(loopDelay(failures, pass.error));
+        continue;
+      }
+      failures = 0;
+      if (pass.claimed === 0) await this.pause(poll());
+    }
+  }
+
+  private async drainWorkers(): Promise<void> {
+    const grace = (this.deps.graceSeconds ?? 10) * 1000;
+    const all = [...this.served.values()];
+    for (const served of all) served.worker.stop();
+    const settled = Promise.all(all.flatMap((s) => s.loops));
+    const timer = sleep(grace).then(() => 'timeout' as const);
+    if ((await Promise.race([settled.then(() => 'done' as const), timer])) === 'timeout') {
+      this.deps.logger.warn({ grace_s: grace / 1000 }, 'deliveries still under way after the grace period: aborting them (their events are released)');
+      for (const served of all) served.worker.abortDeliveries();
+      await settled;
+    }
+    for (const served of all) await served.worker.close();
+    this.served.clear();
+    await this.heartbeat('run').catch(() => undefined);
+    await this.state?.close();
+  }
+
+  async close(): Promise<void> {
+    await this.state?.close();
+    await this.deps.odoo.close();
+  }
+}
+
+/** Backoff of a failing loop: the retry policy's delay, never giving up (a daemon waits for the other side). */
+const LOOP_POLICY = { ...DEFAULT_RETRY_POLICY, limit: Number.MAX_SAFE_INTEGER, backoffLimitMs: 30_000 };
+export const loopDelay = (attempt: number, error: unknown): number => {
+  // A configuration problem (wrong key, missing right) will not fix itself in seconds.
+  if (kindOf(error) === 'config') return 30_000;
+  const delay = computeDelay(LOOP_POLICY, Math.min(attempt, 30), error);
+  return delay === false ? LOOP_POLICY.backoffLimitMs : delay;
+};
+
+/** What an operator should do about a connection failure. */
+export const connectionAdvice = (error: unknown, url: string): string => {
+  const code = (error as { code?: string } | undefined)?.code;
+  switch (code) {
+    case 'ERR_ODOO_AUTH':
+      return `Odoo at ${url} refused the login or the API key: check ODOO_LOGIN and ODOO_API_KEY (retrying)`;
+    case 'ERR_ODOO_ACCESS':
+      return 'the integration user lacks a right: add it to the group PlanSync / Integration (retrying)';
+    case 'ERR_ODOO_PROTOCOL':
+      return `Odoo at ${url} did not answer as expected: is the URL right and the PlanSync addon installed and up to date? (retrying)`;
+    case 'ERR_NETWORK':
+    case 'ERR_TIMEOUT':
+      return `cannot reach Odoo at ${url} (retrying with backoff)`;
+    default:
+      return 'call to Odoo failed (retrying with backoff)';
+  }
+};

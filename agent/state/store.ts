@@ -1,0 +1,120 @@
+/**
+ * The agent's state on keyv: delivery receipts (so that a crash between "delivered" and "acked"
+ * does not deliver again) and checkpoints of long-running streams.
+ *
+ * Adapters, chosen by URL: `sqlite://<path>` (embedded default, one agent), `redis://…` or
+ * `postgres://…` (several agents share receipts), `memory://` (tests, demos).
+ *
+ * Receipts are keyed by Odoo's database UUID, the endpoint and the event id: event ids restart in a
+ * new database, and a receipt of another database must never make an event look delivered.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Keyv from 'keyv';
+import { ConfigError, PlanSyncError } from '../errors.ts';
+
+export interface Receipt {
+  /** When the target confirmed the delivery (ISO time). */
+  readonly deliveredAt: string;
+  /** The event's sequence, as delivered. */
+  readonly sequence: number;
+  /** Which agent delivered it. */
+  readonly consumer: string;
+}
+
+export interface StateStore {
+  /** The receipts held for these event ids of one endpoint. */
+  receipts(endpoint: string, ids: readonly number[]): Promise<Map<number, Receipt>>;
+  /** Record deliveries; resolves once the store has them. */
+  putReceipts(endpoint: string, entries: ReadonlyArray<{ readonly id: number; readonly receipt: Receipt }>): Promise<void>;
+  getCheckpoint<T>(name: string): Promise<T | undefined>;
+  setCheckpoint<T>(name: string, value: T): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Adapter URL (see above). */
+  readonly url: string;
+  /** Odoo's database UUID: part of every key. */
+  readonly database: string;
+  /** How long a receipt is kept, in ms. */
+  readonly receiptTtlMs: number;
+}
+
+const stateError = (message: string, cause: unknown) => new PlanSyncError('ERR_STATE', 'transient', message, { cause });
+
+const openKeyv = async (url: string): Promise<Keyv> => {
+  const scheme = url.slice(0, url.indexOf('://'));
+  switch (scheme) {
+    case 'memory':
+      return new Keyv();
+    case 'sqlite': {
+      const { default: KeyvSqlite } = await import('@keyv/sqlite');
+      const path = resolve(url.slice('sqlite://'.length) || '.plansync/state.sqlite');
+      mkdirSync(dirname(path), { recursive: true });
+      return new Keyv({ store: new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: 10_000 }) });
+    }
+    case 'redis':
+    case 'rediss': {
+      const { default: KeyvRedis } = await import('@keyv/redis');
+      return new Keyv({ store: new KeyvRedis(url) });
+    }
+    case 'postgres':
+    case 'postgresql': {
+      const { default: KeyvPostgres } = await import('@keyv/postgres');
+      return new Keyv({ store: new KeyvPostgres({ uri: url }) });
+    }
+    default:
+      throw new ConfigError(`state: unknown store ${JSON.stringify(url)}: use sqlite://, redis://, postgres:// or memory://`);
+  }
+};
+
+export const openStateStore = async (options: StoreOptions): Promise<StateStore> => {
+  const keyv = await openKeyv(options.url);
+  keyv.namespace = 'plansync';
+  let storeError: unknown;
+  keyv.on('error', (error: unknown) => {
+    storeError = error;
+  });
+  const key = (endpoint: string, id: number) => `receipt:${options.database}:${endpoint}:${id}`;
+  const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await fn();
+      if (storeError !== undefined) {
+        const error = storeError;
+        storeError = undefined;
+        throw error;
+      }
+      return result;
+    } catch (error) {
+      throw stateError(`state store (${options.url.replace(/\/\/[^@/]*@/, '//***@')}): ${what} failed: ${(error as Error).message}`, error);
+    }
+  };
+  return {
+    receipts: (endpoint, ids) =>
+      guard('reading receipts', async () => {
+        const found = new Map<number, Receipt>();
+        if (ids.length === 0) return found;
+        const values = await keyv.getMany<Receipt>(ids.map((id) => key(endpoint, id)));
+        ids.forEach((id, index) => {
+          const value = values[index];
+          if (value) found.set(id, value);
+        });
+        return found;
+      }),
+    putReceipts: (endpoint, entries) =>
+      guard('writing receipts', async () => {
+        if (entries.length === 0) return;
+        const results = await keyv.setMany(entries.map(({ id, receipt }) => ({ key: key(endpoint, id), value: receipt, ttl: options.receiptTtlMs })));
+        if (results.some((ok) => !ok)) throw new Error('the store refused a receipt');
+      }),
+    getCheckpoint: <T>(name: string) => guard(`reading checkpoint ${name}`, () => keyv.get<T>(`checkpoint:${options.database}:${name}`)),
+    setCheckpoint: (name, value) =>
+      guard(`writing checkpoint ${name}`, async () => {
+        await keyv.set(`checkpoint:${options.database}:${name}`, value);
+      }),
+    close: async () => {
+      await keyv.disconnect();
+    },
+  };
+};
