@@ -28,6 +28,12 @@ const json2 = (path: string, expected: Record<string, unknown>) =>
 /** Odoo 19's JSON-2 error body (json2 dispatcher: serialize_exception). */
 const odooError = (name: string, message: string) => ({ name, message, arguments: [message], context: {}, debug: 'Traceback (most recent call last):…' });
 
+/** A bare JSON scalar reply with its Content-Length (nock issue 3001). */
+const bare = (value: unknown): [string, Record<string, string>] => {
+  const text = JSON.stringify(value);
+  return [text, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) }];
+};
+
 const rejection = async (promise: Promise<unknown>): Promise<OdooError> => {
   try {
     await promise;
@@ -78,7 +84,7 @@ test('call() POSTs /json/2/<model>/<method> with bearer key, database header and
     retry_after: 0,
     final: false,
     context: { lang: 'en_US' },
-  }).reply(200, 1);
+  }).reply(200, ...bare(1));
   const transport = new Json2Transport(connection);
   const released = await transport.call(
     'plansync.outbox',
@@ -215,7 +221,7 @@ test('a slow reply times out: ERR_TIMEOUT transient', async () => {
 });
 
 test('a null reply (a method returning None) is returned as null, JSON-2 has no "missing result"', async () => {
-  const scope = json2('/json/2/res.partner/flush_model', {}).reply(200, 'null', { 'Content-Type': 'application/json', 'Content-Length': '4' });
+  const scope = json2('/json/2/res.partner/flush_model', {}).reply(200, ...bare(null));
   const transport = new Json2Transport(connection);
   assert.is(await transport.call('res.partner', 'flush_model', []), null);
   assert.ok(scope.isDone());
