@@ -1,0 +1,260 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Capture: business changes -> outbox rows, in the business transaction.
+
+The overrides of create/write/unlink only *record* (event type, model, id,
+warehouse, company[, key and payload of a deleted record]) into the cursor's
+precommit data, deduplicated per transaction. One precommit callback writes
+everything with a single INSERT ... SELECT just before the commit: one row per
+event and subscribed active endpoint. Nothing is rendered here (Invariant 4).
+"""
+import json
+
+from odoo import api, models, tools
+
+PRECOMMIT_KEY = "plansync.capture"
+
+# Fields whose change is captured (docs/events.md).
+PRODUCT_FIELDS = frozenset(
+    [
+        "name",
+        "default_code",
+        "barcode",
+        "active",
+        "detailed_type",
+        "type",
+        "categ_id",
+        "uom_id",
+        "uom_po_id",
+        "tracking",
+        "sale_ok",
+        "purchase_ok",
+        "weight",
+        "volume",
+        "standard_price",
+        "list_price",
+        "lst_price",
+        "company_id",
+    ]
+)
+UOM_FIELDS = frozenset(
+    ["name", "category_id", "uom_type", "factor", "factor_inv", "rounding", "active"]
+)
+WAREHOUSE_FIELDS = frozenset(
+    ["name", "code", "active", "company_id", "view_location_id", "lot_stock_id", "partner_id"]
+)
+LOCATION_FIELDS = frozenset(
+    ["name", "location_id", "usage", "active", "barcode", "company_id"]
+)
+SUPPLIERINFO_FIELDS = frozenset(
+    [
+        "partner_id",
+        "product_tmpl_id",
+        "product_id",
+        "product_code",
+        "product_name",
+        "min_qty",
+        "price",
+        "currency_id",
+        "delay",
+        "date_start",
+        "date_end",
+        "sequence",
+        "company_id",
+    ]
+)
+QUANT_FIELDS = frozenset(["quantity", "reserved_quantity", "location_id", "product_id"])
+MOVE_FIELDS = frozenset(
+    [
+        "state",
+        "product_uom_qty",
+        "product_qty",
+        "product_uom",
+        "quantity",
+        "location_id",
+        "location_dest_id",
+        "product_id",
+        "date",
+    ]
+)
+
+INSERT_QUERY = """
+    INSERT INTO plansync_outbox (
+        event_type, endpoint_id, aggregate_model, aggregate_id, warehouse_id,
+        company_id, aggregate_key, payload, occurred_at, next_attempt_at, state,
+        attempts, create_uid, create_date, write_uid, write_date)
+    SELECT e.event_type, ep.id, e.model, e.res_id, NULLIF(e.warehouse_id, 0),
+           NULLIF(e.company_id, 0), NULLIF(e.agg_key, ''), e.payload::jsonb,
+           date_trunc('second', now() AT TIME ZONE 'UTC'),
+           date_trunc('second', now() AT TIME ZONE 'UTC'), 'pending',
+           0, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+      FROM unnest(%(types)s::varchar[], %(models)s::varchar[], %(ids)s::int[],
+                  %(warehouses)s::int[], %(companies)s::int[], %(keys)s::varchar[],
+                  %(payloads)s::text[])
+           WITH ORDINALITY AS e(event_type, model, res_id, warehouse_id, company_id,
+                                agg_key, payload, n)
+      JOIN plansync_event_type et
+        ON et.code = e.event_type AND et.active
+      JOIN plansync_endpoint_event_type_rel sub
+        ON sub.event_type_id = et.id
+      JOIN plansync_endpoint ep
+        ON ep.id = sub.endpoint_id
+       AND ep.active
+       AND (e.company_id = 0 OR ep.company_id = e.company_id)
+     WHERE e.warehouse_id = 0
+        OR NOT EXISTS (SELECT 1 FROM plansync_endpoint_warehouse_rel w
+                        WHERE w.endpoint_id = ep.id)
+        OR EXISTS (SELECT 1 FROM plansync_endpoint_warehouse_rel w
+                    WHERE w.endpoint_id = ep.id AND w.warehouse_id = e.warehouse_id)
+     ORDER BY e.n, ep.id
+"""
+
+
+class PlansyncCapture(models.AbstractModel):
+    _name = "plansync.capture"
+    _description = "PlanSync Capture"
+
+    @api.model
+    @tools.ormcache()
+    def _subscribed_types(self):
+        """Event types that at least one active endpoint subscribes to.
+
+        Cleared (registry cache) whenever endpoints or event types change.
+        """
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT et.code
+              FROM plansync_event_type et
+              JOIN plansync_endpoint_event_type_rel sub ON sub.event_type_id = et.id
+              JOIN plansync_endpoint ep ON ep.id = sub.endpoint_id
+             WHERE et.active AND ep.active
+            """
+        )
+        return frozenset(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
+    def _is_subscribed(self, *event_types):
+        subscribed = self._subscribed_types()
+        return any(event_type in subscribed for event_type in event_types)
+
+    @api.model
+    def _record(self, entries):
+        """Remember events for the precommit insert, once per transaction.
+
+        :param entries: iterable of (event_type, model, res_id, warehouse_id,
+            company_id, key, payload) with 0/"" /None for absent values
+        """
+        precommit = self.env.cr.precommit
+        pending = precommit.data.get(PRECOMMIT_KEY)
+        if pending is None:
+            pending = precommit.data[PRECOMMIT_KEY] = {}
+            precommit.add(self._flush)
+        for event_type, model, res_id, warehouse_id, company_id, key, payload in entries:
+            pending.setdefault(
+                (event_type, model, res_id, warehouse_id or 0),
+                (company_id or 0, key or "", payload),
+            )
+
+    def _flush(self):
+        """Precommit callback: write every recorded event in one statement."""
+        pending = self.env.cr.precommit.data.pop(PRECOMMIT_KEY, None)
+        if not pending:
+            return
+        columns = {
+            "types": [],
+            "models": [],
+            "ids": [],
+            "warehouses": [],
+            "companies": [],
+            "keys": [],
+            "payloads": [],
+        }
+        for (event_type, model, res_id, warehouse_id), (
+            company_id,
+            key,
+            payload,
+        ) in pending.items():
+            columns["types"].append(event_type)
+            columns["models"].append(model)
+            columns["ids"].append(res_id)
+            columns["warehouses"].append(warehouse_id)
+            columns["companies"].append(company_id)
+            columns["keys"].append(key)
+            columns["payloads"].append(json.dumps(payload) if payload is not None else None)
+        columns["uid"] = self.env.uid
+        self.env.cr.execute(INSERT_QUERY, columns)
+
+    # ------------------------------------------------------------------
+    # helpers for the thin overrides
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _capture_changed(self, event_type, records):
+        """``<entity>.changed`` for existing records (company from company_id)."""
+        if not records or not self._is_subscribed(event_type):
+            return
+        records = records.sudo()
+        has_company = "company_id" in records._fields
+        self._record(
+            (
+                event_type,
+                record._name,
+                record.id,
+                0,
+                record.company_id.id if has_company else 0,
+                "",
+                None,
+            )
+            for record in records
+        )
+
+    @api.model
+    def _capture_deleted(self, event_type, records):
+        """``<entity>.deleted``: the key is taken now, the record will be gone."""
+        if not records or not self._is_subscribed(event_type):
+            return
+        records = records.sudo().with_context(active_test=False)
+        render = self.env["plansync.render"]
+        has_company = "company_id" in records._fields
+        entries = []
+        for record in records:
+            key = render._aggregate_key(record)
+            entries.append(
+                (
+                    event_type,
+                    record._name,
+                    record.id,
+                    0,
+                    record.company_id.id if has_company else 0,
+                    key,
+                    {"id": record.id, "key": key},
+                )
+            )
+        self._record(entries)
+
+    @api.model
+    def _capture_stock(self, records, location_fields):
+        """``stock.level`` for the (storable product, warehouse) pairs that
+        quants or moves touch."""
+        if not records or not self._is_subscribed("stock.level"):
+            return
+        entries = []
+        for record in records.sudo():
+            product = record.product_id
+            if product.type != "product":
+                continue
+            for fname in location_fields:
+                warehouse = record[fname].warehouse_id
+                if warehouse:
+                    entries.append(
+                        (
+                            "stock.level",
+                            "product.product",
+                            product.id,
+                            warehouse.id,
+                            warehouse.company_id.id,
+                            "",
+                            None,
+                        )
+                    )
+        if entries:
+            self._record(entries)

@@ -1,0 +1,30 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, models
+
+from .plansync_capture import MOVE_FIELDS
+
+LOCATION_FIELDS = ("location_id", "location_dest_id")
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        self.env["plansync.capture"]._capture_stock(moves, LOCATION_FIELDS)
+        return moves
+
+    def write(self, vals):
+        capture = self.env["plansync.capture"]
+        if not MOVE_FIELDS.intersection(vals) or not capture._is_subscribed("stock.level"):
+            return super().write(vals)
+        if {"location_id", "location_dest_id", "product_id"}.intersection(vals):
+            capture._capture_stock(self, LOCATION_FIELDS)  # before the change
+        res = super().write(vals)
+        capture._capture_stock(self, LOCATION_FIELDS)
+        return res
+
+    def unlink(self):
+        self.env["plansync.capture"]._capture_stock(self, LOCATION_FIELDS)
+        return super().unlink()

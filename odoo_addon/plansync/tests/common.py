@@ -1,0 +1,216 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests.common import TransactionCase
+
+EVENT_TYPES = [
+    "product.changed",
+    "product.deleted",
+    "uom.changed",
+    "uom.deleted",
+    "warehouse.changed",
+    "location.changed",
+    "vendor_terms.changed",
+    "vendor_terms.deleted",
+    "stock.level",
+]
+
+
+def walk_none(value, path="result"):
+    """Paths of every None in a JSON-like structure."""
+    found = []
+    if value is None:
+        found.append(path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found += walk_none(item, "%s.%s" % (path, key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found += walk_none(item, "%s[%s]" % (path, index))
+    return found
+
+
+class PlansyncCase(TransactionCase):
+    """Shared set-up: an integration user, a planner, a manager, two
+    endpoints of the main company and a storable product. No demo data."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.stock_location = cls.warehouse.lot_stock_id
+        cls.group_user = cls.env.ref("base.group_user")
+        cls.group_integration = cls.env.ref("plansync.group_plansync_integration")
+        cls.group_planner = cls.env.ref("plansync.group_plansync_user")
+        cls.group_manager = cls.env.ref("plansync.group_plansync_manager")
+        Users = cls.env["res.users"].with_context(no_reset_password=True)
+        cls.agent_user = Users.create(
+            {
+                "name": "PlanSync Agent (test)",
+                "login": "plansync-agent-test",
+                "company_id": cls.company.id,
+                "company_ids": [Command.set(cls.company.ids)],
+                "groups_id": [Command.set([cls.group_user.id, cls.group_integration.id])],
+            }
+        )
+        cls.planner = Users.create(
+            {
+                "name": "Planner (test)",
+                "login": "plansync-planner-test",
+                "company_id": cls.company.id,
+                "company_ids": [Command.set(cls.company.ids)],
+                "groups_id": [Command.set([cls.group_user.id, cls.group_planner.id])],
+            }
+        )
+        cls.manager = Users.create(
+            {
+                "name": "PlanSync Manager (test)",
+                "login": "plansync-manager-test",
+                "company_id": cls.company.id,
+                "company_ids": [Command.set(cls.company.ids)],
+                "groups_id": [Command.set([cls.group_user.id, cls.group_manager.id])],
+            }
+        )
+        cls.event_types = {
+            code: cls.env["plansync.event.type"].search([("code", "=", code)])
+            for code in EVENT_TYPES
+        }
+        Endpoint = cls.env["plansync.endpoint"]
+        cls.endpoint = Endpoint.create(
+            {
+                "name": "Webhook (test)",
+                "code": "T_WEBHOOK",
+                "kind": "webhook",
+                "url": "http://127.0.0.1:9/hook",
+                "company_id": cls.company.id,
+                "event_type_ids": [
+                    Command.set([t.id for t in cls.event_types.values()])
+                ],
+            }
+        )
+        cls.endpoint_planning = Endpoint.create(
+            {
+                "name": "Planning (test)",
+                "code": "T_PLANNING",
+                "kind": "planning",
+                "company_id": cls.company.id,
+                "event_type_ids": [
+                    Command.set(
+                        [
+                            cls.event_types["product.changed"].id,
+                            cls.event_types["stock.level"].id,
+                        ]
+                    )
+                ],
+            }
+        )
+        cls.uom_unit = cls.env.ref("uom.product_uom_unit")
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Office chair",
+                "default_code": "T-CHAIR",
+                "detailed_type": "product",
+                "uom_id": cls.uom_unit.id,
+                "uom_po_id": cls.uom_unit.id,
+            }
+        )
+        cls.product2 = cls.env["product.product"].create(
+            {"name": "Desk", "default_code": "T-DESK", "detailed_type": "product"}
+        )
+        cls.supplier_location = cls.env.ref("stock.stock_location_suppliers")
+        cls.customer_location = cls.env.ref("stock.stock_location_customers")
+        cls.flush_capture()
+        cls.clear_outbox()
+
+    # ------------------------------------------------------------------
+
+    @classmethod
+    def flush_capture(cls):
+        """Run the precommit hooks now, as a commit would."""
+        cls.env.cr.flush()
+
+    @classmethod
+    def clear_outbox(cls):
+        cls.env["plansync.outbox"]._edit().search([]).unlink()
+
+    def rows(self, domain=None):
+        self.flush_capture()
+        return (
+            self.env["plansync.outbox"]
+            .sudo()
+            .search(domain or [], order="id")
+        )
+
+    def as_agent(self, model="plansync.outbox"):
+        return self.env[model].with_user(self.agent_user)
+
+    def claim(self, endpoint=None, limit=100, lease_seconds=60, consumer="test:1"):
+        self.flush_capture()
+        return self.as_agent().claim(
+            (endpoint or self.endpoint).code, limit, lease_seconds, consumer
+        )
+
+    def expire(self, records, seconds=1):
+        """Move the lease of ``records`` into the past."""
+        records._edit().write(
+            {"lease_expires_at": fields.Datetime.now() - timedelta(seconds=seconds)}
+        )
+        records.flush_recordset()
+
+    def receive(self, product, quantity, validate=True):
+        """A receipt of ``quantity`` of ``product`` into the warehouse stock."""
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "location_id": self.supplier_location.id,
+                "location_dest_id": self.stock_location.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": product.uom_id.id,
+                            "location_id": self.supplier_location.id,
+                            "location_dest_id": self.stock_location.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        if validate:
+            picking.move_ids.quantity = quantity
+            picking.move_ids.picked = True
+            picking.button_validate()
+        return picking
+
+    def deliver(self, product, quantity):
+        """A delivery of ``quantity`` of ``product``, confirmed and reserved."""
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.out_type_id.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": self.customer_location.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": product.uom_id.id,
+                            "location_id": self.stock_location.id,
+                            "location_dest_id": self.customer_location.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        return picking

@@ -1,0 +1,127 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import ValidationError
+
+from .common import PlansyncCase
+
+STATS = {
+    "version": "0.1.0",
+    "host": "wms-gw-1",
+    "pid": 4242,
+    "started_at": "2026-11-30T08:00:00Z",
+    "mode": "run",
+    "endpoints": {
+        "T_WEBHOOK": {
+            "delivered": 1200,
+            "failed": 3,
+            "parked": 1,
+            "per_minute": 540.5,
+            "last_error": "",
+            "last_delivery_at": "2026-11-30T08:10:00Z",
+        },
+        "UNKNOWN": {"delivered": 1},
+    },
+}
+
+
+class TestAgent(PlansyncCase):
+    def heartbeat(self, consumer="agent-1", stats=None):
+        return self.as_agent("plansync.agent").heartbeat(consumer, stats or STATS)
+
+    def test_heartbeat_upsert_and_config(self):
+        self.product.write({"name": "x"})
+        self.flush_capture()
+        config = self.heartbeat()
+        agent = self.env["plansync.agent"].search([("name", "=", "agent-1")])
+        self.assertEqual(len(agent), 1)
+        self.assertEqual(agent.host, "wms-gw-1")
+        self.assertEqual(agent.pid, 4242)
+        self.assertEqual(agent.version, "0.1.0")
+        self.assertEqual(agent.status, "alive")
+        self.assertEqual(fields.Datetime.to_string(agent.started_at), "2026-11-30 08:00:00")
+        self.assertEqual(len(agent.line_ids), 1, "unknown endpoint codes are ignored")
+        line = agent.line_ids
+        self.assertEqual(line.endpoint_id, self.endpoint)
+        self.assertEqual((line.delivered, line.failed, line.parked), (1200, 3, 1))
+        self.assertEqual(line.per_minute, 540.5)
+        self.assertGreaterEqual(line.lag_seconds, 0.0)
+        # second beat updates the same record
+        stats = dict(STATS, version="0.2.0")
+        self.heartbeat(stats=stats)
+        self.assertEqual(self.env["plansync.agent"].search([("name", "=", "agent-1")]), agent)
+        self.assertEqual(agent.version, "0.2.0")
+        self.assertEqual(len(agent.line_ids), 1)
+
+        self.assertEqual(config["addon_version"], "17.0.1.0.0")
+        self.assertRegex(config["server_time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(
+            config["user"],
+            {
+                "id": self.agent_user.id,
+                "login": "plansync-agent-test",
+                "groups": ["plansync.group_plansync_integration"],
+                "companies": [self.company.id],
+            },
+        )
+        self.assertEqual(
+            config["settings"],
+            {
+                "batch_size": 100,
+                "lease_seconds": 60,
+                "max_attempts": 8,
+                "heartbeat_seconds": 30,
+                "poll_seconds": 1.0,
+            },
+        )
+        webhook = [e for e in config["endpoints"] if e["code"] == "T_WEBHOOK"][0]
+        self.assertEqual(webhook["pending"], 1)
+        self.assertEqual(webhook["dead"], 0)
+        self.assertEqual(webhook["kind"], "webhook")
+        self.assertEqual(webhook["company"], self.company.id)
+        self.assertEqual(webhook["rate_limit"], 0.0)
+        self.assertIn("stock.level", webhook["event_types"])
+        planning = [e for e in config["endpoints"] if e["code"] == "T_PLANNING"][0]
+        self.assertEqual(planning["url"], False)
+
+    def test_check_mode_writes_nothing(self):
+        config = self.heartbeat(consumer="checker", stats=dict(STATS, mode="check"))
+        self.assertTrue(config["endpoints"])
+        self.assertFalse(self.env["plansync.agent"].search([("name", "=", "checker")]))
+
+    def test_silent_status(self):
+        self.heartbeat()
+        agent = self.env["plansync.agent"].search([("name", "=", "agent-1")])
+        self.assertIn(agent, self.env["plansync.agent"].search([("status", "=", "alive")]))
+        agent.last_seen = fields.Datetime.now() - timedelta(seconds=121)
+        agent.invalidate_recordset(["status"])
+        self.assertEqual(agent.status, "silent")
+        self.assertIn(agent, self.env["plansync.agent"].search([("status", "=", "silent")]))
+        self.assertNotIn(agent, self.env["plansync.agent"].search([("status", "!=", "silent")]))
+        self.env["ir.config_parameter"].sudo().set_param(
+            "plansync.agent_silent_after_seconds", "600"
+        )
+        agent.invalidate_recordset(["status"])
+        self.assertEqual(agent.status, "alive")
+
+    def test_heartbeat_validation(self):
+        cases = [
+            ("", STATS, "consumer"),
+            ("a", "not a dict", "stats"),
+            ("a", dict(STATS, mode="sometimes"), "stats.mode"),
+            ("a", dict(STATS, pid=-1), "stats.pid"),
+            ("a", dict(STATS, started_at="yesterday"), "stats.started_at"),
+            ("a", dict(STATS, endpoints=[]), "stats.endpoints"),
+            (
+                "a",
+                dict(STATS, endpoints={"T_WEBHOOK": {"delivered": "many"}}),
+                "stats.endpoints.T_WEBHOOK.delivered",
+            ),
+        ]
+        for consumer, stats, fragment in cases:
+            with self.subTest(fragment=fragment):
+                with self.assertRaises(ValidationError) as caught:
+                    self.heartbeat(consumer=consumer, stats=stats)
+                self.assertIn(fragment, str(caught.exception))
+        self.assertFalse(self.env["plansync.agent"].search([]))
