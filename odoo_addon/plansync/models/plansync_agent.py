@@ -125,7 +125,7 @@ class PlansyncAgent(models.Model):
     def _validate_stats(self, stats):
         if not isinstance(stats, dict):
             raise _invalid("stats", _("an object"), stats)
-        mode = stats.get("mode")
+        mode = stats.get("mode", "run")
         if mode not in dict(MODES):
             raise _invalid("stats.mode", _("one of run, once, check"), mode)
         values = {"mode": mode}
@@ -222,6 +222,11 @@ class PlansyncAgent(models.Model):
         return {
             "addon_version": get_manifest("plansync").get("version") or "",
             "server_time": iso_time(now),
+            "database": {
+                "name": self.env.cr.dbname,
+                "uuid": self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+                or "",
+            },
             "user": {
                 "id": user.id,
                 "login": user.login or "",

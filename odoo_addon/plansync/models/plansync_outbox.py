@@ -27,7 +27,7 @@ SEQUENCE_NAME = "plansync_outbox_sequence_seq"
 ADVISORY_NAMESPACE = 0x504C5359  # "PLSY"
 MAX_ERROR_LENGTH = 4000
 MAX_EVENT_IDS = 10000
-MAX_RETRY_AFTER = 7 * 86400
+MAX_RETRY_AFTER = 30 * 86400
 
 # Only code that holds this object in its context may change the integration
 # fields: a context sent over RPC is JSON and can never carry it (the idea of
@@ -65,10 +65,10 @@ def check_ids(name, value):
     if (
         not isinstance(value, (list, tuple))
         or len(value) > MAX_EVENT_IDS
-        or any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in value)
+        or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
     ):
         raise ValidationError(
-            _("%(name)s must be a list of at most %(max)s positive integers, got %(value)r")
+            _("%(name)s must be a list of at most %(max)s integers, got %(value)r")
             % {"name": name, "max": MAX_EVENT_IDS, "value": value}
         )
     return list(dict.fromkeys(value))
@@ -488,22 +488,28 @@ class PlansyncOutbox(models.Model):
                 r["state"] == STATE_CLAIMED and r["lease_expires_at"] > now for r in rows
             ):
                 continue  # in flight (seen only now that the rows are locked)
-            claimable = []
-            for r in rows:
-                if r["state"] == STATE_CLAIMED:
-                    if (r["attempts"] or 0) >= max_attempts:
-                        poison.append(r)
-                    else:
-                        claimable.append(r)
-                elif not r["next_attempt_at"] or r["next_attempt_at"] <= now:
-                    claimable.append(r)
-            if claimable:
+            claimable = [
+                r
+                for r in rows
+                if r["state"] == STATE_CLAIMED
+                or not r["next_attempt_at"]
+                or r["next_attempt_at"] <= now
+            ]
+            exhausted = [
+                r["attempts"] or 0
+                for r in claimable
+                if r["state"] == STATE_CLAIMED and (r["attempts"] or 0) >= max_attempts
+            ]
+            if exhausted:
+                # the consumers kept dying on this aggregate: dead letter
+                poison.append((claimable, max(exhausted)))
+            elif claimable:
                 head = max(claimable, key=lambda r: r["id"])
                 groups.append({"key": key, "rows": claimable, "head": head})
-        for row in poison:
+        for rows, attempts in poison:
             self._mark_dead(
-                [row["id"]],
-                _("lease expired %s times without ack or nack") % (row["attempts"] or 0),
+                [r["id"] for r in rows],
+                _("lease expired %s times without ack or nack") % attempts,
                 now,
             )
         if not groups:

@@ -55,6 +55,11 @@ class TestAgent(PlansyncCase):
         self.assertEqual(len(agent.line_ids), 1)
 
         self.assertEqual(config["addon_version"], "17.0.1.0.0")
+        self.assertEqual(config["database"]["name"], self.env.cr.dbname)
+        self.assertEqual(
+            config["database"]["uuid"],
+            self.env["ir.config_parameter"].get_param("database.uuid"),
+        )
         self.assertRegex(config["server_time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertEqual(
             config["user"],

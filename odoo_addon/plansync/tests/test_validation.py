@@ -50,7 +50,7 @@ class TestValidation(PlansyncCase):
         cases = [
             (lambda: outbox.ack("", [1]), ("lease", "''")),
             (lambda: outbox.ack("abc", "1"), ("event_ids", "'1'")),
-            (lambda: outbox.ack("abc", [0]), ("event_ids", "[0]")),
+            (lambda: outbox.ack("abc", [1.5]), ("event_ids", "[1.5]")),
             (lambda: outbox.ack("abc", [True]), ("event_ids",)),
             (lambda: outbox.nack("abc", [1], None, 0), ("error", "None")),
             (lambda: outbox.nack("abc", [1], "e", -1), ("retry_after", "-1")),
