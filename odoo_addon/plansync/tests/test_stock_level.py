@@ -155,3 +155,22 @@ class TestStockLevel(PlansyncCase):
         small = measure(products[:2])
         large = measure(products[2:])
         self.assertLessEqual(large, small + 5, "no query per record: %s vs %s" % (large, small))
+
+    def test_location_moved_out_of_the_warehouse(self):
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf", "location_id": self.stock_location.id, "usage": "internal"}
+        )
+        self.env["stock.quant"]._update_available_quantity(self.product, shelf, 4)
+        self.assertEqual(self._level()["payload"]["on_hand"], 4.0)
+        other = self.env["stock.warehouse"].create(
+            {"name": "Other WH", "code": "TOWH2", "company_id": self.company.id}
+        )
+        self._level()
+        shelf.location_id = other.lot_stock_id
+        result = self.claim()
+        levels = {
+            e["payload"]["warehouse"]["code"]: e["payload"]["on_hand"]
+            for e in result["events"]
+            if e["type"] == "stock.level"
+        }
+        self.assertEqual(levels, {self.warehouse.code: 0.0, "TOWH2": 4.0})
