@@ -186,8 +186,8 @@ class PlansyncAgent(models.Model):
     def _upsert(self, consumer, values, endpoints, backlog, now):
         agent = self.search([("name", "=", consumer)], limit=1)
         agent_vals = {
-            "version": values["version"],
-            "host": values["host"],
+            "version": values["version"] or False,
+            "host": values["host"] or False,
             "pid": values["pid"],
             "started_at": values["started_at"],
             "mode": values["mode"],
@@ -204,7 +204,9 @@ class PlansyncAgent(models.Model):
             if reported is None:
                 continue
             line_vals = dict(
-                reported, lag_seconds=backlog.get(endpoint.id, {}).get("lag_seconds", 0.0)
+                reported,
+                last_error=reported["last_error"] or False,
+                lag_seconds=backlog.get(endpoint.id, {}).get("lag_seconds", 0.0),
             )
             line = lines.get(endpoint.id)
             if line:

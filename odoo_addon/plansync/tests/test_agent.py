@@ -130,3 +130,8 @@ class TestAgent(PlansyncCase):
                     self.heartbeat(consumer=consumer, stats=stats)
                 self.assertIn(fragment, str(caught.exception))
         self.assertFalse(self.env["plansync.agent"].search([]))
+
+    def test_mode_defaults_to_run(self):
+        self.heartbeat(consumer="no-mode", stats={"host": "h"})
+        agent = self.env["plansync.agent"].search([("name", "=", "no-mode")])
+        self.assertEqual((agent.mode, agent.host, agent.version, agent.pid), ("run", "h", False, 0))
