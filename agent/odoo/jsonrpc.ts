@@ -247,7 +247,7 @@ export class JsonRpcTransport implements OdooTransport {
     if (response.statusCode >= 300 && response.statusCode < 400) throw redirectError(context, response);
     const body = parseJsonBody(response.body) as JsonRpcReply | typeof NOT_JSON;
     const error = isRecord(body) ? body.error : undefined;
-    if (response.statusCode >= 400 || (isRecord(error) && error !== undefined)) {
+    if (response.statusCode >= 400 || isRecord(error)) {
       const data = isRecord(error) && isRecord(error.data) ? error.data : undefined;
       throw classify({
         ...replyFacts(context, response),

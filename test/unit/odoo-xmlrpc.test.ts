@@ -64,6 +64,12 @@ test('parseTraceback reads the last exception line, qualifying builtins', () => 
   assert.equal(parseTraceback(chained), { odooName: 'builtins.ValueError', message: "Invalid field res.partner.nofield in leaf ('nofield', '=', 1)" });
   assert.equal(parseTraceback('Traceback (most recent call last):\n  File "x"\nodoo.exceptions.CacheMiss\n'), { odooName: 'odoo.exceptions.CacheMiss', message: '' });
   assert.is(parseTraceback('no traceback here'), undefined);
+  // Seen from a real Odoo 17 with a row lock held and lock_timeout set: a multi-line message.
+  const lock = `Traceback (most recent call last):\n  File "/opt/odoo/odoo/sql_db.py", line 332, in execute\n    res = self._obj.execute(query, params)\n          ^^^^^^^^^\npsycopg2.errors.LockNotAvailable: canceling statement due to lock timeout\nCONTEXT:  while updating tuple (0,44) in relation "res_partner"\n`;
+  assert.equal(parseTraceback(lock), {
+    odooName: 'psycopg2.errors.LockNotAvailable',
+    message: 'canceling statement due to lock timeout\nCONTEXT:  while updating tuple (0,44) in relation "res_partner"',
+  });
 });
 
 test('parseFault: /xmlrpc/2 integer codes and the legacy string codes', () => {
