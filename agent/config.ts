@@ -122,12 +122,14 @@ export const readSecret = (env: Env, name: string, readFile: (path: string) => s
 };
 
 const SECRET_KEYS = /(^|_)(api_?key|apikey|secret|password|token)$/i;
+/** The camelCase spelling (`signingSecret`, `odooApiKey`): the strict schema would refuse it too, but quote its value. */
+const CAMEL_SECRET_KEYS = /[a-z0-9](Api_?Key|Apikey|Secret|Password|Token)$/;
 
 const findSecretKeys = (value: unknown, path: string[] = []): string[] => {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => {
     const here = [...path, key];
-    return SECRET_KEYS.test(key) ? [here.join('.')] : findSecretKeys(inner, here);
+    return SECRET_KEYS.test(key) || CAMEL_SECRET_KEYS.test(key) ? [here.join('.')] : findSecretKeys(inner, here);
   });
 };
 
