@@ -239,7 +239,7 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
     if (url?.[1] && value) {
       const parsed = FileEndpoint.shape.url.safeParse(value);
       if (!parsed.success) throw new ConfigError(`${name}: must be an http(s) URL (got ${JSON.stringify(value)})`);
-      endpoints[url[1]] = { ...endpoints[url[1]], url: value };
+      endpoints[codeVariable(url[1])] = { ...endpoints[codeVariable(url[1])], url: value };
     }
     const secret = /^PLANSYNC_SECRET_(.+?)(_FILE)?$/.exec(name);
     if (secret?.[1]) {

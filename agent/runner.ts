@@ -285,11 +285,13 @@ export class Agent {
     for (const served of all) await served.worker.close();
     this.served.clear();
     await this.heartbeat('run').catch(() => undefined);
-    await this.state?.close();
   }
 
+  /** Close the state store and the Odoo connection (once). */
   async close(): Promise<void> {
-    await this.state?.close();
+    const state = this.state;
+    this.state = undefined;
+    await state?.close();
     await this.deps.odoo.close();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Writes docs/schema/plansync.schema.json: the JSON Schema of the envelope and of every payload,
  * generated from the runtime schemas so that the docs can never drift from what the agent checks.
- * `npm run schema` rewrites it; test/unit/schema.test.ts fails when the committed file is stale.
+ * `npm run schema` rewrites it; test/unit/shared-types.test.ts fails when the committed file is stale.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -10,6 +10,7 @@ import PQueue from 'p-queue';
 import { validateEnvelope, type Envelope } from '../../shared-types/index.ts';
 import { describeError, kindOf, type PlanSyncError } from '../errors.ts';
 import type { PlanSyncOdoo } from '../odoo/client.ts';
+import { retryPolicy, withRetry, type RetryPolicy } from '../retry.ts';
 import type { StateStore } from '../state/store.ts';
 import type { Target } from '../targets/target.ts';
 import type { Logger } from '../telemetry/log.ts';
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   readonly metrics?: AgentMetrics;
   readonly counters?: EndpointCounters;
   readonly clock?: () => number;
+  /** Retries of ack and nack calls. Default: 4 retries from 200 ms, capped at 3 s. */
+  readonly settlePolicy?: RetryPolicy;
 }
 
 export interface PassResult {
@@ -53,6 +56,9 @@ export interface PassResult {
   readonly error?: PlanSyncError;
 }
 
+/** Acks and nacks are safe to repeat (a second ack of the same ids under the same lease acks nothing more). */
+const SETTLE_POLICY = retryPolicy({ limit: 4, backoffBaseMs: 200, backoffLimitMs: 3000 });
+
 const EMPTY: PassResult = { claimed: 0, delivered: 0, skipped: 0, parked: 0, released: 0, ackRefused: 0 };
 
 export class EndpointWorker {
@@ -62,9 +68,11 @@ export class EndpointWorker {
   private readonly queue: PQueue;
   private readonly deliveries = new AbortController();
   private stopping = false;
+  private readonly settlePolicy: RetryPolicy;
 
   constructor(options: WorkerOptions) {
     this.options = options;
+    this.settlePolicy = options.settlePolicy ?? SETTLE_POLICY;
     this.endpoint = options.endpoint;
     this.counters = options.counters ?? new EndpointCounters();
     this.queue = new PQueue({
@@ -157,17 +165,17 @@ export class EndpointWorker {
     // 5. Settle with Odoo.
     const toAck = [...delivered, ...skipped];
     let acked = 0;
-    if (toAck.length > 0) acked = await odoo.ack(lease, toAck);
+    if (toAck.length > 0) acked = await withRetry(() => odoo.ack(lease, toAck), this.settlePolicy);
     const ackRefused = toAck.length - acked;
     if (ackRefused > 0) logger.warn({ endpoint, refused: ackRefused }, 'Odoo refused acks: the lease expired and another consumer took the events; they will be delivered again');
 
-    for (const [reason, ids] of groupBy(rejected)) await odoo.nack(lease, ids, reason, 0, true);
+    for (const [reason, ids] of groupBy(rejected)) await withRetry(() => odoo.nack(lease, ids, reason, 0, true), this.settlePolicy);
     let worst: PlanSyncError | undefined;
     for (const { ids, error } of failed) {
-      await odoo.nack(lease, ids, describeError(error), error.retryAfter ?? 0, false);
+      await withRetry(() => odoo.nack(lease, ids, describeError(error), error.retryAfter ?? 0, false), this.settlePolicy);
       if (!worst || kindOf(error) === 'config') worst = error;
     }
-    if (notStarted.length > 0) await odoo.nack(lease, notStarted, 'released: the agent is stopping or the lease is running out', 1, false);
+    if (notStarted.length > 0) await withRetry(() => odoo.nack(lease, notStarted, 'released: the agent is stopping or the lease is running out', 1, false), this.settlePolicy);
 
     // 6. Account.
     const failedCount = failed.reduce((sum, f) => sum + f.ids.length, 0);

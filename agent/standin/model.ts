@@ -134,6 +134,8 @@ export class StandinOdoo {
   readonly endpoints = new Map<number, StandinEndpoint>();
   readonly outbox = new Map<number, OutboxRow>();
   readonly agents = new Map<string, AgentRecord>();
+  /** Events handed out per consumer (observability for tests and the demo). */
+  readonly claimedBy = new Map<string, number>();
   readonly settings: StandinSettings = {
     batch_size: 100,
     lease_seconds: 60,
@@ -143,7 +145,7 @@ export class StandinOdoo {
     backoff_base_seconds: 10,
     backoff_max_seconds: 3600,
   };
-  private nextId = 1;
+  private nextId = 10;
   private nextRowId = 1;
   private nextSequence = 1;
   private readonly clock: () => number;
@@ -355,6 +357,7 @@ export class StandinOdoo {
         payload,
       });
     }
+    if (events.length > 0) this.claimedBy.set(consumer, (this.claimedBy.get(consumer) ?? 0) + events.length);
     return { lease: events.length > 0 ? lease : '', events };
   }
 

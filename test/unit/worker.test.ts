@@ -1,0 +1,217 @@
+/**
+ * The endpoint pipeline (agent/pipeline/worker.ts) against the stand-in's model, in process,
+ * with a scripted target: what gets delivered, acked, parked, released and never delivered twice.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Envelope } from '../../shared-types/index.ts';
+import { TargetError } from '../../agent/errors.ts';
+import { PlanSyncOdoo } from '../../agent/odoo/client.ts';
+import { EndpointWorker, type WorkerOptions } from '../../agent/pipeline/worker.ts';
+import { retryPolicy } from '../../agent/retry.ts';
+import { GROUPS, StandinOdoo } from '../../agent/standin/model.ts';
+import { openStateStore, type StateStore } from '../../agent/state/store.ts';
+import type { DeliveryOutcome, Target } from '../../agent/targets/target.ts';
+import { silentLogger } from '../../agent/telemetry/log.ts';
+import { InProcessTransport, networkDown } from '../support/inprocess.ts';
+
+class ScriptedTarget implements Target {
+  readonly code = 'WH-HOOK';
+  readonly batches: Envelope[][] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(
+    private readonly answer: (batch: readonly Envelope[]) => DeliveryOutcome = (batch) => ({ delivered: batch.map((e) => e.id), rejected: [], failed: [] }),
+    private readonly delayMs = 0,
+  ) {}
+  async deliver(events: readonly Envelope[]): Promise<DeliveryOutcome> {
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.delayMs) await sleep(this.delayMs);
+      this.batches.push([...events]);
+      return this.answer(events);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+  get deliveredIds(): number[] {
+    return this.batches.flat().map((e) => e.id);
+  }
+  close(): void {}
+}
+
+interface World {
+  odoo: StandinOdoo;
+  transport: InProcessTransport;
+  state: StateStore;
+  products: number[];
+  worker: (target: Target, options?: Partial<WorkerOptions>) => EndpointWorker;
+}
+
+const FAST_SETTLE = retryPolicy({ limit: 1, backoffBaseMs: 1, backoffLimitMs: 1 });
+
+const world = async (productCount: number): Promise<World> => {
+  const odoo = new StandinOdoo();
+  const user = odoo.addUser('agent', [GROUPS.integration]);
+  odoo.addEndpoint({ code: 'WH-HOOK', eventTypes: new Set(['product.changed']) });
+  const products = Array.from({ length: productCount }, (_, i) => odoo.addProduct({ name: `P${i}`, sku: `SKU-${i}` }).id);
+  const transport = new InProcessTransport(odoo, user);
+  const state = await openStateStore({ url: 'memory://', database: odoo.database.uuid, receiptTtlMs: 60_000 });
+  return {
+    odoo,
+    transport,
+    state,
+    products,
+    worker: (target, options = {}) =>
+      new EndpointWorker({
+        endpoint: 'WH-HOOK',
+        consumer: 'test',
+        odoo: new PlanSyncOdoo(transport),
+        target,
+        state,
+        claimLimit: 100,
+        leaseSeconds: 30,
+        batchSize: 4,
+        concurrency: 2,
+        rateLimit: 0,
+        logger: silentLogger(),
+        settlePolicy: FAST_SETTLE,
+        ...options,
+      }),
+  };
+};
+
+const test = suite('pipeline worker');
+
+test('delivers every claimed event in batches of batch_size and acks them', async () => {
+  const w = await world(10);
+  const target = new ScriptedTarget();
+  const result = await w.worker(target).pass();
+  assert.is(result.claimed, 10);
+  assert.is(result.delivered, 10);
+  assert.equal(target.batches.map((b) => b.length).sort(), [2, 4, 4]);
+  assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 0, claimed: 0, done: 10, dead: 0 });
+  const receipts = await w.state.receipts('WH-HOOK', target.deliveredIds);
+  assert.is(receipts.size, 10, 'a receipt per delivered event');
+});
+
+test('never more deliveries in flight than the endpoint concurrency', async () => {
+  const w = await world(24);
+  const target = new ScriptedTarget(undefined, 15);
+  await w.worker(target, { concurrency: 2, batchSize: 2 }).pass();
+  assert.is(target.batches.length, 12);
+  assert.is(target.maxInFlight, 2);
+});
+
+test('a crash between delivery and ack does not deliver again: the receipt acks it on the next claim', async () => {
+  const w = await world(3);
+  const target = new ScriptedTarget();
+  w.transport.fault = (_model, method) => (method === 'ack' ? networkDown() : undefined);
+  try {
+    await w.worker(target, { leaseSeconds: 1 }).pass();
+    assert.unreachable('the pass fails when Odoo cannot take the ack');
+  } catch (error) {
+    assert.is((error as { code?: string }).code, 'ERR_NETWORK');
+  }
+  assert.is(target.deliveredIds.length, 3, 'delivered once');
+  assert.is(w.odoo.countByState('WH-HOOK').claimed, 3, 'still held under the lost lease');
+  // The agent restarts (a new worker, the same state store); the lease expires; Odoo is back.
+  w.transport.fault = undefined;
+  await sleep(1100);
+  const again = new ScriptedTarget();
+  const result = await w.worker(again).pass();
+  assert.is(result.claimed, 3);
+  assert.is(result.skipped, 3, 'recognised from the receipts');
+  assert.is(again.batches.length, 0, 'nothing delivered a second time');
+  assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 0, claimed: 0, done: 3, dead: 0 });
+});
+
+test('events the endpoint refuses are parked with its reason; the rest is delivered', async () => {
+  const w = await world(5);
+  const refusedId = [...w.odoo.outbox.values()][2]?.id ?? 0;
+  const target = new ScriptedTarget((batch) => ({
+    delivered: batch.map((e) => e.id).filter((id) => id !== refusedId),
+    rejected: batch.some((e) => e.id === refusedId) ? [{ id: refusedId, reason: 'HTTP 422: unit "crate" unknown' }] : [],
+    failed: [],
+  }));
+  const result = await w.worker(target).pass();
+  assert.is(result.delivered, 4);
+  assert.is(result.parked, 1);
+  const dead = w.odoo.outbox.get(refusedId);
+  assert.is(dead?.state, 'dead');
+  assert.is(dead?.lastError, 'HTTP 422: unit "crate" unknown');
+  assert.is(w.odoo.countByState('WH-HOOK').done, 4);
+});
+
+test('an event that fails validation is parked with a reason naming the field and the value', async () => {
+  const w = await world(2);
+  const bad = w.products[1] ?? 0;
+  const product = w.odoo.products.get(bad);
+  if (product) product.standard_price = Number.NaN; // the renderer writes what it finds; JSON turns NaN into null
+  const target = new ScriptedTarget();
+  const result = await w.worker(target).pass();
+  assert.is(result.parked, 1);
+  assert.is(result.delivered, 1);
+  const row = [...w.odoo.outbox.values()].find((r) => r.resId === bad);
+  assert.is(row?.state, 'dead');
+  assert.match(row?.lastError ?? '', /invalid event: payload of product\.changed: standard_price: .*\(got null\)/);
+  assert.not.ok(target.deliveredIds.includes(row?.id ?? -1), 'never sent to the endpoint');
+});
+
+test('a transient delivery failure releases the events for the time the endpoint asked', async () => {
+  const w = await world(2);
+  const target = new ScriptedTarget((batch) => ({
+    delivered: [],
+    rejected: [],
+    failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'transient', 'HTTP 503', { status: 503, retryAfter: 120 }) }],
+  }));
+  const before = Date.now();
+  const result = await w.worker(target).pass();
+  assert.is(result.released, 2);
+  assert.is(result.error?.status, 503);
+  for (const row of w.odoo.outbox.values()) {
+    assert.is(row.state, 'pending');
+    assert.ok(row.nextAttemptAt >= before + 119_000 && row.nextAttemptAt <= Date.now() + 121_000, 'retry after 120 s');
+    assert.match(row.lastError, /HTTP 503/);
+  }
+});
+
+test('after stop() no new delivery starts; what was claimed is released at once for another agent', async () => {
+  const w = await world(8);
+  const target = new ScriptedTarget(undefined, 40);
+  const worker = w.worker(target, { concurrency: 1, batchSize: 2 });
+  const pass = worker.pass();
+  await sleep(60);
+  worker.stop();
+  const result = await pass;
+  assert.ok(result.delivered >= 2 && result.delivered < 8, `some delivered before the stop (${result.delivered})`);
+  assert.is(result.delivered + result.released, 8, 'the rest released');
+  const counts = w.odoo.countByState('WH-HOOK');
+  assert.is(counts.claimed, 0, 'nothing left held');
+  assert.is(counts.done, result.delivered);
+  assert.is(await worker.pass().then((r) => r.claimed), 0, 'a stopped worker claims nothing');
+});
+
+test('deliveries that cannot start before 80% of the lease are released, not delivered late', async () => {
+  const w = await world(6);
+  const target = new ScriptedTarget(undefined, 500);
+  const result = await w.worker(target, { concurrency: 1, batchSize: 2, leaseSeconds: 1 }).pass();
+  assert.ok(result.delivered >= 2 && result.delivered <= 4, `delivered within the lease (${result.delivered})`);
+  assert.is(result.delivered + result.released, 6);
+  assert.is(w.odoo.countByState('WH-HOOK').claimed, 0);
+});
+
+test('the counters report what happened, for the heartbeat', async () => {
+  const w = await world(3);
+  const worker = w.worker(new ScriptedTarget());
+  await worker.pass();
+  const stats = worker.counters.snapshot();
+  assert.is(stats.delivered, 3);
+  assert.is(stats.parked, 0);
+  assert.ok(stats.per_minute >= 3);
+  assert.type(stats.last_delivery_at, 'string');
+});
+
+test.run();
