@@ -257,15 +257,15 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
 
   test('claim refuses nonsensical arguments, naming the argument and the value, and claims nothing', async () => {
     await harness.createProducts(1, `bad-args-${transport}`);
-    const cases: Array<[string, Promise<unknown>, RegExp]> = [
-      ['limit 0', odoo.claim(code, 0, 30, CONSUMER_A), /limit.*\b0\b/],
-      ['limit 5000', odoo.claim(code, 5000, 30, CONSUMER_A), /limit.*5000/],
-      ['lease -5', odoo.claim(code, 10, -5, CONSUMER_A), /lease_seconds.*-5/],
-      ['empty consumer', odoo.claim(code, 10, 30, ''), /consumer/],
-      ['unknown endpoint', odoo.claim('NO-SUCH-ENDPOINT', 10, 30, CONSUMER_A), /NO-SUCH-ENDPOINT/],
+    const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
+      ['limit 0', () => odoo.claim(code, 0, 30, CONSUMER_A), /limit.*\b0\b/],
+      ['limit 5000', () => odoo.claim(code, 5000, 30, CONSUMER_A), /limit.*5000/],
+      ['lease -5', () => odoo.claim(code, 10, -5, CONSUMER_A), /lease_seconds.*-5/],
+      ['empty consumer', () => odoo.claim(code, 10, 30, ''), /consumer/],
+      ['unknown endpoint', () => odoo.claim('NO-SUCH-ENDPOINT', 10, 30, CONSUMER_A), /NO-SUCH-ENDPOINT/],
     ];
     for (const [what, call, message] of cases) {
-      const error = await rejects(call);
+      const error = await rejects(call());
       assert.is(error.code, 'ERR_ODOO_VALIDATION', `${what}: ${error.code} ${error.message}`);
       assert.ok(message.test(error.message), `${what}: message names the argument and value: ${error.message}`);
     }
@@ -286,12 +286,12 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     const planner = new PlanSyncOdoo(createTransport(transport, harness.planner()));
     try {
       for (const call of [
-        planner.claim(code, 10, 30, CONSUMER_A),
-        planner.ack('x', [1]),
-        planner.nack('x', [1], 'e', 0),
-        planner.heartbeat('planner', { version: '0', host: '', pid: 1, started_at: '2026-01-01T00:00:00Z', mode: 'check', endpoints: {} }),
+        () => planner.claim(code, 10, 30, CONSUMER_A),
+        () => planner.ack('x', [1]),
+        () => planner.nack('x', [1], 'e', 0),
+        () => planner.heartbeat('planner', { version: '0', host: '', pid: 1, started_at: '2026-01-01T00:00:00Z', mode: 'check', endpoints: {} }),
       ]) {
-        const error = await rejects(call);
+        const error = await rejects(call());
         assert.is(error.code, 'ERR_ODOO_ACCESS', `${error.code}: ${error.message}`);
         assert.is(error.kind, 'config');
       }

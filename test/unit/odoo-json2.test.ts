@@ -9,7 +9,10 @@ const URL = 'https://erp.example.test';
 const KEY = 'json2-secret-key-77aa00ff';
 const connection = { url: `${URL}/`, db: 'prod', login: 'unused-by-json2', apiKey: KEY, timeoutMs: 2000 };
 
+// No real network from this file; loopback stays open for suites in the same run that serve
+// a local stand-in (uvu imports every file before running any suite).
 nock.disableNetConnect();
+nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
 test.after.each(() => {
   nock.cleanAll();
 });

@@ -9,7 +9,10 @@ const URL = 'http://odoo.test:8069';
 const KEY = 'secret-api-key-4f2a9c0d1e';
 const connection = { url: URL, db: 'prod', login: 'plansync-agent', apiKey: KEY, timeoutMs: 2000 };
 
+// No real network from this file; loopback stays open for suites in the same run that serve
+// a local stand-in (uvu imports every file before running any suite).
 nock.disableNetConnect();
+nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
 test.after.each(() => {
   nock.cleanAll();
 });

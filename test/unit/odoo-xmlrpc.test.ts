@@ -17,7 +17,10 @@ const URL = 'http://odoo.test:8069';
 const KEY = 'xmlrpc-secret-key-5c5c5c5c';
 const connection = { url: URL, db: 'prod', login: 'plansync-agent', apiKey: KEY, timeoutMs: 2000 };
 
+// No real network from this file; loopback stays open for suites in the same run that serve
+// a local stand-in (uvu imports every file before running any suite).
 nock.disableNetConnect();
+nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
 test.after.each(() => {
   nock.cleanAll();
 });

@@ -1,0 +1,134 @@
+/**
+ * The CLI as an operator runs it (child processes) against the stand-in: exit codes and messages
+ * of check, once, status and demo, and configuration errors that quote the key and the value.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GROUPS, StandinOdoo, type StandinUser } from '../../agent/standin/model.ts';
+import { serveStandin, type StandinServer } from '../../agent/standin/server.ts';
+import { Sink } from '../../agent/standin/sink.ts';
+import { runCli } from '../support/processes.ts';
+
+const test = suite('CLI');
+let odoo: StandinOdoo;
+let server: StandinServer;
+let sink: Sink;
+let agent: StandinUser;
+let planner: StandinUser;
+let dir: string;
+
+const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+  ODOO_URL: server.url,
+  ODOO_DB: odoo.database.name,
+  ODOO_LOGIN: agent.login,
+  ODOO_API_KEY: agent.apiKey,
+  PLANSYNC_STATE: `sqlite://${join(dir, 'state.sqlite')}`,
+  PLANSYNC_SECRET_HOOK: 'cli-secret',
+  PLANSYNC_LOG_LEVEL: 'warn',
+  ...extra,
+});
+
+test.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'plansync-cli-'));
+  odoo = new StandinOdoo();
+  agent = odoo.addUser('plansync-agent', [GROUPS.integration]);
+  planner = odoo.addUser('planner', [GROUPS.user]);
+  sink = new Sink({ secrets: { HOOK: 'cli-secret' }, refuse: (e) => ((e.payload as { sku?: string }).sku === 'REFUSED' ? 'not sold here' : undefined) });
+  const url = await sink.start();
+  odoo.addEndpoint({ code: 'HOOK', url, eventTypes: new Set(['product.changed']) });
+  odoo.addEndpoint({ code: 'PLANNING', kind: 'planning', url: 'http://127.0.0.1:9/', eventTypes: new Set(['product.changed']) });
+  server = await serveStandin(odoo);
+});
+
+test.after(async () => {
+  await sink.stop();
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('check passes, line by line, and says which endpoint this agent cannot serve and why', async () => {
+  const result = await runCli(['check'], env());
+  assert.is(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /✓ Odoo reachable/);
+  assert.match(result.stdout, /✓ logged in +plansync-agent/);
+  assert.match(result.stdout, /✓ PlanSync addon +version 17\.0\.1\.0\.0/);
+  assert.match(result.stdout, /✓ state store/);
+  assert.match(result.stdout, /✓ endpoint HOOK +webhook → http:\/\/127\.0\.0\.1/);
+  assert.match(result.stdout, /! endpoint PLANNING +kind "planning" has no target/);
+});
+
+test('check names the missing signing secret of a webhook endpoint and fails', async () => {
+  const result = await runCli(['check'], env({ PLANSYNC_SECRET_HOOK: '' }));
+  assert.is(result.code, 1);
+  assert.match(result.stdout, /✗ endpoint HOOK +no signing secret: set PLANSYNC_SECRET_HOOK/);
+});
+
+test('a wrong API key: check says Odoo refused the login, never prints the key', async () => {
+  const result = await runCli(['check'], env({ ODOO_API_KEY: 'wrong-key-123' }));
+  assert.is(result.code, 1);
+  assert.match(result.stdout, /✗ logged in +Odoo refused login "plansync-agent"/);
+  assert.not.match(result.stdout + result.stderr, /wrong-key-123/);
+});
+
+test('a planner as the agent user: check says to add it to PlanSync / Integration', async () => {
+  const result = await runCli(['check'], env({ ODOO_LOGIN: planner.login, ODOO_API_KEY: planner.apiKey }));
+  assert.is(result.code, 1);
+  assert.match(result.stdout, /✗ PlanSync addon .*PlanSync \/ Integration/);
+});
+
+test('Odoo unreachable: check says so; run keeps retrying with backoff instead of crashing', async () => {
+  const result = await runCli(['check'], env({ ODOO_URL: 'http://127.0.0.1:9' }));
+  assert.is(result.code, 1);
+  assert.match(result.stdout, /✗ Odoo reachable +cannot reach http:\/\/127\.0\.0\.1:9/);
+  const daemon = await runCli(['run'], env({ ODOO_URL: 'http://127.0.0.1:9', PLANSYNC_LOG_LEVEL: 'info' }), 3500);
+  assert.is(daemon.signal, 'SIGKILL', 'still running (retrying) when the test stopped it');
+  assert.ok((daemon.stderr.match(/cannot reach Odoo/g) ?? []).length >= 2, 'retried, logging each failure');
+});
+
+test('a malformed config stops check and run with exit 2, quoting the key and the value', async () => {
+  const file = join(dir, 'bad.json');
+  writeFileSync(file, JSON.stringify({ claim_limit: 0 }));
+  for (const command of ['check', 'run']) {
+    const result = await runCli([command, '--config', file], env());
+    assert.is(result.code, 2, `${command}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stdout + result.stderr, /claim_limit: .*\(got 0\)/);
+  }
+  const badEnv = await runCli(['run'], env({ PLANSYNC_TRANSPORT: 'soap' }));
+  assert.is(badEnv.code, 2);
+  assert.match(badEnv.stderr, /PLANSYNC_TRANSPORT: .*\(got "soap"\)/);
+});
+
+test('once delivers what is pending and exits 0; exits 1 when something was parked', async () => {
+  odoo.addProduct({ name: 'Fine', sku: 'FINE' });
+  const fine = await runCli(['once'], env());
+  assert.is(fine.code, 0, fine.stdout + fine.stderr);
+  assert.match(fine.stdout, /HOOK: claimed 1, delivered 1/);
+  assert.match(fine.stdout, /PLANNING: not served: kind "planning"/);
+  odoo.addProduct({ name: 'Refused', sku: 'REFUSED' });
+  const parked = await runCli(['once'], env());
+  assert.is(parked.code, 1);
+  assert.match(parked.stdout, /HOOK: claimed 1, delivered 0, already delivered 0, parked 1/);
+});
+
+test('status shows the backlog per endpoint as Odoo counts it', async () => {
+  const result = await runCli(['status', '--json'], env());
+  assert.is(result.code, 0, result.stderr);
+  const endpoints = JSON.parse(result.stdout) as Array<{ code: string; pending: number; dead: number }>;
+  const planning = endpoints.find((e) => e.code === 'PLANNING');
+  const hook = endpoints.find((e) => e.code === 'HOOK');
+  assert.is(planning?.pending, 2, 'the planning endpoint has nobody serving it');
+  assert.is(hook?.dead, 1);
+});
+
+test('demo, the README main command, runs the whole path on a fresh setup and exits 0', async () => {
+  const result = await runCli(['demo'], { PLANSYNC_LOG_LEVEL: 'error' }, 90_000);
+  assert.is(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /result +OK: nothing lost, nothing applied twice, no stale overwrite/);
+  assert.match(result.stdout, /parked as dead letters +[1-9]/);
+  assert.match(result.stdout, /duplicates at the endpoint +0/);
+});
+
+test.run();
