@@ -41,7 +41,7 @@ export interface DemoResult {
 }
 
 const describe = (event: EnvelopeBase): string => {
-  const p = event.payload as Record<string, unknown>;
+  const p = event.payload;
   switch (event.type) {
     case 'stock.level':
       return `on_hand=${String(p.on_hand)} reserved=${String(p.reserved)} incoming=${String(p.incoming)} available=${String(p.available)}`;

@@ -148,24 +148,28 @@ const handleXmlRpc = (service: string, body: Buffer, send: (status: number, type
   });
 };
 
+/** Odoo 19's JSON-2 statuses (addons/rpc/controllers/json2.py and the json2 dispatcher in odoo/http.py). */
 const JSON2_STATUS: Record<string, number> = {
-  'odoo.exceptions.AccessDenied': 401,
+  'werkzeug.exceptions.Unauthorized': 401,
+  'odoo.exceptions.AccessDenied': 403,
   'odoo.exceptions.AccessError': 403,
   'odoo.exceptions.MissingError': 404,
+  'werkzeug.exceptions.NotFound': 404,
   'odoo.exceptions.UserError': 422,
   'odoo.exceptions.ValidationError': 422,
+  'werkzeug.exceptions.UnprocessableEntity': 422,
 };
 
 const handleJson2 = (model: string, method: string, req: http.IncomingMessage, body: Buffer, json: Json, odoo: StandinOdoo) => {
   const fail = (error: unknown) => {
     const data = serializeException(error);
-    return json(JSON2_STATUS[data.name] ?? (data.name === 'builtins.TypeError' || data.name === 'builtins.AttributeError' ? 400 : 500), data);
+    return json(JSON2_STATUS[data.name] ?? 500, data);
   };
   const auth = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
   const user = auth ? [...odoo.users.values()].find((u) => u.apiKey === auth[1]) : undefined;
-  if (!user) return fail(accessDenied());
+  if (!user) return fail(new OdooException('werkzeug.exceptions.Unauthorized', 'Invalid apikey'));
   const database = req.headers['x-odoo-database'];
-  if (database !== undefined && database !== odoo.database.name) return fail(accessDenied());
+  if (database !== undefined && database !== odoo.database.name) return fail(new OdooException('werkzeug.exceptions.Unauthorized', 'Invalid apikey'));
   let named: Record<string, unknown>;
   try {
     named = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
@@ -177,6 +181,12 @@ const handleJson2 = (model: string, method: string, req: http.IncomingMessage, b
     const result = odoo.execute(user, model, method, [], kwargs);
     return json(200, result ?? null);
   } catch (error) {
+    // JSON-2 answers an unknown model or method with NotFound, a bad signature with UnprocessableEntity.
+    const name = error instanceof OdooException ? error.odooName : '';
+    if (name === 'builtins.AttributeError' || (name === 'odoo.exceptions.UserError' && /doesn't exist/.test((error as Error).message))) {
+      return fail(new OdooException('werkzeug.exceptions.NotFound', (error as Error).message));
+    }
+    if (name === 'builtins.TypeError') return fail(new OdooException('werkzeug.exceptions.UnprocessableEntity', (error as Error).message));
     return fail(error);
   }
 };

@@ -69,8 +69,11 @@ const openKeyv = async (url: string): Promise<Keyv> => {
   }
 };
 
+const openPerUrl = new Map<string, number>();
+
 export const openStateStore = async (options: StoreOptions): Promise<StateStore> => {
   const keyv = await openKeyv(options.url);
+  openPerUrl.set(options.url, (openPerUrl.get(options.url) ?? 0) + 1);
   keyv.namespace = 'plansync';
   let storeError: unknown;
   keyv.on('error', (error: unknown) => {
@@ -81,12 +84,15 @@ export const openStateStore = async (options: StoreOptions): Promise<StateStore>
     try {
       const result = await fn();
       if (storeError !== undefined) {
-        const error = storeError;
+        const error = storeError instanceof Error ? storeError : new Error(JSON.stringify(storeError));
         storeError = undefined;
         throw error;
       }
       return result;
-    } catch (error) {
+    } catch (thrown) {
+      // keyv reports an adapter's own error as an 'error' event and answers `false`: prefer that error.
+      const error: unknown = storeError ?? thrown;
+      storeError = undefined;
       throw stateError(`state store (${options.url.replace(/\/\/[^@/]*@/, '//***@')}): ${what} failed: ${(error as Error).message}`, error);
     }
   };
@@ -105,8 +111,9 @@ export const openStateStore = async (options: StoreOptions): Promise<StateStore>
     putReceipts: (endpoint, entries) =>
       guard('writing receipts', async () => {
         if (entries.length === 0) return;
-        const results = await keyv.setMany(entries.map(({ id, receipt }) => ({ key: key(endpoint, id), value: receipt, ttl: options.receiptTtlMs })));
-        if (results.some((ok) => !ok)) throw new Error('the store refused a receipt');
+        // Adapters differ: some answer a boolean per entry, @keyv/redis answers nothing; errors arrive as 'error' events.
+        const results: unknown = await keyv.setMany(entries.map(({ id, receipt }) => ({ key: key(endpoint, id), value: receipt, ttl: options.receiptTtlMs })));
+        if (Array.isArray(results) && results.some((ok) => ok === false)) throw new Error('the store refused a receipt');
       }),
     getCheckpoint: <T>(name: string) => guard(`reading checkpoint ${name}`, () => keyv.get<T>(`checkpoint:${options.database}:${name}`)),
     setCheckpoint: (name, value) =>
@@ -114,7 +121,11 @@ export const openStateStore = async (options: StoreOptions): Promise<StateStore>
         await keyv.set(`checkpoint:${options.database}:${name}`, value);
       }),
     close: async () => {
-      await keyv.disconnect();
+      // @keyv/postgres keeps one connection pool per process, shared by every store of the same URL,
+      // and ends it on the first disconnect: only the last store of a URL may disconnect.
+      const left = (openPerUrl.get(options.url) ?? 1) - 1;
+      openPerUrl.set(options.url, left);
+      if (left <= 0 || !/^postgres(ql)?:/.test(options.url)) await keyv.disconnect();
     },
   };
 };

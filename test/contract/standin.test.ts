@@ -5,6 +5,6 @@ import { startStandinHarness } from '../support/standin-harness.ts';
 import { registerContractSuite } from './suite.ts';
 
 const harness = await startStandinHarness();
-for (const transport of ['jsonrpc', 'xmlrpc', 'json2'] as const) registerContractSuite(harness, transport);
-// uvu runs suites one after the other; close the server once the last has run.
-process.once('beforeExit', () => void harness.close());
+const transports = ['jsonrpc', 'xmlrpc', 'json2'] as const;
+// uvu runs the suites one after the other: the last one closes the server.
+for (const transport of transports) registerContractSuite(harness, transport, transport === transports.at(-1) ? { finally: () => harness.close() } : {});

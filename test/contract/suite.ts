@@ -68,7 +68,7 @@ const drain = async (odoo: PlanSyncOdoo, code: string): Promise<void> => {
   }
 };
 
-export const registerContractSuite = (harness: ContractHarness, transport: TransportName): void => {
+export const registerContractSuite = (harness: ContractHarness, transport: TransportName, options: { readonly finally?: () => Promise<void> } = {}): void => {
   const test = suite(`contract on ${harness.label} over ${transport}`);
   const odoo = new PlanSyncOdoo(createTransport(transport, harness.integration()));
   const odooB = new PlanSyncOdoo(createTransport(transport, harness.integration()));
@@ -84,6 +84,7 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     await harness.deactivateEndpoint(code);
     await odoo.close();
     await odooB.close();
+    await options.finally?.();
   });
 
   test('heartbeat returns the configuration with the endpoint and its backlog, and no null anywhere', async () => {

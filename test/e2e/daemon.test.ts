@@ -6,6 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GROUPS, StandinOdoo } from '../../agent/standin/model.ts';
@@ -34,7 +35,7 @@ const stage = async (delayMs = 0): Promise<Stage> => {
   let arrived = 0;
   if (delayMs) {
     // A slow endpoint: every request takes delayMs.
-    const server = (sink as unknown as { server: import('node:http').Server }).server;
+    const server = (sink as unknown as { server: Server }).server;
     const listeners = server.listeners('request') as Array<(...args: unknown[]) => void>;
     server.removeAllListeners('request');
     server.on('request', (...args: unknown[]) => {

@@ -13,6 +13,8 @@ const SECRET = 'whsec-wms-3c9f11aa';
 const NOW = 1_790_000_000;
 
 nock.disableNetConnect();
+// uvu runs every suite in one process: keep loopback open for the suites that serve real HTTP on it.
+nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
 
 const targets: WebhookTarget[] = [];
 test.after.each(() => {

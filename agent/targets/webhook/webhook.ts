@@ -148,7 +148,8 @@ export class WebhookTarget implements Target {
       parsed = undefined; // a 2xx with a body that is not JSON still delivers the batch
     }
     const held = new Set(ids);
-    const rejected = (Array.isArray(parsed?.rejected) ? parsed.rejected : [])
+    const list: ReadonlyArray<{ readonly id?: unknown; readonly reason?: unknown }> = Array.isArray(parsed?.rejected) ? parsed.rejected : [];
+    const rejected = list
       .filter((r): r is { id: number; reason?: unknown } => typeof r.id === 'number' && held.has(r.id))
       .map((r) => ({ id: r.id, reason: typeof r.reason === 'string' && r.reason ? r.reason.slice(0, 1000) : 'rejected by the endpoint' }));
     const refused = new Set(rejected.map((r) => r.id));
