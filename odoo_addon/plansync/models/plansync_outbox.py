@@ -5,8 +5,11 @@ import secrets
 from collections import OrderedDict
 from datetime import timedelta
 
+import psycopg2.errors
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import mute_logger
 
 _logger = logging.getLogger(__name__)
 
@@ -387,6 +390,53 @@ class PlansyncOutbox(models.Model):
         return self.env["res.config.settings"]._plansync_settings()
 
     @api.model
+    def _lock_open_rows(self, endpoint, keys):
+        """Lock the pending and claimed rows of ``keys`` (aggregates) with
+        FOR UPDATE SKIP LOCKED; aggregates changed by another transaction since
+        this one's snapshot are left out instead of failing the transaction."""
+        cr = self.env.cr
+        query = """
+            SELECT o.id, o.aggregate_model, o.aggregate_id,
+                   COALESCE(o.warehouse_id, 0) AS wh, o.state, o.next_attempt_at,
+                   o.lease_expires_at, o.attempts,
+                   o.event_type, o.occurred_at, o.company_id, o.aggregate_key, o.payload
+              FROM plansync_outbox o
+              JOIN unnest(%s::varchar[], %s::int[], %s::int[]) AS k(m, i, w)
+                ON o.aggregate_model = k.m
+               AND o.aggregate_id = k.i
+               AND COALESCE(o.warehouse_id, 0) = k.w
+             WHERE o.endpoint_id = %s
+               AND o.state IN ('pending', 'claimed')
+             ORDER BY o.id
+               FOR UPDATE OF o SKIP LOCKED
+        """
+
+        def lock(batch):
+            with mute_logger("odoo.sql_db"), cr.savepoint(flush=False):
+                cr.execute(
+                    query,
+                    (
+                        [k[0] for k in batch],
+                        [k[1] for k in batch],
+                        [k[2] for k in batch],
+                        endpoint.id,
+                    ),
+                )
+                return cr.dictfetchall()
+
+        try:
+            return lock(keys)
+        except psycopg2.errors.SerializationFailure:
+            _logger.debug("claim on %s: concurrent claim, locking aggregate by aggregate", endpoint.code)
+        rows = []
+        for key in keys:
+            try:
+                rows += lock([key])
+            except psycopg2.errors.SerializationFailure:
+                continue  # claimed by another consumer after our snapshot
+        return rows
+
+    @api.model
     def _claim(self, endpoint, limit, lease_seconds, consumer):
         cr = self.env.cr
         settings = self._settings()
@@ -453,32 +503,14 @@ class PlansyncOutbox(models.Model):
             return {"lease": "", "events": []}
         # 3. Lock every open row of those aggregates. Under REPEATABLE READ a
         #    row that another claimer changed since our snapshot raises a
-        #    serialization failure here, which Odoo retries with a new snapshot.
-        cr.execute(
-            """
-            SELECT o.id, o.aggregate_model, o.aggregate_id,
-                   COALESCE(o.warehouse_id, 0) AS wh, o.state, o.next_attempt_at,
-                   o.lease_expires_at, o.attempts,
-                   o.event_type, o.occurred_at, o.company_id, o.aggregate_key, o.payload
-              FROM plansync_outbox o
-              JOIN unnest(%s::varchar[], %s::int[], %s::int[]) AS k(m, i, w)
-                ON o.aggregate_model = k.m
-               AND o.aggregate_id = k.i
-               AND COALESCE(o.warehouse_id, 0) = k.w
-             WHERE o.endpoint_id = %s
-               AND o.state IN ('pending', 'claimed')
-             ORDER BY o.id
-               FOR UPDATE OF o SKIP LOCKED
-            """,
-            (
-                [k[0] for k in locked],
-                [k[1] for k in locked],
-                [k[2] for k in locked],
-                endpoint.id,
-            ),
-        )
+        #    serialization failure. Rather than failing the call (Odoo would
+        #    retry it after a random sleep of up to 2 s and log the query as an
+        #    error), lock in a savepoint and, on that failure, aggregate by
+        #    aggregate: the ones taken meanwhile by another claimer are skipped,
+        #    exactly as SKIP LOCKED skips the ones it still holds.
+        rows = self._lock_open_rows(endpoint, locked)
         rows_by_key = OrderedDict((key, []) for key in locked)
-        for row in cr.dictfetchall():
+        for row in rows:
             key = (row["aggregate_model"], row["aggregate_id"], row["wh"])
             rows_by_key[key].append(row)
         poison = []

@@ -39,6 +39,11 @@ class PlansyncCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # The tests run in databases that may already have endpoints and settings
+        # of their own (a live tier, a customer's copy): start from defaults. All
+        # of this is rolled back with the test transaction.
+        cls.env["plansync.endpoint"].with_context(active_test=False).search([]).write({"active": False})
+        cls.env["ir.config_parameter"].sudo().search([("key", "=like", "plansync.%")]).unlink()
         cls.company = cls.env.company
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.company.id)], limit=1

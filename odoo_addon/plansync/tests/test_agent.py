@@ -111,6 +111,7 @@ class TestAgent(PlansyncCase):
         self.assertEqual(agent.status, "alive")
 
     def test_heartbeat_validation(self):
+        agents_before = self.env["plansync.agent"].search_count([])
         cases = [
             ("", STATS, "consumer"),
             ("a", "not a dict", "stats"),
@@ -129,7 +130,7 @@ class TestAgent(PlansyncCase):
                 with self.assertRaises(ValidationError) as caught:
                     self.heartbeat(consumer=consumer, stats=stats)
                 self.assertIn(fragment, str(caught.exception))
-        self.assertFalse(self.env["plansync.agent"].search([]))
+        self.assertEqual(self.env["plansync.agent"].search_count([]), agents_before, "a refused heartbeat writes nothing")
 
     def test_mode_defaults_to_run(self):
         self.heartbeat(consumer="no-mode", stats={"host": "h"})

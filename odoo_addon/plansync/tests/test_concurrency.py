@@ -1,10 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Two claimers on two real cursors never share a row nor an aggregate."""
-from psycopg2 import errors
-
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests.common import TransactionCase
-from odoo.tools import mute_logger
 
 
 class TestConcurrency(TransactionCase):
@@ -105,19 +102,17 @@ class TestConcurrency(TransactionCase):
             counts = dict(cr.fetchall())
         self.assertEqual(counts, {first["lease"]: 4, second["lease"]: 2})
 
-    @mute_logger("odoo.sql_db")
-    def test_stale_snapshot_is_refused_or_disjoint(self):
+    def test_stale_snapshot_skips_what_another_claimer_took(self):
+        """A claimer whose snapshot predates another claimer's commit neither
+        hands out the same aggregates nor fails with a serialization error
+        (which Odoo's RPC layer would retry after a random sleep)."""
         cr1 = self.registry.cursor()
         cr2 = self.registry.cursor()
         try:
             cr2.execute("SELECT 1")  # cr2's snapshot is taken now
             first = self._claim(cr1, 10, "c1")
             cr1.commit()
-            try:
-                second = self._claim(cr2, 10, "c2")
-            except errors.SerializationFailure:
-                cr2.rollback()  # what Odoo's RPC layer does before it retries
-                second = self._claim(cr2, 10, "c2")
+            second = self._claim(cr2, 10, "c2")  # sees the rows as pending
             cr2.commit()
         finally:
             cr1.close()
