@@ -53,13 +53,13 @@ const startAgent = (t: Tier, setup: Setup, sinkUrl: string, secret: string) => {
     ...config,
     claimLimit: setup.claimLimit ?? config.claimLimit,
     pollSeconds: setup.pollSeconds ?? config.pollSeconds,
-    endpoints: { [v]: { ...(setup.batchSize ? { batch_size: setup.batchSize } : {}), ...(setup.concurrency ? { concurrency: setup.concurrency } : {}) } },
+    endpoints: { [v]: { ...config.endpoints[v], ...(setup.batchSize ? { batch_size: setup.batchSize } : {}), ...(setup.concurrency ? { concurrency: setup.concurrency } : {}) } },
   };
   const agent = new Agent({
     config: tuned,
     odoo: new PlanSyncOdoo(createTransport(tuned.odoo.transport, tuned.odoo)),
     openState: (database) => openStateStore({ url: tuned.state, database, receiptTtlMs: tuned.receiptTtlMs }),
-    logger: createLogger('error'),
+    logger: createLogger('warn'),
     only: [setup.code],
   });
   return { agent, running: agent.run() };

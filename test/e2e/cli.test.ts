@@ -88,6 +88,15 @@ test('Odoo unreachable: check says so; run keeps retrying with backoff instead o
   assert.ok((daemon.stderr.match(/cannot reach Odoo/g) ?? []).length >= 2, 'retried, logging each failure');
 });
 
+test('a wrong API key: the daemon says what to fix and waits before trying again, instead of a crash loop', async () => {
+  const daemon = await runCli(['run'], env({ ODOO_API_KEY: 'wrong-key-456', PLANSYNC_LOG_LEVEL: 'info' }), 3500);
+  assert.is(daemon.signal, 'SIGKILL', 'still running when the test stopped it');
+  const refusals = daemon.stderr.match(/refused the login or the API key: check ODOO_LOGIN and ODOO_API_KEY/g) ?? [];
+  assert.is(refusals.length, 1, 'one attempt, then a long wait (a configuration problem does not fix itself in seconds)');
+  assert.match(daemon.stderr, /"retry_in_s":30/);
+  assert.not.match(daemon.stderr, /wrong-key-456/);
+});
+
 test('a malformed config stops check and run with exit 2, quoting the key and the value', async () => {
   const file = join(dir, 'bad.json');
   writeFileSync(file, JSON.stringify({ claim_limit: 0 }));
