@@ -7,7 +7,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { EnvelopeBase, HeartbeatResult, PAYLOADS, SCHEMA_VERSION } from './index.ts';
+import { EnvelopeBase, ForecastLine, HeartbeatResult, ImportResult, LinesPage, PAYLOADS, ProposalLine, RunsPage, SCHEMA_VERSION } from './index.ts';
 
 export const SCHEMA_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'schema', 'plansync.schema.json');
 
@@ -15,6 +15,11 @@ export const buildJsonSchema = (): Record<string, unknown> => {
   const defs: Record<string, unknown> = {
     envelope: z.toJSONSchema(EnvelopeBase, { target: 'draft-2020-12' }),
     heartbeat_result: z.toJSONSchema(HeartbeatResult, { target: 'draft-2020-12' }),
+    forecast_line: z.toJSONSchema(ForecastLine, { target: 'draft-2020-12', io: 'input' }),
+    proposal_line: z.toJSONSchema(ProposalLine, { target: 'draft-2020-12', io: 'input' }),
+    import_result: z.toJSONSchema(ImportResult, { target: 'draft-2020-12' }),
+    runs_page: z.toJSONSchema(RunsPage, { target: 'draft-2020-12' }),
+    lines_page: z.toJSONSchema(LinesPage, { target: 'draft-2020-12' }),
   };
   for (const [type, schema] of Object.entries(PAYLOADS)) {
     defs[type] = z.toJSONSchema(schema, { target: 'draft-2020-12' });

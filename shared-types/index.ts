@@ -6,6 +6,9 @@
  * (`npm run schema` writes it). Odoo never sends `null`: absent values are `false`.
  */
 import { z } from 'zod';
+import { PLANNING_PAYLOADS } from './planning.ts';
+
+export * from './planning.ts';
 
 /** A value Odoo leaves empty is `false`, never null. */
 const orFalse = <T extends z.ZodType>(schema: T) => z.union([schema, z.literal(false)]);
@@ -117,6 +120,7 @@ export const StockLevel = z.object({
 
 /** Every event type of schema 1 and the schema of its payload. */
 export const PAYLOADS = {
+  ...PLANNING_PAYLOADS,
   'product.changed': ProductChanged,
   'product.deleted': Deleted,
   'uom.changed': UomChanged,
