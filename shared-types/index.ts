@@ -180,6 +180,7 @@ export const validateEnvelope = (input: unknown): EnvelopeValidation => {
 /** `field.path: message (got <value>)` for each issue, the value quoted from the input. */
 export const formatIssues = (error: z.ZodError, input: unknown): string =>
   error.issues
+    .map(specific)
     .slice(0, 5)
     .map((issue) => {
       const path = issue.path.map(String).join('.') || '(root)';
@@ -188,6 +189,23 @@ export const formatIssues = (error: z.ZodError, input: unknown): string =>
       return `${path}: ${issue.message} (got ${got})`;
     })
     .join('; ');
+
+type Issue = z.ZodError['issues'][number];
+
+/**
+ * A union that no option matched (`orFalse(object)`) reports "Invalid input" on the union's path;
+ * when one option got further (the object option failed on a nested field), report that field
+ * instead, so that the reason names `customer.ref` rather than `customer`.
+ */
+const specific = (issue: Issue): Issue => {
+  if (issue.code !== 'invalid_union' || !('errors' in issue)) return issue;
+  const options = (issue as { errors: Issue[][] }).errors;
+  const deepest = options
+    .flat()
+    .filter((inner) => inner.path.length > 0)
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  return deepest ? specific({ ...deepest, path: [...issue.path, ...deepest.path] } as Issue) : issue;
+};
 
 const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown => {
   let current: unknown = input;

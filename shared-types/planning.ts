@@ -8,7 +8,12 @@ import { z } from 'zod';
 const orFalse = <T extends z.ZodType>(schema: T) => z.union([schema, z.literal(false)]);
 const id = z.number().int().positive();
 const qty = z.number().finite();
-export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'a real calendar date');
+/** A calendar date `YYYY-MM-DD` that exists (`2026-02-30` does not: Date.parse would roll it over to March). */
+export const isCalendarDate = (s: string): boolean => {
+  const time = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === s;
+};
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine(isCalendarDate, 'a real calendar date');
 const isoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'a UTC time YYYY-MM-DDTHH:MM:SSZ');
 const Ref = z.object({ id, name: z.string() });
 const ProductRef = z.object({ id, sku: z.string().min(1) });
@@ -189,6 +194,10 @@ export const ProposalLine = z
   });
 export type ProposalLine = z.infer<typeof ProposalLine>;
 
+/** What `import_batch` imports. */
+export const ImportKind = z.enum(['forecast', 'proposal']);
+export type ImportKind = z.infer<typeof ImportKind>;
+
 export const ImportStatus = z.enum(['created', 'unchanged', 'superseded', 'exception']);
 export type ImportStatus = z.infer<typeof ImportStatus>;
 
@@ -220,3 +229,11 @@ export type RunsPage = z.infer<typeof RunsPage>;
 
 export const LinesPage = z.object({ lines: z.array(z.unknown()), next: z.union([z.number().int().nonnegative(), z.literal(false)]) });
 export type LinesPage = z.infer<typeof LinesPage>;
+
+/** What the agent posts to `<url>/runs/<ref>/result` once a run is imported (docs/planning.md). */
+export const RunResult = z.object({
+  kind: ImportKind,
+  counts: z.object({ created: z.number().int().nonnegative(), unchanged: z.number().int().nonnegative(), superseded: z.number().int().nonnegative(), exception: z.number().int().nonnegative() }),
+  exceptions: z.array(z.object({ external_id: z.string(), reason: z.string() })),
+});
+export type RunResult = z.infer<typeof RunResult>;

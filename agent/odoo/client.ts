@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { OdooError } from '../errors.ts';
 import type { OdooTransport } from './port.ts';
-import { ClaimResult, HeartbeatResult, formatIssues, type HeartbeatStats } from '../../shared-types/index.ts';
+import { ClaimResult, HeartbeatResult, HistoryResult, ImportResult, formatIssues, type HeartbeatStats, type HistoryKind, type ImportKind } from '../../shared-types/index.ts';
 
 const IntResult = z.number().int().nonnegative();
 
@@ -52,6 +52,23 @@ export class PlanSyncOdoo {
   /** Report this agent's health; returns the configuration admins keep in Odoo. */
   heartbeat(consumer: string, stats: HeartbeatStats): Promise<HeartbeatResult> {
     return this.call(HeartbeatResult, 'plansync.agent', 'heartbeat', [consumer, stats], ['consumer', 'stats']);
+  }
+
+  /**
+   * Import one batch of a planning run (`plansync.run.import_batch`): one result per line, in order.
+   * Idempotent on (source, external id, revision): safe to retry.
+   */
+  importBatch(source: string, externalRef: string, kind: ImportKind, lines: readonly unknown[], generatedAt: string | false = false): Promise<ImportResult> {
+    return this.call(ImportResult, 'plansync.run', 'import_batch', [source, externalRef, kind, lines, generatedAt], ['source', 'external_ref', 'kind', 'lines', 'generated_at']);
+  }
+
+  /**
+   * Put one page of history (or current state) of `kind` into the outbox of `endpoint`
+   * (`plansync.outbox.enqueue_history`); pass the answer's `cursor` back for the next page.
+   * Calling again with the same arguments enqueues nothing new: safe to retry.
+   */
+  enqueueHistory(endpoint: string, kind: HistoryKind, since: string | false, cursor: number, limit: number): Promise<HistoryResult> {
+    return this.call(HistoryResult, 'plansync.outbox', 'enqueue_history', [endpoint, kind, since, cursor, limit], ['endpoint', 'kind', 'since', 'cursor', 'limit']);
   }
 
   close(): Promise<void> {
