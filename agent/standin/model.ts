@@ -10,18 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES, type EndpointKind } from '../../shared-types/index.ts';
+import { accessError, isInt, OdooException, repr, validationError } from './exceptions.ts';
+import { enqueueHistory, importBatch, PlanningData, renderPlanning } from './planning.ts';
 
-export class OdooException extends Error {
-  /** Odoo's exception class, e.g. `odoo.exceptions.ValidationError`. */
-  readonly odooName: string;
-  constructor(odooName: string, message: string) {
-    super(message);
-    this.odooName = odooName;
-  }
-}
-
-const validationError = (message: string) => new OdooException('odoo.exceptions.ValidationError', message);
-const accessError = (message: string) => new OdooException('odoo.exceptions.AccessError', message);
+export { OdooException } from './exceptions.ts';
 
 export const GROUPS = {
   user: 'plansync.group_plansync_user',
@@ -145,6 +137,8 @@ export class StandinOdoo {
     backoff_base_seconds: 10,
     backoff_max_seconds: 3600,
   };
+  /** Vendors, units, done customer moves, runs, forecasts, proposals and exceptions (planning.ts). */
+  readonly planning: PlanningData;
   private nextId = 10;
   private nextRowId = 1;
   private nextSequence = 1;
@@ -152,6 +146,16 @@ export class StandinOdoo {
 
   constructor(clock: () => number = Date.now) {
     this.clock = clock;
+    this.planning = new PlanningData(() => this.newId());
+  }
+
+  /** A fresh record id (ids are unique across models in the stand-in). */
+  newId(): number {
+    return this.nextId++;
+  }
+
+  now(): number {
+    return this.clock();
   }
 
   // ---- set-up (what an admin or a business user does in Odoo) ----
@@ -226,7 +230,7 @@ export class StandinOdoo {
   deleteProduct(id: number): void {
     const product = this.products.get(id);
     if (!product) throw new Error(`no product ${id}`);
-    const key = this.sku(product);
+    const key = this.skuOf(product);
     this.products.delete(id);
     this.capture('product.deleted', 'product.product', id, 0, false, { id, key });
   }
@@ -252,46 +256,56 @@ export class StandinOdoo {
   capture(type: string, model: string, resId: number, warehouseId: number, company: number | false, deleted?: { id: number; key: string }): number[] {
     const ids: number[] = [];
     for (const endpoint of this.endpoints.values()) {
-      if (!endpoint.active || !endpoint.eventTypes.has(type)) continue;
-      if (company !== false && endpoint.company !== company) continue;
-      if (warehouseId && endpoint.warehouseIds.length > 0 && !endpoint.warehouseIds.includes(warehouseId)) continue;
-      const now = this.clock();
-      const row: OutboxRow = {
-        id: this.nextRowId++,
-        type,
-        endpointId: endpoint.id,
-        model,
-        resId,
-        warehouseId,
-        company,
-        occurredAt: now,
-        state: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        lease: '',
-        consumer: '',
-        leaseExpiresAt: 0,
-        headId: 0,
-        sequence: 0,
-        payload: deleted,
-        key: deleted?.key ?? '',
-        lastError: '',
-      };
-      this.outbox.set(row.id, row);
-      ids.push(row.id);
+      if (!this.subscribes(endpoint, type, warehouseId, company)) continue;
+      ids.push(this.addRow(endpoint, type, model, resId, warehouseId, company, deleted));
     }
     return ids;
   }
 
+  /** Whether a change of this type, warehouse and company is captured for `endpoint`. */
+  subscribes(endpoint: StandinEndpoint, type: string, warehouseId: number, company: number | false): boolean {
+    if (!endpoint.active || !endpoint.eventTypes.has(type)) return false;
+    if (company !== false && endpoint.company !== company) return false;
+    return !(warehouseId && endpoint.warehouseIds.length > 0 && !endpoint.warehouseIds.includes(warehouseId));
+  }
+
+  /** One pending outbox row for one endpoint; returns its id. */
+  addRow(endpoint: StandinEndpoint, type: string, model: string, resId: number, warehouseId: number, company: number | false, deleted?: { id: number; key: string }): number {
+    const now = this.clock();
+    const row: OutboxRow = {
+      id: this.nextRowId++,
+      type,
+      endpointId: endpoint.id,
+      model,
+      resId,
+      warehouseId,
+      company,
+      occurredAt: now,
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      lease: '',
+      consumer: '',
+      leaseExpiresAt: 0,
+      headId: 0,
+      sequence: 0,
+      payload: deleted,
+      key: deleted?.key ?? '',
+      lastError: '',
+    };
+    this.outbox.set(row.id, row);
+    return row.id;
+  }
+
   // ---- the contract ----
 
-  private requireIntegration(user: StandinUser): void {
+  requireIntegration(user: StandinUser): void {
     if (!user.groups.includes(GROUPS.integration)) {
       throw accessError(`You are not allowed to call PlanSync's integration methods: user ${JSON.stringify(user.login)} is not in the group PlanSync / Integration.`);
     }
   }
 
-  private endpointByCode(user: StandinUser, code: string): StandinEndpoint {
+  endpointByCode(user: StandinUser, code: string): StandinEndpoint {
     const endpoint = [...this.endpoints.values()].find((e) => e.code === code && e.active && user.companies.includes(e.company));
     if (!endpoint) throw validationError(`endpoint ${JSON.stringify(code)} does not exist or is not active`);
     return endpoint;
@@ -461,7 +475,8 @@ export class StandinOdoo {
     row.lease = '';
   }
 
-  private sku(product: StandinProduct): string {
+  /** A product's business key: its Internal Reference, or `product.product:<id>`. */
+  skuOf(product: StandinProduct): string {
     return product.sku || `product.product:${product.id}`;
   }
 
@@ -476,10 +491,10 @@ export class StandinOdoo {
         if (!p) throw new Error(`record product.product(${row.resId}) no longer exists`);
         const units = { id: 1, name: 'Units' };
         return {
-          key: this.sku(p),
+          key: this.skuOf(p),
           payload: {
             id: p.id,
-            sku: this.sku(p),
+            sku: this.skuOf(p),
             name: p.name,
             barcode: p.barcode,
             active: p.active,
@@ -516,9 +531,9 @@ export class StandinOdoo {
         const forecast = f.on_hand + f.incoming - f.outgoing;
         const all = { on_hand: f.on_hand, reserved: f.reserved, free, incoming: f.incoming, outgoing: f.outgoing, forecast };
         return {
-          key: `${this.sku(p)}@${w.code}`,
+          key: `${this.skuOf(p)}@${w.code}`,
           payload: {
-            product: { id: p.id, sku: this.sku(p) },
+            product: { id: p.id, sku: this.skuOf(p) },
             warehouse: { id: w.id, code: w.code },
             uom: { id: 1, name: 'Units' },
             ...all,
@@ -528,8 +543,11 @@ export class StandinOdoo {
           },
         };
       }
-      default:
-        throw new Error(`the stand-in cannot render ${row.type}`);
+      default: {
+        const rendered = renderPlanning(this, row);
+        if (!rendered) throw new Error(`the stand-in cannot render ${row.type}`);
+        return rendered;
+      }
     }
   }
 
@@ -552,7 +570,7 @@ interface Signature {
   readonly call: (odoo: StandinOdoo, user: StandinUser, values: unknown[]) => unknown;
 }
 
-const MODELS = new Set(['plansync.outbox', 'plansync.agent', 'plansync.endpoint', 'plansync.event.type', 'plansync.agent.line']);
+const MODELS = new Set(['plansync.outbox', 'plansync.agent', 'plansync.endpoint', 'plansync.event.type', 'plansync.agent.line', 'plansync.run']);
 
 const METHODS: Record<string, Signature> = {
   'plansync.outbox.claim': {
@@ -565,6 +583,14 @@ const METHODS: Record<string, Signature> = {
     call: (o, u, [l, ids, e, r, f]) => o.nack(u, l, ids, e, r, f),
   },
   'plansync.agent.heartbeat': { params: [{ name: 'consumer' }, { name: 'stats' }], call: (o, u, [c, s]) => o.heartbeat(u, c, s) },
+  'plansync.outbox.enqueue_history': {
+    params: [{ name: 'endpoint' }, { name: 'kind' }, { name: 'since' }, { name: 'cursor' }, { name: 'limit' }],
+    call: (o, u, [e, k, s, c, l]) => enqueueHistory(o, u, e, k, s, c, l),
+  },
+  'plansync.run.import_batch': {
+    params: [{ name: 'source' }, { name: 'external_ref' }, { name: 'kind' }, { name: 'lines' }, { name: 'generated_at', default: false }],
+    call: (o, u, [s, r, k, l, g]) => importBatch(o, u, s, r, k, l, g),
+  },
 };
 
 /** Python's argument binding: positional first, then keywords; a missing or doubled argument is a TypeError. */
@@ -585,14 +611,4 @@ const bindArguments = (params: Signature['params'], args: readonly unknown[], kw
     if ('default' in param) return param.default;
     throw typeError(`missing 1 required positional argument: '${param.name}'`);
   });
-};
-
-const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
-
-/** A value as Python's repr would show it in Odoo's messages, near enough. */
-const repr = (value: unknown): string => {
-  if (value === undefined || value === null) return 'None';
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  return JSON.stringify(value);
 };

@@ -19,8 +19,8 @@ export interface ContractHarness {
   readonly label: string;
   integration(): OdooConnection;
   planner(): OdooConnection;
-  /** A fresh active endpoint of the integration user's company, subscribed to product.changed. */
-  createEndpoint(): Promise<string>;
+  /** A fresh active endpoint of the integration user's company, subscribed to `eventTypes` (default product.changed). */
+  createEndpoint(eventTypes?: readonly string[]): Promise<string>;
   /** A fresh active endpoint of a company the integration user does not belong to. */
   createForeignEndpoint(): Promise<string>;
   /** Create products (captured as product.changed); returns their ids. */
@@ -29,8 +29,22 @@ export interface ContractHarness {
   renameProducts(ids: readonly number[], name: string): Promise<void>;
   setMaxAttempts(value: number): Promise<void>;
   deactivateEndpoint(code: string): Promise<void>;
+  /** The warehouse that planning lines of the tests name: the main warehouse of the integration user's company. */
+  warehouse(): Promise<{ readonly id: number; readonly code: string }>;
+  /**
+   * Storable products with an Internal Reference, each with terms of one new vendor (its Reference,
+   * minimum quantity, price): what proposals need.
+   */
+  createVendorProducts(count: number, prefix: string, terms: { readonly minQty: number; readonly price: number }): Promise<VendorProducts>;
+  /** Done customer deliveries from `warehouse()`: `quantities[i]` of `productIds[i]` (stock is received first). */
+  makeDeliveries(productIds: readonly number[], quantities: readonly number[]): Promise<void>;
   /** Row states of an endpoint's outbox, as Odoo sees them. */
   states(code: string): Promise<Record<'pending' | 'claimed' | 'done' | 'dead', number>>;
+}
+
+export interface VendorProducts {
+  readonly products: ReadonlyArray<{ readonly id: number; readonly sku: string }>;
+  readonly vendor: { readonly ref: string; readonly name: string };
 }
 
 const CONSUMER_A = 'contract-a';

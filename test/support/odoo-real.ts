@@ -126,6 +126,46 @@ export class OdooAdmin {
     if (result && typeof result === 'object' && 'res_model' in result) throw new Error(`validation asked for a wizard: ${JSON.stringify(result)}`);
   }
 
+  /**
+   * A vendor (a company partner with a Reference) and its terms (product.supplierinfo) for each
+   * product: minimum quantity, price, lead time.
+   */
+  async createVendorTerms(name: string, ref: string, productIds: readonly number[], terms: { minQty: number; price: number; delay?: number }): Promise<number> {
+    const vendor = await this.call<number>('res.partner', 'create', [{ name, ref, is_company: true, supplier_rank: 1 }]);
+    const products = await this.call<Array<{ id: number; product_tmpl_id: [number, string] }>>('product.product', 'read', [productIds, ['product_tmpl_id']]);
+    for (const product of products) {
+      await this.call<number>('product.supplierinfo', 'create', [
+        { partner_id: vendor, product_tmpl_id: product.product_tmpl_id[0], product_id: product.id, min_qty: terms.minQty, price: terms.price, delay: terms.delay ?? 5 },
+      ]);
+    }
+    return vendor;
+  }
+
+  /**
+   * Done customer deliveries from the warehouse's stock: a receipt puts the goods in first, then one
+   * delivery order (the warehouse's outgoing type, stock → Partners/Customers) is confirmed, reserved
+   * and validated with its quantities as planned.
+   */
+  async deliver(warehouseId: number, lines: ReadonlyArray<{ product: number; quantity: number }>): Promise<number> {
+    await this.validate(await this.receive(warehouseId, lines));
+    const [warehouse] = await this.call<Array<{ out_type_id: [number, string]; lot_stock_id: [number, string] }>>('stock.warehouse', 'read', [[warehouseId], ['out_type_id', 'lot_stock_id']]);
+    if (!warehouse) throw new Error(`no warehouse ${warehouseId}`);
+    const customers = await this.ref('stock.stock_location_customers');
+    const stock = warehouse.lot_stock_id[0];
+    const picking = await this.call<number>('stock.picking', 'create', [
+      {
+        picking_type_id: warehouse.out_type_id[0],
+        location_id: stock,
+        location_dest_id: customers,
+        move_ids: lines.map((l) => [0, 0, { name: 'delivery', product_id: l.product, product_uom_qty: l.quantity, location_id: stock, location_dest_id: customers }]),
+      },
+    ]);
+    await this.call('stock.picking', 'action_confirm', [[picking]]);
+    await this.call('stock.picking', 'action_assign', [[picking]]);
+    await this.validate(picking);
+    return picking;
+  }
+
   async mainWarehouse(): Promise<{ id: number; code: string }> {
     const [wh] = await this.call<Array<{ id: number; code: string }>>('stock.warehouse', 'search_read', [[['company_id', '=', this.tier.file.company_id]]], { fields: ['code'], limit: 1 });
     if (!wh) throw new Error('no warehouse');
@@ -148,9 +188,9 @@ export const realHarness = (tier: Tier, admin: OdooAdmin): ContractHarness => {
     label: 'Odoo 17',
     integration: () => connection(tier, 'integration'),
     planner: () => connection(tier, 'planner'),
-    createEndpoint: async () => {
+    createEndpoint: async (eventTypes = ['product.changed']) => {
       const code = `CT-${run}-${++n}`;
-      await admin.createEndpoint({ code, eventTypes: ['product.changed'] });
+      await admin.createEndpoint({ code, eventTypes });
       return code;
     },
     createForeignEndpoint: async () => {
@@ -168,5 +208,20 @@ export const realHarness = (tier: Tier, admin: OdooAdmin): ContractHarness => {
       await admin.call('plansync.endpoint', 'write', [ids, { active: false }]);
     },
     states: (code) => admin.states(code),
+    warehouse: () => admin.mainWarehouse(),
+    createVendorProducts: async (count, prefix, terms) => {
+      const tag = `${prefix}-${run}`;
+      const ids = await admin.createProducts(count, tag);
+      const vendor = { ref: `V-${tag}`, name: `Vendor ${tag}` };
+      await admin.createVendorTerms(vendor.name, vendor.ref, ids, terms);
+      return { products: ids.map((id, i) => ({ id, sku: `${tag}-${i}` })), vendor };
+    },
+    makeDeliveries: async (productIds, quantities) => {
+      const warehouse = await admin.mainWarehouse();
+      await admin.deliver(
+        warehouse.id,
+        productIds.map((product, i) => ({ product, quantity: quantities[i] ?? 1 })),
+      );
+    },
   };
 };
