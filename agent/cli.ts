@@ -7,8 +7,10 @@
  *   plansync check    connection, addon, groups, endpoints, state store: says exactly what is wrong
  *   plansync status   the backlog per endpoint, as Odoo counts it
  *   plansync demo     the whole path on a fresh clone (stand-in → agent → loopback endpoint)
+ *   plansync import   one CSV or JSON file of forecasts or proposals into Odoo
+ *   plansync backfill history (or current state) of one event type into planning endpoints' outboxes
  *
- * Exit codes: 0 fine, 1 something failed, 2 configuration error.
+ * Exit codes: 0 fine, 1 something failed, 2 configuration error (or, for import, a malformed file).
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -22,6 +24,7 @@ import { openStateStore } from './state/store.ts';
 import { createLogger, type Logger } from './telemetry/log.ts';
 import { AgentMetrics } from './telemetry/metrics.ts';
 import { runCheck } from './check.ts';
+import { runImport } from './commands/import.ts';
 
 interface Common {
   readonly config?: string | undefined;
@@ -152,7 +155,21 @@ export const main = async (argv: string[]): Promise<void> => {
         process.exit(result.ok ? 0 : 1);
       },
     )
-    .demandCommand(1, 'name a command: run, once, check, status or demo')
+    .command(
+      'import <file>',
+      'import one CSV or JSON file of forecasts or proposals into Odoo (exit 1 when some lines are exceptions, 2 when the file is malformed)',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'a CSV file (docs/csv.md) or a JSON file (an array of lines, or {"lines": [...], "generated_at": "…"})' })
+          .option('kind', { choices: ['proposal', 'forecast'] as const, demandOption: true, describe: 'what the file holds' })
+          .option('source', { type: 'string', describe: 'the planning system (default: file)' })
+          .option('ref', { type: 'string', describe: "the run's reference (default: the file name without extension)" }),
+      async (a) => {
+        const code = await runImport({ file: a.file, kind: a.kind, source: a.source, ref: a.ref, json: a.json, config: a.config }).catch(fail);
+        process.exit(code);
+      },
+    )
+    .demandCommand(1, 'name a command: run, once, check, status, demo, import or backfill')
     .strict()
     .help()
     .version(AGENT_VERSION)
