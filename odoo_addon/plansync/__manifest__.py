@@ -14,6 +14,7 @@
         "security/plansync_security.xml",
         "security/ir.model.access.csv",
         "data/plansync_event_type_data.xml",
+        "data/plansync_event_type_planning_data.xml",
         "data/plansync_cron.xml",
         "views/plansync_event_type_views.xml",
         "views/plansync_endpoint_views.xml",

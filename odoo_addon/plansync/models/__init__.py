@@ -14,3 +14,9 @@ from . import stock_location
 from . import product_supplierinfo
 from . import stock_quant
 from . import stock_move
+from . import plansync_capture_planning
+from . import plansync_render_planning
+from . import sale_order
+from . import sale_order_line
+from . import purchase_order
+from . import purchase_order_line

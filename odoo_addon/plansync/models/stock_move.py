@@ -17,12 +17,19 @@ class StockMove(models.Model):
 
     def write(self, vals):
         capture = self.env["plansync.capture"]
+        # demand.line: _action_done writes {"state": "done", "date": now} on
+        # the moves it validates (Odoo 17, stock.move._action_done)
+        demand = self.browse()
+        if vals.get("state") == "done" and capture._is_subscribed("demand.line"):
+            demand = self.filtered(lambda move: move.state != "done")
         if not MOVE_FIELDS.intersection(vals) or not capture._is_subscribed("stock.level"):
-            return super().write(vals)
-        if {"location_id", "location_dest_id", "product_id"}.intersection(vals):
-            capture._capture_stock(self, LOCATION_FIELDS)  # before the change
-        res = super().write(vals)
-        capture._capture_stock(self, LOCATION_FIELDS)
+            res = super().write(vals)
+        else:
+            if {"location_id", "location_dest_id", "product_id"}.intersection(vals):
+                capture._capture_stock(self, LOCATION_FIELDS)  # before the change
+            res = super().write(vals)
+            capture._capture_stock(self, LOCATION_FIELDS)
+        capture._capture_demand(demand)
         return res
 
     def unlink(self):

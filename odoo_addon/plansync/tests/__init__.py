@@ -11,3 +11,5 @@ from . import test_multi_company
 from . import test_agent
 from . import test_actions
 from . import test_no_none
+from . import test_demand
+from . import test_open_lines
