@@ -20,3 +20,4 @@ from . import sale_order
 from . import sale_order_line
 from . import purchase_order
 from . import purchase_order_line
+from . import plansync_outbox_history

@@ -13,3 +13,4 @@ from . import test_actions
 from . import test_no_none
 from . import test_demand
 from . import test_open_lines
+from . import test_history
