@@ -6,6 +6,15 @@ from . import plansync_render
 from . import plansync_capture
 from . import plansync_agent
 from . import plansync_agent_line
+from . import plansync_proposal_kind
+from . import plansync_approval_rule
+from . import plansync_run
+from . import plansync_forecast
+from . import plansync_proposal
+from . import plansync_exception
+from . import plansync_import
+from . import plansync_demand_report
+from . import plansync_render_proposal
 from . import product_template
 from . import product_product
 from . import uom_uom

@@ -13,6 +13,8 @@ SETTINGS = {
     "heartbeat_seconds": (int, 30, 1, 3600),
     "poll_seconds": (float, 1.0, 0.05, 3600.0),
     "agent_silent_after_seconds": (int, 120, 1, 86400),
+    "max_line_quantity": (float, 1000000.0, 1.0, 1e15),
+    "max_line_value": (float, 10000000.0, 1.0, 1e15),
 }
 
 
@@ -67,6 +69,40 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="plansync.agent_silent_after_seconds",
         default=120,
     )
+    plansync_max_line_quantity = fields.Float(
+        string="Max quantity per line",
+        config_parameter="plansync.max_line_quantity",
+        default=1000000.0,
+        help="Imported forecast and proposal lines above this quantity are exceptions "
+        "(out_of_bounds).",
+    )
+    plansync_max_line_value = fields.Float(
+        string="Max value per line",
+        config_parameter="plansync.max_line_value",
+        default=10000000.0,
+        help="Imported proposal lines above this value (company currency) are exceptions "
+        "(out_of_bounds).",
+    )
+    # Stored as "True"/"False" (not as a boolean parameter, which Odoo deletes
+    # when unchecked): an absent parameter means the default, True.
+    plansync_execute_on_approval = fields.Boolean(
+        string="Execute on approval",
+        default=True,
+        help="Approving a proposal executes it at once (purchase, transfer or reordering "
+        "rule); otherwise approved proposals wait for the Execute button.",
+    )
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        res["plansync_execute_on_approval"] = self.env["plansync.proposal"]._execute_on_approval()
+        return res
+
+    def set_values(self):
+        super().set_values()
+        self.env["ir.config_parameter"].sudo().set_param(
+            "plansync.execute_on_approval", "True" if self.plansync_execute_on_approval else "False"
+        )
 
     @api.constrains(*["plansync_%s" % key for key in SETTINGS])
     def _check_plansync_settings(self):
