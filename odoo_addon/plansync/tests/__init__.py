@@ -14,3 +14,10 @@ from . import test_no_none
 from . import test_demand
 from . import test_open_lines
 from . import test_history
+from . import test_import
+from . import test_approval
+from . import test_execution
+from . import test_exceptions
+from . import test_forecast
+from . import test_planning_security
+from . import test_proposal_events
