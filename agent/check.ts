@@ -97,7 +97,7 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
       const choice = createTarget(settings, config);
       if (choice.ok) choice.target.close();
       const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s`;
-      add(choice.ok ? 'ok' : endpoint.kind === 'webhook' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
+      add(choice.ok ? 'ok' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
     }
   } finally {
     await odoo.close().catch(() => undefined);

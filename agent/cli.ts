@@ -87,7 +87,7 @@ const commandOnce = async (args: Common): Promise<void> => {
       for (const e of summary.endpoints) {
         console.log(
           e.served
-            ? `${e.code}: claimed ${e.claimed}, delivered ${e.delivered}, already delivered ${e.skipped}, parked ${e.parked}, released ${e.released}${e.lastError ? `; last error: ${e.lastError}` : ''}`
+            ? `${e.code}: claimed ${e.claimed}, delivered ${e.delivered}, already delivered ${e.skipped}, parked ${e.parked}, released ${e.released}${e.imported ? `, imported ${e.imported.lines} lines from ${e.imported.items} runs or files (${e.imported.exceptions} exceptions)` : ''}${e.lastError ? `; last error: ${e.lastError}` : ''}`
             : `${e.code}: not served: ${e.reason}`,
         );
       }

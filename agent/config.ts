@@ -15,8 +15,8 @@ import type { TransportName } from './odoo/port.ts';
 
 const FileEndpoint = z
   .object({
-    /** Overrides the URL set in Odoo (e.g. a local gateway). */
-    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** Overrides the URL set in Odoo (e.g. a local gateway); `file:///dir` for a planning endpoint that exchanges files. */
+    url: z.url({ protocol: /^(https?|file)$/ }).optional(),
     /** false: this agent does not serve the endpoint. Default true. */
     enabled: z.boolean().optional(),
     /** Events per HTTP request. Default: the endpoint's batch size in Odoo (50). */
@@ -27,6 +27,8 @@ const FileEndpoint = z
     rate_limit: z.number().min(0).max(10_000).optional(),
     /** Per-request timeout in seconds. Default: Odoo's setting (30). */
     timeout_seconds: z.number().min(0.1).max(600).optional(),
+    /** Planning endpoints: seconds between two polls of the platform's runs (HTTP) or of the inbox (files). Default 300. */
+    runs_poll_seconds: z.number().min(1).max(86_400).optional(),
   })
   .strict();
 
@@ -238,7 +240,7 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
     const url = /^PLANSYNC_ENDPOINT_URL_(.+)$/.exec(name);
     if (url?.[1] && value) {
       const parsed = FileEndpoint.shape.url.safeParse(value);
-      if (!parsed.success) throw new ConfigError(`${name}: must be an http(s) URL (got ${JSON.stringify(value)})`);
+      if (!parsed.success) throw new ConfigError(`${name}: must be an http(s):// URL, or file:///dir for a planning endpoint (got ${JSON.stringify(value)})`);
       endpoints[codeVariable(url[1])] = { ...endpoints[codeVariable(url[1])], url: value };
     }
     const secret = /^PLANSYNC_SECRET_(.+?)(_FILE)?$/.exec(name);

@@ -15,6 +15,7 @@ import type { PlanSyncOdoo } from './odoo/client.ts';
 import { EndpointWorker, type PassResult } from './pipeline/worker.ts';
 import type { StateStore } from './state/store.ts';
 import { createTarget, effectiveEndpoint, type EffectiveEndpoint, type TargetFactoryOptions } from './targets/index.ts';
+import type { InboundSource } from './targets/target.ts';
 import type { Logger } from './telemetry/log.ts';
 import type { AgentMetrics } from './telemetry/metrics.ts';
 import { EndpointCounters } from './telemetry/stats.ts';
@@ -45,6 +46,8 @@ export interface EndpointSummary {
   readonly skipped: number;
   readonly parked: number;
   readonly released: number;
+  /** Planning endpoints: runs or files imported by this pass, and their lines. */
+  readonly imported?: { readonly items: number; readonly lines: number; readonly exceptions: number };
   readonly lastError: string;
 }
 
@@ -56,7 +59,15 @@ export interface OnceSummary {
 interface Served {
   readonly settings: EffectiveEndpoint;
   readonly worker: EndpointWorker;
+  readonly inbound: InboundSource | undefined;
+  /** Aborted when this endpoint stops being served (removed or changed in Odoo). */
+  readonly stop: AbortController;
   readonly loops: Promise<void>[];
+}
+
+interface Serving {
+  readonly worker: EndpointWorker;
+  readonly inbound: InboundSource | undefined;
 }
 
 const sameSettings = (a: EffectiveEndpoint, b: EffectiveEndpoint): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -118,11 +129,12 @@ export class Agent {
     return counters;
   }
 
-  private worker(endpoint: EndpointConfig, settings: EffectiveEndpoint): EndpointWorker | undefined {
+  private worker(endpoint: EndpointConfig, settings: EffectiveEndpoint): Serving | undefined {
+    if (!this.state) throw new Error('state store not open: heartbeat first');
     const choice =
       this.deps.only && !this.deps.only.includes(endpoint.code)
         ? ({ ok: false, reason: `not selected (this run serves ${this.deps.only.join(', ')})` } as const)
-        : createTarget(settings, this.deps.config, this.deps.targets);
+        : createTarget(settings, this.deps.config, this.deps.targets, { odoo: this.deps.odoo, state: this.state, logger: this.deps.logger });
     if (!choice.ok) {
       if (this.skipped.get(endpoint.code) !== choice.reason) this.deps.logger.warn({ endpoint: endpoint.code, reason: choice.reason }, 'endpoint not served by this agent');
       this.skipped.set(endpoint.code, choice.reason);
@@ -130,8 +142,7 @@ export class Agent {
     }
     this.skipped.delete(endpoint.code);
     const odooSettings = this.configFromOdoo?.settings;
-    if (!this.state) throw new Error('state store not open: heartbeat first');
-    return new EndpointWorker({
+    const worker = new EndpointWorker({
       endpoint: endpoint.code,
       consumer: this.deps.config.consumer,
       odoo: this.deps.odoo,
@@ -146,6 +157,7 @@ export class Agent {
       ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
       counters: this.countersFor(endpoint.code),
     });
+    return { worker, inbound: choice.inbound };
   }
 
   /** Drain every served endpoint once. */
@@ -154,13 +166,15 @@ export class Agent {
     const summaries: EndpointSummary[] = [];
     for (const endpoint of config.endpoints) {
       const settings = effectiveEndpoint(endpoint, this.deps.config);
-      const worker = this.worker(endpoint, settings);
-      if (!worker) {
+      const serving = this.worker(endpoint, settings);
+      if (!serving) {
         summaries.push({ code: endpoint.code, served: false, reason: this.skipped.get(endpoint.code) ?? '', claimed: 0, delivered: 0, skipped: 0, parked: 0, released: 0, lastError: '' });
         continue;
       }
+      const { worker, inbound } = serving;
       const total = { claimed: 0, delivered: 0, skipped: 0, parked: 0, released: 0 };
       let lastError = '';
+      let imported: EndpointSummary['imported'];
       try {
         for (;;) {
           const pass = await worker.pass();
@@ -176,7 +190,18 @@ export class Agent {
       } finally {
         await worker.close();
       }
-      summaries.push({ code: endpoint.code, served: true, reason: '', ...total, lastError });
+      if (inbound) {
+        try {
+          const report = await inbound.poll();
+          imported = { items: report.items, lines: report.lines, exceptions: report.counts.exception };
+        } catch (error) {
+          lastError = describeError(error);
+          this.deps.logger.error({ endpoint: endpoint.code, err: lastError }, 'planning import failed (the next poll resumes where it stopped)');
+        } finally {
+          inbound.close?.();
+        }
+      }
+      summaries.push({ code: endpoint.code, served: true, reason: '', ...total, ...(imported ? { imported } : {}), lastError });
     }
     await this.heartbeat('once').catch((error: unknown) => this.deps.logger.warn({ err: describeError(error) }, 'final heartbeat failed'));
     const ok = summaries.every((s) => s.parked === 0 && s.released === 0 && s.lastError === '');
@@ -213,9 +238,9 @@ export class Agent {
     this.stopSignal.abort();
   }
 
-  private async pause(ms: number): Promise<void> {
+  private async pause(ms: number, signal: AbortSignal = this.stopSignal.signal): Promise<void> {
     try {
-      await sleep(ms, undefined, { signal: this.stopSignal.signal });
+      await sleep(ms, undefined, { signal });
     } catch {
       // stopped
     }
@@ -230,18 +255,25 @@ export class Agent {
       if (!endpoint || !sameSettings(served.settings, effectiveEndpoint(endpoint, this.deps.config))) {
         this.deps.logger.info({ endpoint: code }, endpoint ? 'endpoint settings changed: restarting its pipeline' : 'endpoint removed or deactivated in Odoo: stopping its pipeline');
         served.worker.stop();
+        served.stop.abort();
         this.served.delete(code);
-        void Promise.all(served.loops).then(() => served.worker.close());
+        void Promise.all(served.loops).then(async () => {
+          await served.worker.close();
+          served.inbound?.close?.();
+        });
       }
     }
     for (const endpoint of config.endpoints) {
       if (this.served.has(endpoint.code)) continue;
       const settings = effectiveEndpoint(endpoint, this.deps.config);
-      const worker = this.worker(endpoint, settings);
-      if (!worker) continue;
+      const serving = this.worker(endpoint, settings);
+      if (!serving) continue;
+      const { worker, inbound } = serving;
+      const stop = new AbortController();
       const loops = Array.from({ length: Math.max(1, Math.min(settings.concurrency, 4)) }, () => this.loop(worker));
-      this.served.set(endpoint.code, { settings, worker, loops });
-      this.deps.logger.info({ endpoint: endpoint.code, url: settings.url, loops: loops.length }, 'serving endpoint');
+      if (inbound) loops.push(this.inboundLoop(inbound, settings.runsPollSeconds, stop.signal));
+      this.served.set(endpoint.code, { settings, worker, inbound, stop, loops });
+      this.deps.logger.info({ endpoint: endpoint.code, url: settings.url, loops: loops.length, ...(inbound ? { runs_poll_seconds: settings.runsPollSeconds } : {}) }, 'serving endpoint');
     }
   }
 
@@ -271,10 +303,34 @@ export class Agent {
     }
   }
 
+  /** Poll a planning endpoint's runs or inbox every `everySeconds`; back off on failure. */
+  private async inboundLoop(source: InboundSource, everySeconds: number, stop: AbortSignal): Promise<void> {
+    const { logger } = this.deps;
+    const signal = AbortSignal.any([stop, this.stopSignal.signal]);
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const report = await source.poll(signal);
+        failures = 0;
+        if (report.items > 0) logger.info({ endpoint: source.code, items: report.items, lines: report.lines, ...report.counts }, 'planning results imported');
+        await this.pause(everySeconds * 1000, signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        failures += 1;
+        const delay = Math.min(loopDelay(failures, error), everySeconds * 1000);
+        logger.error({ endpoint: source.code, err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 }, 'planning import failed: retrying with backoff (it resumes where it stopped)');
+        await this.pause(delay, signal);
+      }
+    }
+  }
+
   private async drainWorkers(): Promise<void> {
     const grace = (this.deps.graceSeconds ?? 10) * 1000;
     const all = [...this.served.values()];
-    for (const served of all) served.worker.stop();
+    for (const served of all) {
+      served.worker.stop();
+      served.stop.abort();
+    }
     const settled = Promise.all(all.flatMap((s) => s.loops));
     const timer = sleep(grace).then(() => 'timeout' as const);
     if ((await Promise.race([settled.then(() => 'done' as const), timer])) === 'timeout') {
@@ -282,7 +338,10 @@ export class Agent {
       for (const served of all) served.worker.abortDeliveries();
       await settled;
     }
-    for (const served of all) await served.worker.close();
+    for (const served of all) {
+      await served.worker.close();
+      served.inbound?.close?.();
+    }
     this.served.clear();
     await this.heartbeat('run').catch(() => undefined);
   }

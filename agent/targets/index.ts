@@ -1,10 +1,21 @@
 /**
  * Which target serves an endpoint, from what Odoo says of it and the agent's local overrides.
  */
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { EndpointConfig } from '../../shared-types/index.ts';
 import { overrideFor, secretFor, secretVariable, type AgentConfig } from '../config.ts';
-import type { Target } from './target.ts';
+import type { PlanSyncOdoo } from '../odoo/client.ts';
+import type { RetryPolicy } from '../retry.ts';
+import type { StateStore } from '../state/store.ts';
+import type { Logger } from '../telemetry/log.ts';
+import { FileExchangeTarget, FileInboxPoller } from './planning/file.ts';
+import { PlanningHttpTarget, PlanningRunsPoller } from './planning/http.ts';
+import type { InboundSource, Target } from './target.ts';
 import { WebhookTarget, type WebhookOptions } from './webhook/webhook.ts';
+
+/** Seconds between two polls of a planning endpoint's runs or inbox, by default. */
+export const DEFAULT_RUNS_POLL_SECONDS = 300;
 
 /** The settings one endpoint runs with: Odoo's, overridden by the agent's config. */
 export interface EffectiveEndpoint {
@@ -16,6 +27,8 @@ export interface EffectiveEndpoint {
   readonly rateLimit: number;
   readonly timeoutMs: number;
   readonly enabled: boolean;
+  /** Planning endpoints: seconds between two polls of the runs (HTTP) or the inbox (files). */
+  readonly runsPollSeconds: number;
 }
 
 export const effectiveEndpoint = (endpoint: EndpointConfig, config: Pick<AgentConfig, 'endpoints'>): EffectiveEndpoint => {
@@ -29,27 +42,87 @@ export const effectiveEndpoint = (endpoint: EndpointConfig, config: Pick<AgentCo
     rateLimit: local.rate_limit ?? endpoint.rate_limit,
     timeoutMs: Math.round((local.timeout_seconds ?? endpoint.timeout_seconds) * 1000),
     enabled: local.enabled ?? true,
+    runsPollSeconds: local.runs_poll_seconds ?? DEFAULT_RUNS_POLL_SECONDS,
   };
 };
 
-export type TargetChoice = { readonly ok: true; readonly target: Target } | { readonly ok: false; readonly reason: string };
+export type TargetChoice =
+  | { readonly ok: true; readonly target: Target; /** Where planning results come from (planning endpoints, when `inbound` deps were given). */ readonly inbound?: InboundSource }
+  | { readonly ok: false; readonly reason: string };
 
 export interface TargetFactoryOptions {
-  /** Extra options for webhook targets (tests shorten retries). */
+  /** Extra options for webhook targets and the events of planning endpoints (tests shorten retries). */
   readonly webhook?: Partial<Pick<WebhookOptions, 'retryLimit' | 'backoffLimitMs' | 'noiseMs' | 'maxRetryAfterMs' | 'userAgent'>>;
+  /** Extra options for the inbound side of planning endpoints. */
+  readonly planning?: { readonly batchSize?: number; readonly retryLimit?: number; readonly backoffLimitMs?: number; readonly importRetry?: RetryPolicy };
 }
 
-/** Build the target of an endpoint, or say exactly why this agent cannot serve it. */
-export const createTarget = (endpoint: EffectiveEndpoint, config: Pick<AgentConfig, 'secrets'>, options: TargetFactoryOptions = {}): TargetChoice => {
+/** What the inbound side of a planning endpoint needs: Odoo to import into, a state store for checkpoints. */
+export interface InboundDeps {
+  readonly odoo: Pick<PlanSyncOdoo, 'importBatch'>;
+  readonly state: StateStore;
+  readonly logger: Logger;
+}
+
+const isDirectory = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** Build the target of an endpoint (and, for a planning endpoint with `inbound` deps, its poller), or say exactly why this agent cannot serve it. */
+export const createTarget = (endpoint: EffectiveEndpoint, config: Pick<AgentConfig, 'secrets'>, options: TargetFactoryOptions = {}, inbound?: InboundDeps): TargetChoice => {
   if (!endpoint.enabled) return { ok: false, reason: `disabled in this agent's config (endpoints.${endpoint.code}.enabled = false)` };
-  if (endpoint.kind !== 'webhook') {
-    return { ok: false, reason: `kind "${endpoint.kind}" has no target in this version of the agent (only "webhook"); its events stay pending in Odoo` };
+  if (endpoint.kind !== 'webhook' && endpoint.kind !== 'planning') {
+    return { ok: false, reason: `kind "${endpoint.kind}" has no target in this version of the agent (only "webhook" and "planning"); its events stay pending in Odoo` };
   }
   if (!endpoint.url) return { ok: false, reason: `no URL: set it on the endpoint in Odoo or PLANSYNC_ENDPOINT_URL_${secretVariable(endpoint.code).slice('PLANSYNC_SECRET_'.length)}` };
+  const planning = options.planning ?? {};
+  if (endpoint.kind === 'planning' && endpoint.url.startsWith('file:')) {
+    let dir: string;
+    try {
+      dir = fileURLToPath(endpoint.url);
+    } catch (error) {
+      return { ok: false, reason: `the URL ${JSON.stringify(endpoint.url)} is not a file:///directory URL (${(error as Error).message})` };
+    }
+    if (!isDirectory(dir)) return { ok: false, reason: `the exchange directory ${dir} does not exist or is not a directory: create it (the agent writes out/ and reads in/ there)` };
+    return {
+      ok: true,
+      target: new FileExchangeTarget({ code: endpoint.code, dir }),
+      ...(inbound ? { inbound: new FileInboxPoller({ code: endpoint.code, dir, odoo: inbound.odoo, logger: inbound.logger, ...pick(planning) }) } : {}),
+    };
+  }
+  if (!/^https?:/.test(endpoint.url)) return { ok: false, reason: `the URL ${JSON.stringify(endpoint.url)} is neither http(s):// nor (for planning) file:///` };
   const secret = secretFor(config, endpoint.code);
   if (!secret) return { ok: false, reason: `no signing secret: set ${secretVariable(endpoint.code)} (or ${secretVariable(endpoint.code)}_FILE) in the agent's environment` };
+  const webhook = { code: endpoint.code, url: endpoint.url, secret, timeoutMs: endpoint.timeoutMs, ...options.webhook };
+  if (endpoint.kind === 'webhook') return { ok: true, target: new WebhookTarget(webhook) };
   return {
     ok: true,
-    target: new WebhookTarget({ code: endpoint.code, url: endpoint.url, secret, timeoutMs: endpoint.timeoutMs, ...options.webhook }),
+    target: new PlanningHttpTarget(webhook),
+    ...(inbound
+      ? {
+          inbound: new PlanningRunsPoller({
+            code: endpoint.code,
+            url: endpoint.url,
+            secret,
+            timeoutMs: endpoint.timeoutMs,
+            odoo: inbound.odoo,
+            state: inbound.state,
+            logger: inbound.logger,
+            ...(planning.batchSize === undefined ? {} : { batchSize: planning.batchSize }),
+            ...(planning.retryLimit === undefined ? {} : { retryLimit: planning.retryLimit }),
+            ...(planning.backoffLimitMs === undefined ? {} : { backoffLimitMs: planning.backoffLimitMs }),
+            ...(planning.importRetry ? { importRetry: planning.importRetry } : {}),
+          }),
+        }
+      : {}),
   };
 };
+
+const pick = (planning: NonNullable<TargetFactoryOptions['planning']>): { batchSize?: number; retry?: RetryPolicy } => ({
+  ...(planning.batchSize === undefined ? {} : { batchSize: planning.batchSize }),
+  ...(planning.importRetry ? { retry: planning.importRetry } : {}),
+});

@@ -1,7 +1,7 @@
 /**
  * The target port: what the pipeline needs of any destination (webhook, planning, WMS, channel).
  */
-import type { Envelope } from '../../shared-types/index.ts';
+import type { Envelope, ImportStatus } from '../../shared-types/index.ts';
 import type { PlanSyncError } from '../errors.ts';
 
 export interface DeliveryOutcome {
@@ -26,3 +26,24 @@ export const mergeOutcomes = (outcomes: readonly DeliveryOutcome[]): DeliveryOut
   rejected: outcomes.flatMap((o) => o.rejected),
   failed: outcomes.flatMap((o) => o.failed),
 });
+
+/** What one poll of an inbound source imported. */
+export interface PollReport {
+  /** Runs or files handled. */
+  readonly items: number;
+  /** Lines imported (sent or refused). */
+  readonly lines: number;
+  readonly counts: Readonly<Record<ImportStatus, number>>;
+}
+
+/**
+ * The inbound port: where planning results come from (a platform's runs over HTTP, an inbox of
+ * files). A poll imports what is waiting and checkpoints as it goes; it throws when it could not
+ * finish (the next poll resumes without importing anything twice).
+ */
+export interface InboundSource {
+  readonly code: string;
+  poll(signal?: AbortSignal): Promise<PollReport>;
+  /** Release sockets. */
+  close?(): void;
+}

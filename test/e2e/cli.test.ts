@@ -39,7 +39,7 @@ test.before(async () => {
   sink = new Sink({ secrets: { HOOK: 'cli-secret' }, refuse: (e) => ((e.payload as { sku?: string }).sku === 'REFUSED' ? 'not sold here' : undefined) });
   const url = await sink.start();
   odoo.addEndpoint({ code: 'HOOK', url, eventTypes: new Set(['product.changed']) });
-  odoo.addEndpoint({ code: 'PLANNING', kind: 'planning', url: 'http://127.0.0.1:9/', eventTypes: new Set(['product.changed']) });
+  odoo.addEndpoint({ code: 'WMS', kind: 'wms', url: 'http://127.0.0.1:9/', eventTypes: new Set(['product.changed']) });
   server = await serveStandin(odoo);
 });
 
@@ -57,7 +57,7 @@ test('check passes, line by line, and says which endpoint this agent cannot serv
   assert.match(result.stdout, /✓ PlanSync addon +version 17\.0\.1\.0\.0/);
   assert.match(result.stdout, /✓ state store/);
   assert.match(result.stdout, /✓ endpoint HOOK +webhook → http:\/\/127\.0\.0\.1/);
-  assert.match(result.stdout, /! endpoint PLANNING +kind "planning" has no target/);
+  assert.match(result.stdout, /! endpoint WMS +kind "wms" has no target/);
 });
 
 test('check names the missing signing secret of a webhook endpoint and fails', async () => {
@@ -115,7 +115,7 @@ test('once delivers what is pending and exits 0; exits 1 when something was park
   const fine = await runCli(['once'], env());
   assert.is(fine.code, 0, fine.stdout + fine.stderr);
   assert.match(fine.stdout, /HOOK: claimed 1, delivered 1/);
-  assert.match(fine.stdout, /PLANNING: not served: kind "planning"/);
+  assert.match(fine.stdout, /WMS: not served: kind "wms"/);
   odoo.addProduct({ name: 'Refused', sku: 'REFUSED' });
   const parked = await runCli(['once'], env());
   assert.is(parked.code, 1);
@@ -126,9 +126,9 @@ test('status shows the backlog per endpoint as Odoo counts it', async () => {
   const result = await runCli(['status', '--json'], env());
   assert.is(result.code, 0, result.stderr);
   const endpoints = JSON.parse(result.stdout) as Array<{ code: string; pending: number; dead: number }>;
-  const planning = endpoints.find((e) => e.code === 'PLANNING');
+  const wms = endpoints.find((e) => e.code === 'WMS');
   const hook = endpoints.find((e) => e.code === 'HOOK');
-  assert.is(planning?.pending, 2, 'the planning endpoint has nobody serving it');
+  assert.is(wms?.pending, 2, 'the WMS endpoint has nobody serving it');
   assert.is(hook?.dead, 1);
 });
 

@@ -3,6 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { codeVariable, loadConfig, overrideFor, parseConfigFile, readSecret, redactedConfig, secretFor, type Env } from '../../agent/config.ts';
 import { ConfigError } from '../../agent/errors.ts';
+import { effectiveEndpoint } from '../../agent/targets/index.ts';
+import type { EndpointConfig } from '../../shared-types/index.ts';
 
 const API_KEY = 'odoo-key-7f3a9c21d4e5';
 const ODOO: Env = { ODOO_URL: 'https://erp.example.test', ODOO_DB: 'prod', ODOO_LOGIN: 'plansync', ODOO_API_KEY: API_KEY };
@@ -289,6 +291,16 @@ test('PLANSYNC_ENDPOINT_URL_<CODE> overrides the URL for codes with dashes and d
   assert.equal(overrideFor(config, 'shop.de'), { url: 'http://127.0.0.1:9000/shop' });
   assert.equal(overrideFor(config, 'Planning'), { enabled: false });
   assert.equal(overrideFor(config, 'unknown'), {});
+});
+
+test('runs_poll_seconds of a planning endpoint: default 300, validated once with the key and the value; a file:/// URL is a valid override', () => {
+  const config = withFile({ endpoints: { PLAN: { runs_poll_seconds: 60, url: 'file:///srv/planning' } } });
+  const endpoint: EndpointConfig = { code: 'PLAN', name: 'Plan', kind: 'planning', url: 'https://plan.example.test', event_types: [], company: 1, batch_size: 50, concurrency: 2, rate_limit: 0, timeout_seconds: 30 };
+  assert.equal([effectiveEndpoint(endpoint, config).runsPollSeconds, effectiveEndpoint(endpoint, config).url], [60, 'file:///srv/planning']);
+  assert.is(effectiveEndpoint({ ...endpoint, code: 'OTHER' }, config).runsPollSeconds, 300);
+  assert.match(configError(() => withFile({ endpoints: { PLAN: { runs_poll_seconds: 0 } } })).message, /endpoints\.PLAN\.runs_poll_seconds: .*\(got 0\)/);
+  assert.match(configError(() => withFile({ endpoints: { PLAN: { runs_poll_seconds: '5m' } } })).message, /runs_poll_seconds: .*\(got "5m"\)/);
+  assert.match(configError(() => loadConfig({ env: { ...ODOO, PLANSYNC_ENDPOINT_URL_PLAN: 'ftp://x/y' } })).message, /PLANSYNC_ENDPOINT_URL_PLAN: .*file:\/\/\/dir.*\(got "ftp:\/\/x\/y"\)/);
 });
 
 test('redactedConfig never contains the Odoo API key nor any endpoint secret, and keeps everything else', () => {
