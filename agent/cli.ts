@@ -24,7 +24,9 @@ import { openStateStore } from './state/store.ts';
 import { createLogger, type Logger } from './telemetry/log.ts';
 import { AgentMetrics } from './telemetry/metrics.ts';
 import { runCheck } from './check.ts';
+import { runBackfill } from './commands/backfill.ts';
 import { runImport } from './commands/import.ts';
+import { HISTORY_KINDS } from '../shared-types/index.ts';
 
 interface Common {
   readonly config?: string | undefined;
@@ -137,7 +139,7 @@ export const main = async (argv: string[]): Promise<void> => {
     .scriptName('plansync')
     .usage('$0 <command> [options]\n\nThe PlanSync agent: delivers Odoo\'s outbox to planning, WMS and channel endpoints.')
     .option('config', { alias: 'c', type: 'string', describe: 'JSON config file (default: $PLANSYNC_CONFIG)' })
-    .option('json', { type: 'boolean', describe: 'machine-readable output (once, check, status)' })
+    .option('json', { type: 'boolean', describe: 'machine-readable output (once, check, status, import, backfill)' })
     .command('run', 'run the daemon until SIGTERM/SIGINT', {}, (a) => commandRun(a as Common).catch(fail))
     .command('once', 'one pass over every endpoint, then exit (1 if anything failed or was parked)', {}, (a) => commandOnce(a as Common).catch(fail))
     .command('check', 'check the connection, the addon, the groups, the endpoints and the state store', {}, async (a) => {
@@ -166,6 +168,25 @@ export const main = async (argv: string[]): Promise<void> => {
           .option('ref', { type: 'string', describe: "the run's reference (default: the file name without extension)" }),
       async (a) => {
         const code = await runImport({ file: a.file, kind: a.kind, source: a.source, ref: a.ref, json: a.json, config: a.config }).catch(fail);
+        process.exit(code);
+      },
+    )
+    .command(
+      'backfill',
+      "put history (demand lines) or current state into planning endpoints' outboxes page by page, delivering it as it goes; resumes after an interruption",
+      (y) =>
+        y
+          .option('since', { type: 'string', demandOption: true, describe: 'YYYY-MM-DD: moves done on or after that day' })
+          .option('endpoint', { type: 'string', describe: 'the endpoint code (default: every planning endpoint subscribed to the kind)' })
+          .option('kind', { choices: HISTORY_KINDS, default: 'demand.line' as const, describe: 'the event type to backfill' })
+          .option('page', { type: 'number', default: 1000, describe: 'records scanned per enqueue_history call (1 to 50000)' })
+          .option('restart', { type: 'boolean', default: false, describe: 'start again from the first record even when a previous run completed' }),
+      async (a) => {
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+        const code = await runBackfill({ since: a.since, endpoint: a.endpoint, kind: a.kind, page: a.page, restart: a.restart, json: a.json, config: a.config, signal: stop.signal }).catch(fail);
         process.exit(code);
       },
     )

@@ -33,7 +33,12 @@ export interface StandinServer {
   close(): Promise<void>;
 }
 
-export const serveStandin = async (odoo: StandinOdoo, port = 0): Promise<StandinServer> => {
+export interface StandinServeOptions {
+  /** Milliseconds to hold the answer of a call (a slow Odoo, for tests that interrupt a process midway). */
+  readonly latencyMs?: (model: string, method: string) => number;
+}
+
+export const serveStandin = async (odoo: StandinOdoo, port = 0, options: StandinServeOptions = {}): Promise<StandinServer> => {
   const userByKey = (uid: unknown, key: unknown): StandinUser => {
     const user = typeof uid === 'number' ? odoo.users.get(uid) : undefined;
     if (!user || user.apiKey !== key) throw accessDenied();
@@ -65,24 +70,29 @@ export const serveStandin = async (odoo: StandinOdoo, port = 0): Promise<Standin
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const url = new URL(req.url ?? '/', 'http://standin');
-      const send = (status: number, type: string, payload: string) => {
-        res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(payload) });
-        res.end(payload);
-      };
-      const json = (status: number, value: unknown) => send(status, 'application/json', JSON.stringify(value));
-      try {
-        if (url.pathname === '/web/version') return json(200, { version_info: VERSION.server_version_info, version: VERSION.server_version });
-        if (url.pathname === '/jsonrpc' && req.method === 'POST') return handleJsonRpc(body, json, dispatch);
-        if (url.pathname.startsWith('/xmlrpc/2/') && req.method === 'POST') return handleXmlRpc(url.pathname.slice('/xmlrpc/2/'.length), body, send, dispatch);
-        const json2 = /^\/json\/2\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-        if (json2 && req.method === 'POST') return handleJson2(json2[1] ?? '', json2[2] ?? '', req, body, json, odoo);
-        return json(404, { error: `no route ${url.pathname}` });
-      } catch (error) {
-        return json(500, { error: (error as Error).message });
-      }
+      const delay = options.latencyMs ? options.latencyMs(...callOf(req.url ?? '', body)) : 0;
+      if (delay > 0) setTimeout(() => handle(req, res, body), delay);
+      else handle(req, res, body);
     });
   });
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void => {
+    const url = new URL(req.url ?? '/', 'http://standin');
+    const send = (status: number, type: string, payload: string) => {
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(payload) });
+      res.end(payload);
+    };
+    const json = (status: number, value: unknown) => send(status, 'application/json', JSON.stringify(value));
+    try {
+      if (url.pathname === '/web/version') return json(200, { version_info: VERSION.server_version_info, version: VERSION.server_version });
+      if (url.pathname === '/jsonrpc' && req.method === 'POST') return handleJsonRpc(body, json, dispatch);
+      if (url.pathname.startsWith('/xmlrpc/2/') && req.method === 'POST') return handleXmlRpc(url.pathname.slice('/xmlrpc/2/'.length), body, send, dispatch);
+      const json2 = /^\/json\/2\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+      if (json2 && req.method === 'POST') return handleJson2(json2[1] ?? '', json2[2] ?? '', req, body, json, odoo);
+      return json(404, { error: `no route ${url.pathname}` });
+    } catch (error) {
+      return json(500, { error: (error as Error).message });
+    }
+  };
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
   return {
@@ -94,6 +104,19 @@ export const serveStandin = async (odoo: StandinOdoo, port = 0): Promise<Standin
         server.close(() => resolve());
       }),
   };
+};
+
+/** The model and method a request calls (JSON-RPC and JSON-2; XML-RPC bodies are not looked into). */
+const callOf = (url: string, body: Buffer): [string, string] => {
+  const json2 = /^\/json\/2\/([^/]+)\/([^/?]+)/.exec(url);
+  if (json2) return [json2[1] ?? '', json2[2] ?? ''];
+  try {
+    const args = (JSON.parse(body.toString('utf8')) as { params?: { args?: unknown[] } }).params?.args ?? [];
+    const [model, method] = [args[3], args[4]];
+    return [typeof model === 'string' ? model : '', typeof method === 'string' ? method : ''];
+  } catch {
+    return ['', ''];
+  }
 };
 
 type Json = (status: number, value: unknown) => void;
