@@ -8,7 +8,8 @@ class PlansyncDemandReport(models.Model):
     Forecast: the quantity of the newest run's forecast (active revisions) for
     each product, warehouse, granularity and period. Actual: done customer
     deliveries net of customer returns (stock.move, in the product's unit),
-    summed per week (from Monday) and per month, by the move's date in UTC.
+    summed per week (from Monday) and per month of the day the move was done
+    in the timezone of the warehouse's company (as demand.line).
     Rows of both granularities exist: filter on one.
     """
 
@@ -45,7 +46,7 @@ class PlansyncDemandReport(models.Model):
                  ORDER BY f.product_id, f.warehouse_id, f.granularity, f.period_start,
                           r.generated_at DESC NULLS LAST, f.id DESC
             ),
-            demand AS (
+            moves AS (
                 SELECT m.product_id,
                        CASE WHEN ls.usage = 'internal' THEN ls.warehouse_id
                             ELSE ld.warehouse_id END AS warehouse_id,
@@ -59,6 +60,20 @@ class PlansyncDemandReport(models.Model):
                  WHERE m.state = 'done'
                    AND ((ls.usage = 'internal' AND ld.usage = 'customer')
                         OR (ls.usage = 'customer' AND ld.usage = 'internal'))
+            ),
+            zones AS (
+                -- the timezone of each warehouse's company (UTC when none or unknown)
+                SELECT w.id AS warehouse_id, COALESCE(z.name, 'UTC') AS tz
+                  FROM stock_warehouse w
+                  JOIN res_company c ON c.id = w.company_id
+                  JOIN res_partner p ON p.id = c.partner_id
+                  LEFT JOIN pg_timezone_names z ON z.name = p.tz
+            ),
+            demand AS (
+                SELECT mv.product_id, mv.warehouse_id, mv.company_id, mv.quantity,
+                       ((mv.date AT TIME ZONE 'UTC') AT TIME ZONE zn.tz)::date AS date
+                  FROM moves mv
+                  JOIN zones zn ON zn.warehouse_id = mv.warehouse_id
             ),
             actual AS (
                 SELECT product_id, warehouse_id, company_id, 'week' AS granularity,

@@ -219,7 +219,7 @@ class PlansyncImport(models.AbstractModel):
                     body=_("Revalidated by %(user)s: the checks pass (rule: %(rule)s).")
                     % {
                         "user": self.env.user.name,
-                        "rule": proposal.rule_id.name or _("none: a planner approves"),
+                        "rule": proposal._rule_label(),
                     }
                 )
                 if proposal.state == STATE_APPROVED:
@@ -300,15 +300,8 @@ class PlansyncImport(models.AbstractModel):
                 continue
             highest = max(revisions)
             revision = entry.line["revision"]
-            if highest > revision:
-                entry.status = "superseded"
-                entry.record_id = revisions[highest][0]
-                entry.message = _("revision %(rev)s is superseded by revision %(high)s") % {
-                    "rev": revision,
-                    "high": highest,
-                }
-                entry.keep = revision not in revisions
-            elif revision in revisions:
+            if revision in revisions:
+                # imported before: unchanged (its open exception, if it has one)
                 record_id, state = revisions[revision]
                 exc = exceptions_of.get(record_id)
                 if exc:
@@ -318,6 +311,15 @@ class PlansyncImport(models.AbstractModel):
                 else:
                     entry.status = "unchanged"
                     entry.record_id = record_id
+            elif highest > revision:
+                # kept for the record (when it resolves), not actionable
+                entry.status = "superseded"
+                entry.record_id = revisions[highest][0]
+                entry.message = _("revision %(rev)s is superseded by revision %(high)s") % {
+                    "rev": revision,
+                    "high": highest,
+                }
+                entry.keep = True
 
     @api.model
     def _settings(self):

@@ -271,7 +271,9 @@ class PlansyncProposal(models.Model):
         proposals._check_decision_right()
         proposals._decide("approved", STATE_APPROVED, False)
         if self._execute_on_approval():
-            proposals._execute(raise_errors=len(proposals) == 1)
+            # the decision stands even when the execution fails: the error is
+            # on the proposal and its chatter, Execute tries again
+            proposals._execute(raise_errors=False)
         return True
 
     def action_reject(self, note=False):
@@ -393,36 +395,37 @@ class PlansyncProposal(models.Model):
         value = self.env["ir.config_parameter"].sudo().get_param(EXECUTE_PARAM, "True")
         return str(value).strip().lower() not in ("false", "0", "")
 
-    def _decide(self, decision, state, note, rule=None):
-        """Write a decision, post it and capture ``proposal.decided``."""
+    def _decide(self, decision, state, note):
+        """Write a user's decision, post it and capture ``proposal.decided``."""
         if not self:
             return
-        now = fields.Datetime.now()
-        auto = rule is not None
         self._edit().write(
             {
                 "state": state,
                 "decision": decision,
-                "decided_by_id": False if auto else self.env.uid,
-                "decided_at": now,
+                "decided_by_id": self.env.uid,
+                "decided_at": fields.Datetime.now(),
                 "decision_note": note or False,
             }
         )
-        labels = dict(DECISIONS)
-        bodies = {}
-        for rec in self:
-            if auto:
-                body = _("Approved at import by rule %(rule)s.") % {"rule": rule_name(rec)}
-            else:
-                body = _("%(decision)s by %(user)s (rule: %(rule)s)%(note)s") % {
-                    "decision": labels[decision],
+        label = dict(DECISIONS)[decision]
+        self.sudo()._message_log_batch(
+            {
+                rec.id: _("%(decision)s by %(user)s (rule: %(rule)s)%(note)s")
+                % {
+                    "decision": label,
                     "user": self.env.user.name,
-                    "rule": rule_name(rec),
+                    "rule": rec._rule_label(),
                     "note": (": %s" % note) if note else ".",
                 }
-            bodies[rec.id] = body
-        self.sudo()._message_log_batch(bodies)
+                for rec in self
+            }
+        )
         self._capture("proposal.decided")
+
+    def _rule_label(self):
+        self.ensure_one()
+        return self.rule_id.name or _("none: a planner approves")
 
     def _capture(self, event_type):
         capture = self.env["plansync.capture"]
@@ -761,8 +764,4 @@ class PlansyncProposal(models.Model):
             )
             orderpoint = Orderpoint.create(vals)
         return orderpoint
-
-
-def rule_name(proposal):
-    return proposal.rule_id.name or _("none: a planner approves")
 

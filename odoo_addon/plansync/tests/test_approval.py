@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .common_inbound import InboundCase
 
@@ -169,3 +169,21 @@ class TestApproval(InboundCase):
         with self.assertRaises(AccessError):
             proposal.with_user(self.manager).with_context(_plansync_proposal_edit=True).write({"state": "done"})
         self.assertEqual(proposal.state, "to_approve")
+
+    def test_settings(self):
+        settings = self.env["res.config.settings"].create(
+            {"plansync_execute_on_approval": False, "plansync_max_line_quantity": 50}
+        )
+        settings.execute()
+        Param = self.env["ir.config_parameter"].sudo()
+        self.assertEqual(Param.get_param("plansync.execute_on_approval"), "False")
+        self.assertFalse(self.env["plansync.proposal"]._execute_on_approval())
+        self.assertFalse(self.env["res.config.settings"].create({}).plansync_execute_on_approval)
+        result = self.import_lines([self.purchase("P-1", quantity=60)])
+        self.assertTrue(result["results"][0]["reason"].startswith("out_of_bounds: quantity 60.0"))
+        self.env["res.config.settings"].create({"plansync_execute_on_approval": True}).execute()
+        self.assertTrue(self.env["plansync.proposal"]._execute_on_approval())
+        Param.search([("key", "=", "plansync.execute_on_approval")]).unlink()
+        self.assertTrue(self.env["plansync.proposal"]._execute_on_approval(), "default: on")
+        with self.assertRaisesRegex(ValidationError, "max_line_quantity"):
+            self.env["res.config.settings"].create({"plansync_max_line_quantity": 0})

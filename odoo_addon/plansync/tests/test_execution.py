@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import datetime
-
 import psycopg2
 
 from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
@@ -131,8 +130,6 @@ class TestExecution(InboundCase):
             self.import_lines([self.purchase("P-1", vendor="T-V1"), self.transfer("T-1")])
         )
         proposals.with_user(self.planner).action_approve()
-        route = proposals[1].route_id
-        route.active = False
         self.warehouse2.resupply_route_ids.write({"active": False})
         proposals.with_user(self.planner).action_execute()
         good, bad = proposals
@@ -140,6 +137,18 @@ class TestExecution(InboundCase):
         self.assertEqual(bad.state, "approved")
         self.assertIn("resupply route", bad.execution_error)
         self.assertIn("Execution failed", bad.message_ids[:1].body)
+        # executing it alone says why
+        with self.assertRaisesRegex(UserError, "resupply route"):
+            bad.with_user(self.planner).action_execute()
+        self.assertEqual(bad.state, "approved")
+
+    def test_approval_stands_when_its_execution_fails(self):
+        proposal = self.proposals(self.import_lines([self.transfer("T-1")]))
+        self.warehouse2.resupply_route_ids.write({"active": False})
+        proposal.with_user(self.planner).action_approve()
+        self.assertEqual((proposal.state, proposal.decision), ("approved", "approved"))
+        self.assertTrue(proposal.execution_error)
+        self.assertFalse(proposal.picking_ids)
 
 
 class TestConcurrentExecution(TransactionCase):

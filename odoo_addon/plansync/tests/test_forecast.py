@@ -40,8 +40,17 @@ class TestForecast(InboundCase):
         self.assertFalse(f1.active)
         self.assertEqual(
             self.import_lines([self.forecast("F-1", revision=1)], kind="forecast")["results"][0]["status"],
-            "superseded",
+            "unchanged",
+            "imported before",
         )
+        self.import_lines([self.forecast("F-9", revision=3)], kind="forecast")
+        late = self.import_lines([self.forecast("F-9", revision=2)], kind="forecast")["results"][0]
+        self.assertEqual(late["status"], "superseded")
+        kept = self.env["plansync.forecast"].with_context(active_test=False).search(
+            [("external_id", "=", "F-9"), ("revision", "=", 2)]
+        )
+        self.assertFalse(kept.active, "kept for the record, archived")
+        self.assertEqual(late["id"], self.env["plansync.forecast"].search([("external_id", "=", "F-9")]).id)
 
     def test_forecast_beside_actual_demand(self):
         self.env["stock.quant"]._update_available_quantity(self.prod_a, self.stock_location, 100)
@@ -78,6 +87,13 @@ class TestForecast(InboundCase):
         returned.button_validate()
         self.receive(self.prod_a, 5)  # a receipt is not demand
         (delivery | returned).move_ids.write({"date": datetime(2026, 12, 2, 10, 0)})
+        # 30 November 23:30 UTC is 1 December in Brussels: December, not November
+        self.company.partner_id.tz = "Europe/Brussels"
+        late = self.deliver(self.prod_a, 1)
+        late.move_ids.quantity = 1
+        late.move_ids.picked = True
+        late.button_validate()
+        late.move_ids.write({"date": datetime(2026, 11, 30, 23, 30)})
         self.env.flush_all()
         Report = self.env["plansync.demand.report"]
         week = Report.search(
@@ -86,12 +102,12 @@ class TestForecast(InboundCase):
         self.assertEqual(len(week), 1, "forecast and actual side by side in one row")
         self.assertEqual(week.warehouse_id, self.warehouse)
         self.assertEqual(week.forecast_quantity, 10.0, "the newest run's forecast")
-        self.assertEqual(week.actual_quantity, 4.0, "6 delivered, 2 returned")
-        self.assertEqual(week.difference, -6.0)
+        self.assertEqual(week.actual_quantity, 5.0, "6 + 1 delivered, 2 returned")
+        self.assertEqual(week.difference, -5.0)
         month = Report.search(
             [("product_id", "=", self.prod_a.id), ("granularity", "=", "month"), ("period_start", "=", "2026-12-01")]
         )
-        self.assertEqual((month.forecast_quantity, month.actual_quantity), (0.0, 4.0))
+        self.assertEqual((month.forecast_quantity, month.actual_quantity), (0.0, 5.0))
         november = Report.search(
             [("product_id", "=", self.prod_a.id), ("granularity", "=", "month"), ("period_start", "=", "2026-11-01")]
         )
@@ -100,5 +116,5 @@ class TestForecast(InboundCase):
             [("product_id", "=", self.prod_a.id), ("granularity", "=", "week")],
             ["forecast_quantity:sum", "actual_quantity:sum"], ["warehouse_id"],
         )
-        self.assertEqual((groups[0]["forecast_quantity"], groups[0]["actual_quantity"]), (10.0, 4.0))
+        self.assertEqual((groups[0]["forecast_quantity"], groups[0]["actual_quantity"]), (10.0, 5.0))
         self.assertEqual(len(Report.with_user(self.planner).search([("product_id", "=", self.prod_a.id)])), 3)

@@ -177,15 +177,25 @@ class TestImport(InboundCase):
         self.assertEqual(rev1.superseded_by_id, rev2)
         self.assertIn("Superseded by revision 2", rev1.message_ids[:1].body)
         # an older revision arriving late: superseded, the id is the newer record's
-        late = self.import_lines([self.purchase("P-2", revision=3), self.purchase("P-1", revision=1)], ref="R2")
+        late = self.import_lines([self.purchase("P-2", revision=3), self.purchase("P-2", revision=2)], ref="R2")
+        rev3 = self.env["plansync.proposal"].browse(late["results"][0]["id"])
         self.assertEqual(late["results"][1], {
-            "external_id": "P-1", "status": "superseded", "id": rev2.id,
-            "reason": "revision 1 is superseded by revision 2",
+            "external_id": "P-2", "status": "exception", "id": late["results"][1]["id"],
+            "reason": late["results"][1]["reason"],
         })
+        self.assertTrue(late["results"][1]["reason"].startswith("duplicate_line"), "twice in one batch")
         kept = self.import_lines([self.purchase("P-2", revision=2)], ref="R2")
-        self.assertEqual(kept["results"][0]["status"], "superseded")
+        self.assertEqual(kept["results"][0], {
+            "external_id": "P-2", "status": "superseded", "id": rev3.id,
+            "reason": "revision 2 is superseded by revision 3",
+        })
         kept_record = self.env["plansync.proposal"].search([("external_id", "=", "P-2"), ("revision", "=", 2)])
         self.assertEqual(kept_record.state, "superseded", "kept for the record, not actionable")
+        self.assertEqual(kept_record.superseded_by_id, rev3)
+        # a revision imported before stays unchanged, even when a higher one exists
+        again = self.import_lines([self.purchase("P-1", quantity=10)], ref="R1")
+        self.assertEqual(again["results"][0]["status"], "unchanged")
+        self.assertEqual(again["results"][0]["id"], rev1.id)
 
     def test_stale_run(self):
         self.import_lines([self.purchase("A-1")], ref="R-NEW", generated_at="2026-11-30T06:00:00Z")
