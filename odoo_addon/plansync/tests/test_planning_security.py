@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
 from odoo.exceptions import AccessError
+from odoo.tests import Form
 
 from .common_inbound import InboundCase
 
@@ -78,3 +79,29 @@ class TestPlanningSecurity(InboundCase):
         # the agent of company A does not see company B's warehouse
         other = self.import_lines([self.purchase("A-1", warehouse=warehouse_b.code)], source="acme-a")
         self.assertTrue(other["results"][0]["reason"].startswith("unknown_warehouse"))
+
+    def test_a_planner_without_purchase_or_stock_rights_opens_the_screens(self):
+        """The forms and lists load for a PlanSync user who is neither a purchase
+        nor an inventory user: the order links are hidden, not errors."""
+        self.assertFalse(self.planner.has_group("purchase.group_purchase_user"))
+        self.assertFalse(self.planner.has_group("stock.group_stock_user"))
+        result = self.import_lines(
+            [self.purchase("P-1", vendor="T-V1"), self.transfer("T-1"), self.parameter("M-1", min_qty=2),
+             self.purchase("P-2", sku="T-NOSUCH")]
+        )
+        proposals = self.proposals(result)
+        proposals.with_user(self.planner).action_approve()
+        self.assertEqual(set(proposals.mapped("state")), {"done"})
+        for proposal in proposals:
+            form = Form(proposal.with_user(self.planner))
+            self.assertEqual(form.state, "done")
+            self.assertEqual(proposal.with_user(self.planner).purchase_order_count, 1 if proposal.kind == "purchase" else 0)
+        run = self.env["plansync.run"].browse(result["run_id"]).with_user(self.planner)
+        self.assertEqual(Form(run).proposal_count, 3)
+        exception = self.env["plansync.exception"].browse(result["results"][3]["id"])
+        self.assertEqual(Form(exception.with_user(self.planner)).code, "unknown_sku")
+        for model in MODELS:
+            with self.subTest(model=model):
+                views = self.env[model].with_user(self.planner).get_views([(False, "list"), (False, "search")])
+                fields = list(views["models"][model])
+                self.env[model].with_user(self.planner).search_read([], fields, limit=5)
