@@ -61,7 +61,8 @@ test('a delivered batch becomes one complete file per type under out/<type>/, na
   assert.equal(readdirSync(join(dir, 'out', 'demand.line')), ['demand.line-20261130T081000Z-110-140.csv']);
   assert.equal(readdirSync(join(dir, 'out', 'stock.level')), ['stock.level-20261130T081000Z-109-109.csv']);
   const text = readFileSync(join(dir, 'out', 'demand.line', 'demand.line-20261130T081000Z-110-140.csv'), 'utf8');
-  const [header, ...rows] = parse<string[]>(text, {});
+  const table: unknown = parse(text);
+  const [header, ...rows] = table as string[][];
   assert.equal(header, ['event_id', 'sequence', 'occurred_at', 'aggregate_key', 'company_id', 'id', 'sku', 'warehouse', 'date', 'quantity', 'uom', 'kind', 'order', 'customer_ref', 'done_at']);
   assert.equal(rows.map((r) => r[0]), ['110', '140']);
   assert.ok(text.endsWith('\n') && !text.includes('\r'), '\\n line ends');
