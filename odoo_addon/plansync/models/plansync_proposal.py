@@ -104,24 +104,19 @@ class PlansyncProposal(models.Model):
     need_by = fields.Date(readonly=True)
     value = fields.Monetary(readonly=True, currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", readonly=True)
-    # explanation: what the planner sees
-    forecast_over_lead_time = fields.Float(readonly=True, digits="Product Unit of Measure")
-    safety_stock = fields.Float(readonly=True, digits="Product Unit of Measure")
-    on_hand = fields.Float(readonly=True, digits="Product Unit of Measure")
-    on_order = fields.Float(readonly=True, digits="Product Unit of Measure")
+    # explanation: what the planner sees (plain floats: a decimal precision
+    # lookup per value and field costs more than the rest of the import)
+    forecast_over_lead_time = fields.Float(readonly=True)
+    safety_stock = fields.Float(readonly=True)
+    on_hand = fields.Float(readonly=True)
+    on_order = fields.Float(readonly=True)
     lead_time_days = fields.Float(readonly=True)
     service_level = fields.Float(readonly=True)
     reason = fields.Text(readonly=True, string="Explanation")
     # parameter proposals: the reordering rule's new values
-    parameter_min_qty = fields.Float(
-        string="Min quantity", readonly=True, digits="Product Unit of Measure"
-    )
-    parameter_max_qty = fields.Float(
-        string="Max quantity", readonly=True, digits="Product Unit of Measure"
-    )
-    parameter_safety_stock = fields.Float(
-        string="Safety stock (parameter)", readonly=True, digits="Product Unit of Measure"
-    )
+    parameter_min_qty = fields.Float(string="Min quantity", readonly=True)
+    parameter_max_qty = fields.Float(string="Max quantity", readonly=True)
+    parameter_safety_stock = fields.Float(string="Safety stock (parameter)", readonly=True)
     payload = fields.Json(readonly=True, help="The line as it was received.")
     # integration
     run_id = fields.Many2one(
