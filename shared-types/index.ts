@@ -204,7 +204,7 @@ const specific = (issue: Issue): Issue => {
     .flat()
     .filter((inner) => inner.path.length > 0)
     .sort((a, b) => b.path.length - a.path.length)[0];
-  return deepest ? specific({ ...deepest, path: [...issue.path, ...deepest.path] } as Issue) : issue;
+  return deepest ? specific({ ...deepest, path: [...issue.path, ...deepest.path] }) : issue;
 };
 
 const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown => {
