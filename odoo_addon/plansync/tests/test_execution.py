@@ -159,6 +159,7 @@ class TestConcurrentExecution(TransactionCase):
         self.ids = {}
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            self.previous_param = env["ir.config_parameter"].get_param("plansync.execute_on_approval")
             env["ir.config_parameter"].set_param("plansync.execute_on_approval", "False")
             vendor = env["res.partner"].create({"name": "Concurrent vendor", "ref": "T-CV"})
             product = env["product.product"].create(
@@ -213,7 +214,8 @@ class TestConcurrentExecution(TransactionCase):
             env["product.product"].browse(self.ids["product"]).product_tmpl_id.unlink()
             env["res.users"].browse(self.ids["user"]).unlink()
             env["res.partner"].browse([self.ids["partner"], self.ids["vendor"]]).unlink()
-            env["ir.config_parameter"].search([("key", "=", "plansync.execute_on_approval")]).unlink()
+            # the database's own setting, as it was
+            env["ir.config_parameter"].set_param("plansync.execute_on_approval", self.previous_param or False)
         self.registry.clear_cache()
 
     def _orders(self):
