@@ -12,6 +12,7 @@ import pytz
 
 from odoo import _, api, models
 from odoo.exceptions import ValidationError
+from odoo.tools import mute_logger
 
 from .plansync_capture_planning import company_tz
 from .plansync_outbox import check_int, check_str
@@ -188,6 +189,18 @@ class PlansyncOutbox(models.Model):
              WHERE event_type = 'demand.line'
             """
         )
+        # Deleting outbox rows (the purge cron, an endpoint deleted with its
+        # rows) makes PostgreSQL look up the rows that reference each deleted
+        # one through replay_of_id: without an index, one sequential scan per
+        # deleted row, quadratic once a backfill has put millions of rows in
+        # the outbox (claim_head_id has its index already).
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS plansync_outbox_replay_of_idx
+                ON plansync_outbox (replay_of_id)
+             WHERE replay_of_id IS NOT NULL
+            """
+        )
         # enqueue_history: the done moves in id order, and the count of those
         # left after a page, read from the index alone (no heap access once
         # the table is vacuumed)
@@ -248,6 +261,18 @@ class PlansyncOutbox(models.Model):
     @api.model
     def _enqueue_history(self, endpoint, kind, since_day, cursor, limit):
         self.env.flush_all()
+        # One call at a time per endpoint: under REPEATABLE READ two concurrent
+        # calls (two agents, or a call retried after a client timeout while the
+        # first still runs) would not see each other's rows and enqueue the
+        # same moves twice. The second one fails here with LockNotAvailable,
+        # which Odoo's RPC layer retries with a fresh snapshot. NO KEY UPDATE
+        # does not block the captures' inserts (their foreign key check takes
+        # KEY SHARE on the endpoint).
+        with mute_logger("odoo.sql_db"):
+            self.env.cr.execute(
+                "SELECT id FROM plansync_endpoint WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                (endpoint.id,),
+            )
         self.env.cr.execute(*self._history_query(endpoint, kind, since_day, cursor, limit))
         scanned, enqueued, new_cursor, remaining = self.env.cr.fetchone()
         self.invalidate_model()
