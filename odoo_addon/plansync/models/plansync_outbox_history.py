@@ -19,6 +19,10 @@ from .plansync_outbox import check_int, check_str
 
 MAX_HISTORY_LIMIT = 50000
 MAX_CURSOR = 2**31 - 1
+# ANALYZE the outbox once this many rows, plus this share of its rows, have
+# changed since the last ANALYZE (autovacuum: 50 rows + 10 %, a minute later)
+HISTORY_ANALYZE_ROWS = 10000
+HISTORY_ANALYZE_SHARE = 0.2
 
 # kind -> (aggregate model, columns, source). The columns are ``id``,
 # ``warehouse_id`` and ``company_id`` of a record; the source is the FROM and
@@ -276,6 +280,8 @@ class PlansyncOutbox(models.Model):
         self.env.cr.execute(*self._history_query(endpoint, kind, since_day, cursor, limit))
         scanned, enqueued, new_cursor, remaining = self.env.cr.fetchone()
         self.invalidate_model()
+        if enqueued:
+            self._analyze_if_stale()
         return {
             "enqueued": enqueued,
             "skipped": scanned - enqueued,
@@ -283,6 +289,25 @@ class PlansyncOutbox(models.Model):
             "done": not remaining,
             "remaining": remaining,
         }
+
+    @api.model
+    def _analyze_if_stale(self):
+        """Refresh the planner's statistics of the outbox when a backfill has
+        changed a good part of it since the last ANALYZE. Without this, the
+        first claim after a large backfill (a million rows of an endpoint the
+        statistics have never seen) was planned from statistics of an almost
+        empty outbox and ran for minutes; autovacuum's ANALYZE comes only
+        about a minute later."""
+        self.env.cr.execute(
+            """
+            SELECT n_mod_since_analyze, n_live_tup
+              FROM pg_stat_user_tables
+             WHERE relid = 'plansync_outbox'::regclass
+            """
+        )
+        row = self.env.cr.fetchone()
+        if row and row[0] > HISTORY_ANALYZE_ROWS + HISTORY_ANALYZE_SHARE * row[1]:
+            self.env.cr.execute("ANALYZE plansync_outbox")
 
     @api.model
     def _history_query(self, endpoint, kind, since_day, cursor, limit):
