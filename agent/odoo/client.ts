@@ -58,8 +58,17 @@ export class PlanSyncOdoo {
    * Import one batch of a planning run (`plansync.run.import_batch`): one result per line, in order.
    * Idempotent on (source, external id, revision): safe to retry.
    */
-  importBatch(source: string, externalRef: string, kind: ImportKind, lines: readonly unknown[], generatedAt: string | false = false): Promise<ImportResult> {
-    return this.call(ImportResult, 'plansync.run', 'import_batch', [source, externalRef, kind, lines, generatedAt], ['source', 'external_ref', 'kind', 'lines', 'generated_at']);
+  importBatch(
+    source: string,
+    externalRef: string,
+    kind: ImportKind,
+    lines: readonly unknown[],
+    generatedAt: string | false = false,
+    rejected: ReadonlyArray<{ readonly index: number; readonly code: string; readonly message: string }> = [],
+  ): Promise<ImportResult> {
+    // `rejected` is sent only when there is something to say, so that an addon without it still answers.
+    const args = rejected.length > 0 ? [source, externalRef, kind, lines, generatedAt, rejected] : [source, externalRef, kind, lines, generatedAt];
+    return this.call(ImportResult, 'plansync.run', 'import_batch', args, ['source', 'external_ref', 'kind', 'lines', 'generated_at', 'rejected']);
   }
 
   /**

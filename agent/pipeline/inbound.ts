@@ -2,9 +2,10 @@
  * The inbound import pipeline: planning lines (forecasts or proposals) → validated with shared-types'
  * ForecastLine / ProposalLine → sent to Odoo in batches through `import_batch` → one outcome per line.
  *
- * A line that fails validation, or repeats an external id already seen in the run, is not sent: it is
- * an exception (`invalid: <field>: <rule> (got <value>)`, `duplicate_line: …`) counted with Odoo's
- * results. Batches are retried on transient errors (`import_batch` is idempotent on
+ * A line that fails validation, or repeats an external id already seen in the run, is refused by the
+ * agent (`invalid: <field>: <rule> (got <value>)`, `duplicate_line: …`): it is sent as it came, with
+ * that refusal in `import_batch`'s `rejected`, so that Odoo records it as an exception a planner sees
+ * and can replay, without validating it as a line to import. Batches are retried on transient errors (`import_batch` is idempotent on
  * (source, external id, revision), so a retry after a lost answer changes nothing). An error that
  * retrying cannot fix (Odoo refused the whole call, access, configuration) is thrown: the caller keeps
  * what was imported (`onBatch`) and resumes later without importing anything twice.
@@ -87,6 +88,12 @@ const externalIdOf = (raw: unknown): string => {
   return typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
 };
 
+/** `code: message` → its parts (a reason without a known code is `invalid`). */
+const splitReason = (reason: string): { code: string; message: string } => {
+  const match = /^([a-z_]+): ([\s\S]*)$/.exec(reason);
+  return { code: match?.[1] ?? 'invalid', message: (match?.[2] ?? reason).slice(0, 2000) };
+};
+
 /** Import `lines` as (part of) one run. Resolves with one outcome per line; throws what retrying cannot fix. */
 export const importLines = async (odoo: Pick<PlanSyncOdoo, 'importBatch'>, run: InboundRun, lines: readonly unknown[], options: ImportOptions = {}): Promise<ImportSummary> => {
   const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH;
@@ -96,7 +103,7 @@ export const importLines = async (odoo: Pick<PlanSyncOdoo, 'importBatch'>, run: 
   const counts = emptyCounts();
   const seen = new Map<string, number>();
   for (const id of options.seen ?? []) seen.set(id, -1);
-  const toSend: Array<{ index: number; line: ForecastLine | ProposalLine }> = [];
+  const toSend: Array<{ index: number; line: unknown; refusal?: string }> = [];
   let done = 0;
   const settle = (position: number, outcome: LineOutcome) => {
     outcomes[position] = outcome;
@@ -108,17 +115,18 @@ export const importLines = async (odoo: Pick<PlanSyncOdoo, 'importBatch'>, run: 
     const index = firstIndex + position;
     const externalId = externalIdOf(raw);
     const first = externalId ? seen.get(externalId) : undefined;
+    // A line that is not an object is wrapped: Odoo keeps what came in the exception record.
+    const asSent = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : { received: raw };
     if (first !== undefined) {
       const where = first >= 0 ? `line ${first + 1}` : 'an earlier part';
-      settle(position, { index, external_id: externalId, status: 'exception', id: false, reason: `duplicate_line: external_id ${JSON.stringify(externalId)} is also ${where} of this run` });
+      toSend.push({ index: position, line: asSent, refusal: `duplicate_line: external_id ${JSON.stringify(externalId)} is also ${where} of this run` });
       return;
     }
     if (externalId) seen.set(externalId, index);
     const checked = checkLine(run.kind, raw);
-    if (!checked.ok) settle(position, { index, external_id: externalId, status: 'exception', id: false, reason: checked.reason });
+    if (!checked.ok) toSend.push({ index: position, line: asSent, refusal: checked.reason });
     else toSend.push({ index: position, line: checked.line });
   });
-  if (done > 0) options.onProgress?.({ done, total: lines.length, counts: { ...counts } });
 
   let runId: number | false = false;
   for (let start = 0; start < toSend.length; start += batchSize) {
@@ -131,6 +139,7 @@ export const importLines = async (odoo: Pick<PlanSyncOdoo, 'importBatch'>, run: 
           run.kind,
           batch.map((b) => b.line),
           run.generatedAt ?? false,
+          batch.flatMap((b, i) => (b.refusal ? [{ index: i, ...splitReason(b.refusal) }] : [])),
         ),
       options.retry ?? IMPORT_RETRY,
       options.signal ? { signal: options.signal } : {},

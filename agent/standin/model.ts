@@ -588,8 +588,8 @@ const METHODS: Record<string, Signature> = {
     call: (o, u, [e, k, s, c, l]) => enqueueHistory(o, u, e, k, s, c, l),
   },
   'plansync.run.import_batch': {
-    params: [{ name: 'source' }, { name: 'external_ref' }, { name: 'kind' }, { name: 'lines' }, { name: 'generated_at', default: false }],
-    call: (o, u, [s, r, k, l, g]) => importBatch(o, u, s, r, k, l, g),
+    params: [{ name: 'source' }, { name: 'external_ref' }, { name: 'kind' }, { name: 'lines' }, { name: 'generated_at', default: false }, { name: 'rejected', default: false }],
+    call: (o, u, [s, r, k, l, g, x]) => importBatch(o, u, s, r, k, l, g, x),
   },
 };
 

@@ -305,6 +305,9 @@ export const enqueueHistory = (
 
 // ---- plansync.run.import_batch ----
 
+/** The reason codes of docs/contract.md (import_batch). */
+const REASON_CODES = new Set(['invalid', 'duplicate_line', 'stale_run', 'unknown_sku', 'unknown_warehouse', 'unknown_source_warehouse', 'unknown_vendor', 'vendor_without_terms', 'unknown_uom', 'uom_incompatible', 'no_route', 'out_of_bounds']);
+
 interface LineResult {
   external_id: string;
   status: ImportStatus;
@@ -322,6 +325,7 @@ export const importBatch = (
   kind: unknown,
   lines: unknown,
   generatedAt: unknown,
+  rejected: unknown = false,
 ): { run_id: number; results: LineResult[] } => {
   odoo.requireIntegration(user);
   if (typeof source !== 'string' || source.length < 1 || source.length > 64) throw validationError(`source must be a string of 1 to 64 characters, got ${repr(source)}`);
@@ -332,6 +336,17 @@ export const importBatch = (
   lines.forEach((line, index) => {
     if (line === null || typeof line !== 'object' || Array.isArray(line)) throw validationError(`lines[${index}] must be an object, got ${repr(line)}`);
   });
+  const refusals = new Map<number, string>();
+  if (rejected !== false) {
+    if (!Array.isArray(rejected)) throw validationError(`rejected must be false or a list, got ${repr(rejected)}`);
+    rejected.forEach((item: unknown, position) => {
+      const r = item as { index?: unknown; code?: unknown; message?: unknown } | null;
+      if (!r || !isInt(r.index) || r.index < 0 || r.index >= lines.length || typeof r.code !== 'string' || typeof r.message !== 'string' || r.message.length > 2000) {
+        throw validationError(`rejected[${position}] must be {index: 0 to ${lines.length - 1}, code: a string, message: a string of at most 2000 characters}, got ${repr(item)}`);
+      }
+      refusals.set(r.index, `${REASON_CODES.has(r.code) ? r.code : 'invalid'}: ${r.message}`);
+    });
+  }
   if (generatedAt !== false && !(typeof generatedAt === 'string' && ISO_UTC.test(generatedAt) && !Number.isNaN(Date.parse(generatedAt)))) {
     throw validationError(`generated_at must be an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SSZ) or False, got ${repr(generatedAt)}`);
   }
@@ -359,6 +374,8 @@ export const importBatch = (
   const results = (lines as Array<Record<string, unknown>>).map((raw, index): LineResult => {
     const externalId = typeof raw.external_id === 'string' ? raw.external_id.trim() : '';
     const rawRevision = isInt(raw.revision) && raw.revision >= 1 ? raw.revision : 1;
+    const refusal = refusals.get(index);
+    if (refusal) return exception(externalId, rawRevision, raw, refusal); // refused by the caller: its reason stands
     if (externalId) {
       const first = firstAt.get(externalId);
       if (first !== undefined) return exception(externalId, rawRevision, raw, `duplicate_line: external_id ${JSON.stringify(externalId)} is also line ${first + 1} of this batch`);

@@ -144,6 +144,33 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
     expect(duplicate, 'duplicate_line', 'external_id', 'E-OK');
   });
 
+  test('lines the caller refused (rejected) become exceptions with the caller\'s reason, without being imported; the others are', async () => {
+    const result = await odoo.importBatch(
+      source('rejected'),
+      'R-1',
+      'proposal',
+      [purchase('J-OK', 0), { external_id: 'J-BAD', kind: 'purchase', quantity: 'lots' }, purchase('J-DUP', 1)],
+      false,
+      [
+        { index: 1, code: 'invalid', message: 'quantity: expected a number (got "lots")' },
+        { index: 2, code: 'duplicate_line', message: 'external_id "J-DUP" is also line 7 of this run' },
+      ],
+    );
+    assert.not.ok(hasNull(result));
+    const [ok, bad, dup] = result.results;
+    assert.is(ok?.status, 'created', JSON.stringify(ok));
+    assert.is(bad?.status, 'exception');
+    assert.is(bad?.reason, 'invalid: quantity: expected a number (got "lots")');
+    assert.ok(typeof bad?.id === 'number' && bad.id > 0, 'an exception record');
+    assert.is(dup?.status, 'exception');
+    assert.ok(dup?.reason.startsWith('duplicate_line: '), dup?.reason);
+    const again = await odoo.importBatch(source('rejected'), 'R-1', 'proposal', [purchase('J-DUP', 1)]);
+    assert.is(again.results[0]?.status, 'created', 'the refused line was not imported: sent alone, it is new');
+    const refused = await rejects(odoo.importBatch(source('rejected'), 'R-2', 'proposal', [purchase('J-X', 0)], false, [{ index: 5, code: 'invalid', message: 'x' }]));
+    assert.is(refused.code, 'ERR_ODOO_VALIDATION');
+    assert.match(refused.message, /rejected\[0\]/);
+  });
+
   test('a run generated before the newest run of its source and kind makes its new lines stale_run exceptions', async () => {
     const newer = await odoo.importBatch(source('stale'), 'R-NEW', 'forecast', [forecast('S-1', 0)], '2026-06-02T06:00:00Z');
     assert.is(newer.results[0]?.status, 'created');

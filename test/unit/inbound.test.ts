@@ -42,23 +42,26 @@ test('valid lines go to Odoo in batches of batchSize; one outcome per line, in o
   assert.is(w.odoo.planning.forecasts.size, 7);
 });
 
-test('a line that fails validation is not sent: it is an exception naming the field and the value, counted with the others', async () => {
+test('a line that fails validation is not imported: it goes to Odoo as a refusal, so the planner sees it as an exception with the agent\'s reason', async () => {
   const w = world();
-  const sent: unknown[][] = [];
+  const sent: Array<{ lines: unknown[]; rejected: unknown[] }> = [];
   const original = w.client.importBatch.bind(w.client);
-  w.client.importBatch = (source, ref, kind, lines, generatedAt) => {
-    sent.push([...lines]);
-    return original(source, ref, kind, lines, generatedAt);
+  w.client.importBatch = (source, ref, kind, lines, generatedAt, rejected = []) => {
+    sent.push({ lines: [...lines], rejected: [...rejected] });
+    return original(source, ref, kind, lines, generatedAt, rejected);
   };
   const summary = await importLines(w.client, run, [forecast('F-1'), forecast('F-2', 'SKU-1', { quantity: 'abc' }), forecast('F-3', 'NOPE')], { retry: FAST });
   const [ok, bad, unknown] = summary.outcomes as LineOutcome[];
   assert.is(ok?.status, 'created');
-  assert.equal([bad?.status, bad?.id, bad?.external_id], ['exception', false, 'F-2']);
+  assert.equal([bad?.status, bad?.external_id], ['exception', 'F-2']);
+  assert.ok(typeof bad?.id === 'number' && bad.id > 0, 'an exception record in Odoo');
   assert.match(bad?.reason ?? '', /^invalid: quantity: .*\(got "abc"\)$/);
   assert.is(unknown?.status, 'exception', 'Odoo refuses an unknown sku');
   assert.match(unknown?.reason ?? '', /^unknown_sku: .*"NOPE"/);
   assert.equal(summary.counts, { created: 1, unchanged: 0, superseded: 0, exception: 2 });
-  assert.equal(sent.flat().map((l) => (l as { external_id: string }).external_id), ['F-1', 'F-3'], 'the invalid line never reached Odoo');
+  assert.equal(sent[0]?.rejected, [{ index: 1, code: 'invalid', message: (bad?.reason ?? '').slice('invalid: '.length) }], 'sent as a refusal, not as a line to import');
+  assert.is(w.odoo.planning.forecasts.size, 1, 'only the valid line became a forecast');
+  assert.is([...w.odoo.planning.exceptions.values()].filter((e) => e.externalId === 'F-2').length, 1, 'the refused line is in the exception queue');
 });
 
 test('an external id repeated in the run is a duplicate_line even across batches (Odoo only sees one batch)', async () => {

@@ -101,16 +101,21 @@ class PlansyncImport(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _import(self, run, lines, replay=None):
+    def _import(self, run, lines, replay=None, rejected=None):
         """Import ``lines`` (dicts) into ``run``; returns the contract's results.
 
         :param replay: the plansync.exception being replayed (one line)
+        :param rejected: {index: (code, message)} of lines the caller refused
         """
         self = self.sudo().with_context(**IMPORT_CONTEXT)
         run = run.with_env(self.env)
         kind = run.kind
         entries = [Entry(index, raw) for index, raw in enumerate(lines)]
+        for index, (code, message) in (rejected or {}).items():
+            entries[index].fail(code, message)
         for entry in entries:
+            if not entry.pending:
+                continue  # refused by the caller: its reason stands
             try:
                 entry.line = validate(kind, entry.raw)
             except LineError as exc:

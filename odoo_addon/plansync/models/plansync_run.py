@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import mute_logger
 
+from .plansync_exception import CODE_VALUES
 from .plansync_outbox import check_str
 
 RUN_KINDS = [("forecast", "Forecasts"), ("proposal", "Proposals")]
@@ -124,8 +125,13 @@ class PlansyncRun(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def import_batch(self, source, external_ref, kind, lines, generated_at=False):
+    def import_batch(self, source, external_ref, kind, lines, generated_at=False, rejected=False):
         """Import one batch of a planning run (docs/contract.md).
+
+        ``rejected``: False, or ``[{"index", "code", "message"}, ...]``: lines the
+        caller already refused (its own validation, a duplicate across batches).
+        They are not validated again; each becomes an exception record with the
+        caller's reason, so that a planner sees it in Odoo like any other.
 
         Returns ``{"run_id": int, "results": [{"external_id", "status", "id",
         "reason"}, ...]}``, one result per line, in order.
@@ -153,6 +159,7 @@ class PlansyncRun(models.Model):
                     _("lines[%(index)s] must be an object, got %(value)s")
                     % {"index": index, "value": repr(line)[:200]}
                 )
+        refusals = self._check_rejected(rejected, len(lines))
         generated = parse_generated_at(generated_at)
         if generated is None:
             raise ValidationError(
@@ -160,8 +167,38 @@ class PlansyncRun(models.Model):
                 % (generated_at,)
             )
         run = self.sudo()._get_run(source, external_ref, kind, generated)
-        results = self.env["plansync.import"].sudo()._import(run, list(lines))
+        results = self.env["plansync.import"].sudo()._import(run, list(lines), rejected=refusals)
         return {"run_id": run.id, "results": results}
+
+    @api.model
+    def _check_rejected(self, rejected, count):
+        """``rejected`` of import_batch -> {index: (code, message)}."""
+        if rejected is False or rejected == []:
+            return {}
+        if not isinstance(rejected, (list, tuple)):
+            raise ValidationError(_("rejected must be false or a list, got %s") % repr(rejected)[:200])
+        refusals = {}
+        for position, item in enumerate(rejected):
+            index = item.get("index") if isinstance(item, dict) else None
+            code = item.get("code") if isinstance(item, dict) else None
+            message = item.get("message") if isinstance(item, dict) else None
+            if (
+                isinstance(index, bool)
+                or not isinstance(index, int)
+                or not 0 <= index < count
+                or not isinstance(code, str)
+                or not isinstance(message, str)
+                or len(message) > 2000
+            ):
+                raise ValidationError(
+                    _(
+                        "rejected[%(position)s] must be {index: 0 to %(last)s, code: a string, "
+                        "message: a string of at most 2000 characters}, got %(value)s"
+                    )
+                    % {"position": position, "last": count - 1, "value": repr(item)[:200]}
+                )
+            refusals[index] = (code if code in CODE_VALUES else "invalid", message)
+        return refusals
 
     @api.model
     def _get_run(self, source, external_ref, kind, generated):
