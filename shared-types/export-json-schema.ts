@@ -7,7 +7,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { EnvelopeBase, ForecastLine, HeartbeatResult, ImportResult, LinesPage, PAYLOADS, ProposalLine, RunsPage, SCHEMA_VERSION } from './index.ts';
+import { EnvelopeBase, ForecastLine, HeartbeatResult, ImportResult, LinesPage, PAYLOADS, PlanningSnapshot, ProposalLine, RunsPage, SCHEMA_VERSION } from './index.ts';
 
 export const SCHEMA_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'schema', 'plansync.schema.json');
 
@@ -20,6 +20,7 @@ export const buildJsonSchema = (): Record<string, unknown> => {
     import_result: z.toJSONSchema(ImportResult, { target: 'draft-2020-12' }),
     runs_page: z.toJSONSchema(RunsPage, { target: 'draft-2020-12' }),
     lines_page: z.toJSONSchema(LinesPage, { target: 'draft-2020-12' }),
+    planning_snapshot: z.toJSONSchema(PlanningSnapshot, { target: 'draft-2020-12' }),
   };
   for (const [type, schema] of Object.entries(PAYLOADS)) {
     defs[type] = z.toJSONSchema(schema, { target: 'draft-2020-12' });

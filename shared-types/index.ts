@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { PLANNING_PAYLOADS } from './planning.ts';
 
 export * from './planning.ts';
+export * from './planner.ts';
 
 /** A value Odoo leaves empty is `false`, never null. */
 const orFalse = <T extends z.ZodType>(schema: T) => z.union([schema, z.literal(false)]);

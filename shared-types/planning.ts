@@ -151,6 +151,12 @@ export const Explanation = z
     lead_time_days: z.number().finite().nonnegative().optional(),
     service_level: z.number().min(0).max(1).optional(),
     reason: z.string().max(2000).optional(),
+    /** The embedded planner's demand class of the series. */
+    demand_class: z.enum(['smooth', 'erratic', 'intermittent', 'lumpy', 'none']).optional(),
+    /** The forecasting method chosen (e.g. `ses`, `holt`, `holt_winters`, `croston`, `sba`, `tsb`, `floor`). */
+    method: z.string().trim().min(1).max(64).optional(),
+    /** What the planner should look at (e.g. `no_history`, `single_sale`, `outliers_capped`, `negative_clipped`, `stockout_weeks`). */
+    flags: z.array(z.string().trim().min(1).max(64)).max(10).optional(),
   })
   .strict();
 
