@@ -28,8 +28,14 @@ PROPOSAL_KEYS = frozenset(
 PARAMETER_KEYS = ("min_qty", "max_qty", "safety_stock")
 EXPLANATION_NUMBERS = ("forecast_over_lead_time", "safety_stock", "on_hand", "on_order")
 EXPLANATION_KEYS = frozenset(
-    list(EXPLANATION_NUMBERS) + ["lead_time_days", "service_level", "reason"]
+    list(EXPLANATION_NUMBERS)
+    + ["lead_time_days", "service_level", "reason", "demand_class", "method", "flags"]
 )
+# keys the embedded planner adds (shared-types/planning.ts, Explanation)
+DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy", "none")
+MAX_METHOD = 64
+MAX_FLAG = 64
+MAX_FLAGS = 10
 PROPOSAL_KINDS = ("purchase", "transfer", "parameter")
 
 
@@ -284,6 +290,41 @@ def validate_proposal(line):
                 show(reason),
             )
         clean["reason"] = reason
+    if "demand_class" in explanation:
+        demand_class = explanation["demand_class"]
+        if demand_class not in DEMAND_CLASSES:
+            invalid(
+                "explanation.demand_class must be one of %s, got %s",
+                ", ".join(DEMAND_CLASSES),
+                show(demand_class),
+            )
+        clean["demand_class"] = demand_class
+    if "method" in explanation:
+        method = explanation["method"]
+        if not isinstance(method, str) or not 1 <= len(method.strip()) <= MAX_METHOD:
+            invalid(
+                "explanation.method must be a string of 1 to %s characters, got %s",
+                MAX_METHOD,
+                show(method),
+            )
+        clean["method"] = method.strip()
+    if "flags" in explanation:
+        flags = explanation["flags"]
+        if not isinstance(flags, (list, tuple)) or len(flags) > MAX_FLAGS:
+            invalid(
+                "explanation.flags must be a list of at most %s strings, got %s",
+                MAX_FLAGS,
+                show(flags),
+            )
+        for index, flag in enumerate(flags):
+            if not isinstance(flag, str) or not 1 <= len(flag.strip()) <= MAX_FLAG:
+                invalid(
+                    "explanation.flags[%s] must be a string of 1 to %s characters, got %s",
+                    index,
+                    MAX_FLAG,
+                    show(flag),
+                )
+        clean["flags"] = [flag.strip() for flag in flags]
     result["explanation"] = clean
     return result
 

@@ -46,6 +46,14 @@ KINDS = [
     ("transfer", "Transfer"),
     ("parameter", "Parameter"),
 ]
+# the embedded planner's demand classes (explanation.demand_class)
+DEMAND_CLASSES = [
+    ("smooth", "Smooth"),
+    ("erratic", "Erratic"),
+    ("intermittent", "Intermittent"),
+    ("lumpy", "Lumpy"),
+    ("none", "No demand"),
+]
 DECISIONS = [
     ("approved", "Approved"),
     ("rejected", "Rejected"),
@@ -113,6 +121,21 @@ class PlansyncProposal(models.Model):
     lead_time_days = fields.Float(readonly=True)
     service_level = fields.Float(readonly=True)
     reason = fields.Text(readonly=True, string="Explanation")
+    demand_class = fields.Selection(
+        DEMAND_CLASSES,
+        readonly=True,
+        help="The embedded planner's class of the demand series: smooth, erratic "
+        "(variable sizes), intermittent (many weeks without demand), lumpy (both), none.",
+    )
+    forecast_method = fields.Char(
+        string="Forecast method", readonly=True, help="The forecasting method the planner chose."
+    )
+    planner_flags = fields.Char(
+        string="Planner flags",
+        readonly=True,
+        help="What the planner asks a person to look at (no history, outliers capped, "
+        "stockout weeks...), comma-separated.",
+    )
     # parameter proposals: the reordering rule's new values
     parameter_min_qty = fields.Float(string="Min quantity", readonly=True)
     parameter_max_qty = fields.Float(string="Max quantity", readonly=True)
@@ -189,7 +212,8 @@ class PlansyncProposal(models.Model):
             "source_warehouse_id", "route_id", "quantity_received", "received_uom_id",
             "quantity", "uom_id", "rounding_note", "order_by", "need_by", "value",
             "currency_id", "forecast_over_lead_time", "safety_stock", "on_hand", "on_order",
-            "lead_time_days", "service_level", "reason", "parameter_min_qty",
+            "lead_time_days", "service_level", "reason", "demand_class", "forecast_method",
+            "planner_flags", "parameter_min_qty",
             "parameter_max_qty", "parameter_safety_stock", "payload", "run_id", "source",
             "external_id", "revision", "rule_id", "requires_manager", "decision",
             "decided_by_id", "decided_at", "decision_note", "executed_at", "executed_by_id",

@@ -21,3 +21,4 @@ from . import test_exceptions
 from . import test_forecast
 from . import test_planning_security
 from . import test_proposal_events
+from . import test_planner_explanation
