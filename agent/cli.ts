@@ -9,6 +9,7 @@
  *   plansync demo     the whole path on a fresh clone (stand-in → agent → loopback endpoint)
  *   plansync import   one CSV or JSON file of forecasts or proposals into Odoo
  *   plansync backfill history (or current state) of one event type into planning endpoints' outboxes
+ *   plansync plan     the embedded planner once: forecasts and proposals from Odoo's history into Odoo
  *
  * Exit codes: 0 fine, 1 something failed, 2 configuration error (or, for import, a malformed file).
  */
@@ -26,6 +27,7 @@ import { AgentMetrics } from './telemetry/metrics.ts';
 import { runCheck } from './check.ts';
 import { runBackfill } from './commands/backfill.ts';
 import { runImport } from './commands/import.ts';
+import { runPlan } from './commands/plan.ts';
 import { HISTORY_KINDS } from '../shared-types/index.ts';
 
 interface Common {
@@ -139,7 +141,7 @@ export const main = async (argv: string[]): Promise<void> => {
     .scriptName('plansync')
     .usage('$0 <command> [options]\n\nThe PlanSync agent: delivers Odoo\'s outbox to planning, WMS and channel endpoints.')
     .option('config', { alias: 'c', type: 'string', describe: 'JSON config file (default: $PLANSYNC_CONFIG)' })
-    .option('json', { type: 'boolean', describe: 'machine-readable output (once, check, status, import, backfill)' })
+    .option('json', { type: 'boolean', describe: 'machine-readable output (once, check, status, import, backfill, plan)' })
     .command('run', 'run the daemon until SIGTERM/SIGINT', {}, (a) => commandRun(a as Common).catch(fail))
     .command('once', 'one pass over every endpoint, then exit (1 if anything failed or was parked)', {}, (a) => commandOnce(a as Common).catch(fail))
     .command('check', 'check the connection, the addon, the groups, the endpoints and the state store', {}, async (a) => {
@@ -190,7 +192,20 @@ export const main = async (argv: string[]): Promise<void> => {
         process.exit(code);
       },
     )
-    .demandCommand(1, 'name a command: run, once, check, status, demo, import or backfill')
+    .command(
+      'plan',
+      "the embedded planner once: read Odoo's history and supply, forecast, and import proposals and forecasts as a run of source embedded",
+      (y) =>
+        y
+          .option('warehouse', { type: 'string', array: true, describe: 'a warehouse code to plan (repeatable; default: planner.warehouses, else all)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'plan and print the summary without importing anything' })
+          .option('out', { type: 'string', describe: 'also write the planned proposals and forecasts to this JSON file' }),
+      async (a) => {
+        const code = await runPlan({ warehouses: a.warehouse, dryRun: a['dry-run'], out: a.out, json: a.json, config: a.config }).catch(fail);
+        process.exit(code);
+      },
+    )
+    .demandCommand(1, 'name a command: run, once, check, status, demo, import, backfill or plan')
     .strict()
     .help()
     .version(AGENT_VERSION)

@@ -68,6 +68,24 @@ const FileConfig = z
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     /** Serve Prometheus metrics and /healthz on this port (127.0.0.1). Default off. Env PLANSYNC_METRICS_PORT. */
     metrics_port: z.number().int().min(1).max(65535).optional(),
+    /** The embedded planner (docs/planner.md): `plansync plan`, and the daemon's schedule. */
+    planner: z
+      .object({
+        /** auto (default): the daemon plans when no planning endpoint is active in Odoo; true: always; false: never. Env PLANSYNC_PLANNER. */
+        enabled: z.union([z.literal('auto'), z.boolean()]).optional(),
+        /** Hours between two scheduled plans of the daemon. Default 24. */
+        every_hours: z.number().min(0.01).max(24 * 31).optional(),
+        /** Weeks of demand history read from Odoo. Default 156 (three years). */
+        history_weeks: z.number().int().min(1).max(260).optional(),
+        /** Weeks of forecast imported per product and warehouse (0: none). Default 13. */
+        horizon_weeks: z.number().int().min(0).max(104).optional(),
+        /** Weeks between two orders of one item (review period of the order-up-to level). Default 1. */
+        review_weeks: z.number().int().min(1).max(52).optional(),
+        /** Warehouse codes planned by the daemon. Default: all the integration user's warehouses. */
+        warehouses: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     /** Per endpoint code: overrides of what Odoo says. */
     endpoints: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), FileEndpoint).optional(),
   })
@@ -92,6 +110,14 @@ export interface AgentConfig {
   readonly pollSeconds: number | undefined;
   readonly logLevel: NonNullable<FileConfig['log_level']>;
   readonly metricsPort: number | undefined;
+  readonly planner: {
+    readonly enabled: 'auto' | boolean;
+    readonly everyHours: number;
+    readonly historyWeeks: number;
+    readonly horizonWeeks: number;
+    readonly reviewWeeks: number;
+    readonly warehouses: readonly string[] | false;
+  };
   /** Overrides per endpoint, keyed by `codeVariable(code)`: use `overrideFor`. */
   readonly endpoints: Readonly<Record<string, EndpointOverride>>;
   /** Signing secrets keyed by `codeVariable(code)`, from PLANSYNC_SECRET_<CODE>[_FILE]: use `secretFor`. */
@@ -233,6 +259,15 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
   const consumer = env.PLANSYNC_CONSUMER || file.consumer || `${hostname()}:${process.pid}`;
   if (consumer.length > 128) throw new ConfigError(`PLANSYNC_CONSUMER: at most 128 characters (got ${consumer.length})`);
 
+  const plannerEnv = env.PLANSYNC_PLANNER;
+  let plannerEnabled: 'auto' | boolean = file.planner?.enabled ?? 'auto';
+  if (plannerEnv) {
+    const known: Record<string, 'auto' | boolean> = { auto: 'auto', on: true, true: true, '1': true, off: false, false: false, '0': false };
+    const value = known[plannerEnv.toLowerCase()];
+    if (value === undefined) throw new ConfigError(`PLANSYNC_PLANNER: must be auto, on or off (got ${JSON.stringify(plannerEnv)})`);
+    plannerEnabled = value;
+  }
+
   const endpoints: Record<string, EndpointOverride> = {};
   for (const [code, override] of Object.entries(file.endpoints ?? {})) endpoints[codeVariable(code)] = override;
   const secrets: Record<string, string> = {};
@@ -267,6 +302,14 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
     pollSeconds: file.poll_seconds,
     logLevel: levelParsed.data ?? 'info',
     metricsPort,
+    planner: {
+      enabled: plannerEnabled,
+      everyHours: file.planner?.every_hours ?? 24,
+      historyWeeks: file.planner?.history_weeks ?? 156,
+      horizonWeeks: file.planner?.horizon_weeks ?? 13,
+      reviewWeeks: file.planner?.review_weeks ?? 1,
+      warehouses: file.planner?.warehouses ?? false,
+    },
     endpoints,
     secrets,
   };

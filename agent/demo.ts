@@ -24,6 +24,8 @@ import { Agent } from './runner.ts';
 import { GROUPS, StandinOdoo } from './standin/model.ts';
 import { serveStandin } from './standin/server.ts';
 import { Sink } from './standin/sink.ts';
+import { addHistoryMove, mondayOf } from './standin/snapshot.ts';
+import { EMBEDDED_SOURCE } from './pipeline/plan.ts';
 import { openStateStore } from './state/store.ts';
 import { createLogger } from './telemetry/log.ts';
 
@@ -134,6 +136,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       );
       const bad = s.addProduct({ name: 'Pallet of crates', sku: 'BAD-0001', list_price: 10 });
       for (const p of products) s.moveStock(p.id, wh.id, { incoming: 100 });
+      seedHistory(s, products.map((p) => p.id), wh.id, east.id);
       const run = agent.run();
       await sleep(300);
       // Receipts arrive: incoming becomes on hand.
@@ -146,11 +149,13 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       // A buyer edits a price three times in a row: the endpoint gets the last state once.
       for (const price of [95, 99, 105]) s.changeProduct(products[2]?.id ?? 0, { list_price: price });
       s.changeProduct(bad.id, { name: 'Pallet of crates (mixed)' });
-      // Wait until the outbox is settled, then stop the daemon gracefully.
-      const deadline = Date.now() + 30_000;
+      // Wait until the outbox is settled and the embedded planner's run is imported, then stop the
+      // daemon gracefully.
+      const deadline = Date.now() + 60_000;
+      const planned = () => [...s.planning.runs.values()].some((r) => r.source === EMBEDDED_SOURCE && r.kind === 'forecast');
       while (Date.now() < deadline) {
         const counts = s.countByState(code);
-        if (counts.pending === 0 && counts.claimed === 0) break;
+        if (counts.pending === 0 && counts.claimed === 0 && planned()) break;
         await sleep(100);
       }
       agent.stop();
@@ -181,8 +186,18 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     line(`  out of order at the endpoint     ${sink.outOfOrder}`);
     line(`  bad signatures                   ${sink.unauthorized}`);
     line(`  outbox now                       pending ${counts.pending}, claimed ${counts.claimed}, done ${counts.done}, dead ${counts.dead}`);
+    const planner = plannerSummary(standin);
+    for (const text of planner.lines) line(text);
     // Every captured change is either delivered (inside a coalesced event) or parked; nothing twice, nothing stale.
-    ok = counts.pending === 0 && counts.claimed === 0 && sink.duplicates === 0 && sink.outOfOrder === 0 && sink.unauthorized === 0 && counts.dead > 0 && coalescedRows + counts.dead === captured;
+    ok =
+      counts.pending === 0 &&
+      counts.claimed === 0 &&
+      sink.duplicates === 0 &&
+      sink.outOfOrder === 0 &&
+      sink.unauthorized === 0 &&
+      counts.dead > 0 &&
+      coalescedRows + counts.dead === captured &&
+      planner.ok;
   } else {
     line(`  events delivered                 ${sink.received.length}  (standing for ${coalescedRows} captured changes)`);
     line(`  refused by the endpoint          ${sink.refused.length}`);
@@ -190,6 +205,81 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     ok = sink.duplicates === 0 && sink.outOfOrder === 0 && sink.unauthorized === 0;
   }
   line(`  time                             ${seconds} s`);
-  line(ok ? '  result                           OK: nothing lost, nothing applied twice, no stale overwrite' : '  result                           FAILED: see above');
+  line(
+    ok
+      ? `  result                           OK: nothing lost, nothing applied twice, no stale overwrite${standin ? '; proposals waiting for approval, each explained' : ''}`
+      : '  result                           FAILED: see above',
+  );
+  return { ok, lines };
+};
+
+/** A small seeded generator (mulberry32): the demo prints the same story every time. */
+const seeded = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+/**
+ * A year of done customer deliveries before the demo starts (history that predates the endpoint, so
+ * not captured), and the vendors' terms: what the embedded planner reads. Chairs sell every day, desks
+ * with a season, monitor arms now and then, cable trays in lumps, lamps every day; the east depot
+ * sells chairs and lamps too. The monitor arm has no vendor: its proposal becomes an exception a
+ * planner sees.
+ */
+const seedHistory = (s: StandinOdoo, products: readonly number[], wh: number, east: number): void => {
+  const random = seeded(17);
+  const DAY = 86_400_000;
+  const start = mondayOf(s.now()) - 52 * 7 * DAY;
+  const nos = s.planning.addVendor('Nordic Office Supply', 'V-NOS');
+  const lamp = s.planning.addVendor('Lampworks', 'V-LMP');
+  const [chair, desk, arm, tray, lampId] = products as [number, number, number, number, number];
+  s.planning.addVendorTerms({ vendorId: nos.id, productId: chair, minQty: 20, price: 42, delay: 14 });
+  s.planning.addVendorTerms({ vendorId: nos.id, productId: desk, minQty: 5, price: 120, delay: 21 });
+  s.planning.addVendorTerms({ vendorId: nos.id, productId: tray, minQty: 50, price: 9, delay: 10 });
+  s.planning.addVendorTerms({ vendorId: lamp.id, productId: lampId, minQty: 10, price: 18, delay: 7 });
+  const daily: Array<[number, number, (day: number) => number]> = [
+    [chair, wh, () => (random() < 0.85 ? 4 + Math.floor(random() * 8) : 0)],
+    [desk, wh, (day) => (random() < 0.5 ? Math.round((1 + Math.sin((2 * Math.PI * day) / 365)) * (1 + random() * 3)) : 0)],
+    [arm, wh, () => (random() < 0.08 ? 1 + Math.floor(random() * 3) : 0)],
+    [tray, wh, () => (random() < 0.05 ? 20 + Math.floor(random() * 60) : 0)],
+    [lampId, wh, (day) => (random() < 0.7 ? 1 + Math.floor(random() * 4 + day / 120) : 0)],
+    [chair, east, () => (random() < 0.5 ? 1 + Math.floor(random() * 4) : 0)],
+    [lampId, east, () => (random() < 0.3 ? 1 + Math.floor(random() * 2) : 0)],
+  ];
+  for (let day = 0; day < 52 * 7; day++) {
+    for (const [productId, warehouseId, quantity] of daily) {
+      const q = quantity(day);
+      if (q > 0) addHistoryMove(s, { productId, warehouseId, quantity: q, doneAt: start + day * DAY + 10 * 3_600_000 });
+    }
+  }
+};
+
+/** What the embedded planner left in the stand-in: proposals waiting for approval, each explained. */
+const plannerSummary = (s: StandinOdoo): { ok: boolean; lines: string[] } => {
+  const lines: string[] = ['', 'Embedded planner (no planning endpoint configured): a year of history → forecasts and proposals in Odoo'];
+  const runs = [...s.planning.runs.values()].filter((r) => r.source === EMBEDDED_SOURCE);
+  const proposals = [...s.planning.proposals.values()].filter((p) => runs.some((r) => r.id === p.runId));
+  const forecasts = [...s.planning.forecasts.values()].filter((f) => runs.some((r) => r.id === f.runId));
+  const exceptions = [...s.planning.exceptions.values()].filter((e) => runs.some((r) => r.id === e.runId));
+  for (const p of proposals.sort((a, b) => a.id - b.id)) {
+    const product = s.products.get(p.productId);
+    const warehouse = s.warehouses.get(p.warehouseId);
+    const vendor = p.vendorId ? s.planning.vendors.get(p.vendorId) : undefined;
+    const e = (p.explanation || {}) as { demand_class?: string; method?: string; forecast_over_lead_time?: number; safety_stock?: number; on_hand?: number; on_order?: number; lead_time_days?: number };
+    const from = p.kind === 'purchase' ? ` from ${vendor?.ref || vendor?.name || '?'}` : p.kind === 'transfer' ? ` from ${String(p.sourceWarehouse)}` : '';
+    const round = (n: number | undefined) => (n === undefined ? '?' : String(Math.round(n * 10) / 10));
+    lines.push(
+      `  to approve  ${`${String(product?.sku)}@${String(warehouse?.code)}`.padEnd(16)} ${p.kind.padEnd(9)} ${String(Math.round(p.quantity * 100) / 100).padStart(6)}${from}${p.needBy ? `, need by ${p.needBy}` : ''}` +
+        `  [${e.demand_class ?? '?'}, ${e.method ?? '?'}: demand over the ${round(e.lead_time_days)}-day lead time ${round(e.forecast_over_lead_time)}, safety stock ${round(e.safety_stock)}, on hand ${round(e.on_hand)}, on order ${round(e.on_order)}]`,
+    );
+  }
+  for (const e of exceptions) lines.push(`  exception   ${e.externalId}: ${e.reason}`);
+  lines.push(`  proposals waiting for approval   ${proposals.filter((p) => p.state === 'to_approve').length}  (approve them in Odoo: Inventory > PlanSync > Proposals)`);
+  lines.push(`  exceptions for a planner         ${exceptions.length}`);
+  lines.push(`  forecast lines imported          ${forecasts.length}`);
+  const ok = runs.length > 0 && proposals.length > 0 && proposals.every((p) => p.explanation && typeof p.explanation.reason === 'string') && forecasts.length > 0;
   return { ok, lines };
 };

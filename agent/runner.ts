@@ -20,6 +20,7 @@ import type { Logger } from './telemetry/log.ts';
 import type { AgentMetrics } from './telemetry/metrics.ts';
 import { EndpointCounters } from './telemetry/stats.ts';
 import { computeDelay, DEFAULT_RETRY_POLICY } from './retry.ts';
+import { countsOf, runEmbeddedPlan } from './pipeline/plan.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -81,6 +82,7 @@ export class Agent {
   private state: StateStore | undefined;
   private configFromOdoo: HeartbeatResult | undefined;
   private stopping = false;
+  private planner: { stop: AbortController; loop: Promise<void> } | undefined;
   private readonly stopSignal = new AbortController();
 
   constructor(deps: AgentDeps) {
@@ -218,6 +220,7 @@ export class Agent {
         if (attempt > 0) logger.info('connected to Odoo again');
         attempt = 0;
         this.reconcileWorkers();
+        this.reconcilePlanner();
       } catch (error) {
         attempt += 1;
         const delay = loopDelay(attempt, error);
@@ -277,6 +280,64 @@ export class Agent {
     }
   }
 
+  /**
+   * The embedded planner's schedule (docs/planner.md): with `planner.enabled` auto, it plans while no
+   * planning endpoint is active in Odoo; true: always; false: never. The time of the last plan is a
+   * checkpoint in the state store, so a restart does not plan again before `planner.every_hours`, and
+   * agents that share a store (Redis, PostgreSQL) share the schedule.
+   */
+  private reconcilePlanner(): void {
+    const { planner } = this.deps.config;
+    const planningEndpoints = (this.configFromOdoo?.endpoints ?? []).filter((e) => e.kind === 'planning').map((e) => e.code);
+    const wanted = planner.enabled === true || (planner.enabled === 'auto' && planningEndpoints.length === 0);
+    if (wanted && !this.planner) {
+      this.deps.logger.info({ every_hours: planner.everyHours, reason: planner.enabled === true ? 'planner.enabled is true' : 'no planning endpoint is active in Odoo' }, 'embedded planner scheduled');
+      const stop = new AbortController();
+      this.planner = { stop, loop: this.plannerLoop(AbortSignal.any([stop.signal, this.stopSignal.signal])) };
+    } else if (!wanted && this.planner) {
+      this.deps.logger.info({ planning_endpoints: planningEndpoints }, 'a planning endpoint is active in Odoo: the embedded planner stops planning');
+      this.planner.stop.abort();
+      this.planner = undefined;
+    }
+  }
+
+  private async plannerLoop(signal: AbortSignal): Promise<void> {
+    const { logger, config } = this.deps;
+    const every = config.planner.everyHours * 3_600_000;
+    let failures = 0;
+    while (!signal.aborted) {
+      let wait = every;
+      try {
+        const last = await this.state?.getCheckpoint<string>(PLANNER_CHECKPOINT);
+        const due = last ? Date.parse(last) + every - Date.now() : 0;
+        if (due <= 0) {
+          const now = new Date();
+          const report = await runEmbeddedPlan(this.deps.odoo, {
+            warehouses: config.planner.warehouses,
+            historyWeeks: config.planner.historyWeeks,
+            horizonWeeks: config.planner.horizonWeeks,
+            reviewWeeks: config.planner.reviewWeeks,
+            now,
+            signal,
+          });
+          await this.state?.setCheckpoint(PLANNER_CHECKPOINT, now.toISOString());
+          const c = countsOf(report.proposalImport);
+          logger.info({ ref: report.ref, items: report.items, ...report.proposals, created: c.created, unchanged: c.unchanged, exception: c.exception, seconds: report.seconds }, 'embedded plan imported');
+        } else {
+          wait = due;
+        }
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        failures += 1;
+        wait = Math.min(loopDelay(failures, error) * 10, every);
+        logger.error({ err: describeError(error), retry_in_s: Math.round(wait / 1000) }, 'embedded plan failed: planning again later (a newer run supersedes what the failed one left open)');
+      }
+      // Wake up at least every minute so that a stop or a change of schedule is seen.
+      await this.pause(Math.max(1000, Math.min(wait, 60_000)), signal);
+    }
+  }
+
   private async loop(worker: EndpointWorker): Promise<void> {
     const { logger } = this.deps;
     let failures = 0;
@@ -326,6 +387,11 @@ export class Agent {
 
   private async drainWorkers(): Promise<void> {
     const grace = (this.deps.graceSeconds ?? 10) * 1000;
+    if (this.planner) {
+      this.planner.stop.abort();
+      await this.planner.loop;
+      this.planner = undefined;
+    }
     const all = [...this.served.values()];
     for (const served of all) {
       served.worker.stop();
@@ -354,6 +420,9 @@ export class Agent {
     await this.deps.odoo.close();
   }
 }
+
+/** The state store's checkpoint holding when the embedded planner last planned (ISO time). */
+export const PLANNER_CHECKPOINT = 'planner:last';
 
 /** Backoff of a failing loop: the retry policy's delay, never giving up (a daemon waits for the other side). */
 const LOOP_POLICY = { ...DEFAULT_RETRY_POLICY, limit: Number.MAX_SAFE_INTEGER, backoffLimitMs: 30_000 };

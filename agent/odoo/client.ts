@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { OdooError } from '../errors.ts';
 import type { OdooTransport } from './port.ts';
-import { ClaimResult, HeartbeatResult, HistoryResult, ImportResult, formatIssues, type HeartbeatStats, type HistoryKind, type ImportKind } from '../../shared-types/index.ts';
+import { ClaimResult, HeartbeatResult, HistoryResult, ImportResult, PlanningSnapshot, formatIssues, type HeartbeatStats, type HistoryKind, type ImportKind } from '../../shared-types/index.ts';
 
 const IntResult = z.number().int().nonnegative();
 
@@ -78,6 +78,15 @@ export class PlanSyncOdoo {
    */
   enqueueHistory(endpoint: string, kind: HistoryKind, since: string | false, cursor: number, limit: number): Promise<HistoryResult> {
     return this.call(HistoryResult, 'plansync.outbox', 'enqueue_history', [endpoint, kind, since, cursor, limit], ['endpoint', 'kind', 'since', 'cursor', 'limit']);
+  }
+
+  /**
+   * One page of the embedded planner's input (`plansync.run.planning_snapshot`): product × warehouse
+   * items with `weeks` of weekly demand history and their supply state; `warehouses` false: all.
+   * Read-only: safe to retry.
+   */
+  planningSnapshot(warehouses: readonly string[] | false, weeks: number, offset: number, limit: number): Promise<PlanningSnapshot> {
+    return this.call(PlanningSnapshot, 'plansync.run', 'planning_snapshot', [warehouses, weeks, offset, limit], ['warehouses', 'weeks', 'offset', 'limit']);
   }
 
   close(): Promise<void> {

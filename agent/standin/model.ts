@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES, type EndpointKind } from '../../shared-types/index.ts';
 import { accessError, isInt, OdooException, repr, validationError } from './exceptions.ts';
 import { enqueueHistory, importBatch, PlanningData, renderPlanning } from './planning.ts';
+import { planningSnapshot } from './snapshot.ts';
 
 export { OdooException } from './exceptions.ts';
 
@@ -139,6 +140,8 @@ export class StandinOdoo {
   };
   /** Vendors, units, done customer moves, runs, forecasts, proposals and exceptions (planning.ts). */
   readonly planning: PlanningData;
+  /** The embedded planner's settings (planning_snapshot): one target service level for every product. */
+  readonly planningSettings = { service_level: 0.95 };
   private nextId = 10;
   private nextRowId = 1;
   private nextSequence = 1;
@@ -590,6 +593,10 @@ const METHODS: Record<string, Signature> = {
   'plansync.run.import_batch': {
     params: [{ name: 'source' }, { name: 'external_ref' }, { name: 'kind' }, { name: 'lines' }, { name: 'generated_at', default: false }, { name: 'rejected', default: false }],
     call: (o, u, [s, r, k, l, g, x]) => importBatch(o, u, s, r, k, l, g, x),
+  },
+  'plansync.run.planning_snapshot': {
+    params: [{ name: 'warehouses' }, { name: 'weeks' }, { name: 'offset' }, { name: 'limit' }],
+    call: (o, u, [w, n, off, l]) => planningSnapshot(o, u, w, n, off, l),
   },
 };
 

@@ -77,6 +77,10 @@ export interface StandinPlanned {
   readonly vendorId: number | false;
   readonly value: number;
   readonly note: string;
+  /** A proposal's explanation as imported (false for forecasts and proposals without one). */
+  readonly explanation: Readonly<Record<string, unknown>> | false;
+  readonly needBy: string | false;
+  readonly sourceWarehouse: string | false;
   state: RecordState;
 }
 
@@ -455,6 +459,9 @@ export const importBatch = (
       vendorId,
       value,
       note,
+      explanation: 'kind' in line && line.explanation ? { ...line.explanation } : false,
+      needBy: 'kind' in line ? (line.need_by ?? false) : false,
+      sourceWarehouse: 'kind' in line ? (line.source_warehouse ?? false) : false,
       state: kind === 'forecast' ? 'active' : 'to_approve',
     };
     // A new revision supersedes the older ones; a newer run supersedes the open proposals of older runs

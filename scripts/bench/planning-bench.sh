@@ -6,6 +6,7 @@
 #   2. backfill of BENCH_DEMAND_LINES demand lines (synthesized in bulk SQL) through the real CLI
 #      (`plansync backfill`: enqueue_history pages of 10,000, delivered by the agent to a loopback endpoint).
 # Usage: bash scripts/bench/planning-bench.sh   (BENCH_LINES=100000 BENCH_DEMAND_LINES=1000000)
+#        BENCH_PHASES=import or BENCH_PHASES=backfill runs one half only (default: both).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,6 +14,7 @@ ODOO_SRC=${ODOO_SRC:-/opt/odoo-src}
 PY=${ODOO_PYTHON:-/usr/bin/python3}
 [ -f "$ODOO_SRC/odoo-bin" ] || { echo "no Odoo source tree at $ODOO_SRC"; exit 2; }
 LINES=${BENCH_LINES:-100000}
+PHASES=${BENCH_PHASES:-import,backfill}
 export BENCH_DEMAND_LINES=${BENCH_DEMAND_LINES:-1000000}
 PORT=${BENCH_PORT:-$((20000 + RANDOM % 20000))}
 DB=plansync_pbench_$$
@@ -41,6 +43,7 @@ odoo -i sale_stock,purchase_stock,sale_management,plansync --without-demo=all --
 export PLANSYNC_TIER_FILE="$WORK/tier.json" PLANSYNC_TIER_ADMIN_PASSWORD="pbench-$RANDOM$RANDOM"
 shell <"$ROOT/scripts/odoo/setup_tier.py" >"$WORK/setup.log" 2>&1 || { tail "$WORK/setup.log"; exit 1; }
 setup=$(shell <"$ROOT/scripts/bench/planning_setup.py" 2>>"$WORK/setup.err" | grep '^SETUP ' | cut -c7-)
+if [[ ",$PHASES," == *",import,"* ]]; then
 wh_code=$(echo "$setup" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["warehouse"])')
 wh_name=$(echo "$setup" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["warehouse_name"])')
 (cd "$ROOT" && node --import tsx scripts/bench/make_proposal_csv.ts "$LINES" 2000 "$wh_code" "$wh_name" "$WORK/agent.csv" "$WORK/base.csv")
@@ -53,6 +56,9 @@ stop_server
 echo "pbench: the same $LINES lines through Odoo's own CSV import (base_import)"
 BENCH_CSV="$WORK/base.csv" shell <"$ROOT/scripts/bench/base_import.py" 2>>"$WORK/base.err" | grep '^BASEIMPORT ' | tee -a "$WORK/figures.jsonl"
 
+fi
+
+if [[ ",$PHASES," == *",backfill,"* ]]; then
 echo "pbench: $BENCH_DEMAND_LINES demand lines in bulk SQL, then plansync backfill"
 shell <"$ROOT/scripts/bench/synth_demand.py" >"$WORK/synth.log" 2>&1 || { tail "$WORK/synth.log"; exit 1; }
 shell >"$WORK/endpoint.log" 2>&1 <<'PY'
@@ -64,6 +70,7 @@ PY
 serve
 (cd "$ROOT" && ODOO_URL="http://127.0.0.1:$PORT" ODOO_DB="$DB" node --import tsx scripts/bench/planning-bench.ts backfill BENCH-BF 2020-01-01) 2>>"$WORK/agent.err" | tee -a "$WORK/figures.jsonl"
 stop_server
+fi
 
 "$PY" - "$WORK/figures.jsonl" <<'PY'
 import json, sys

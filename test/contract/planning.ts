@@ -291,5 +291,70 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
     assert.is(states.pending + states.claimed + states.done + states.dead, 0, 'the refused calls enqueued nothing');
   });
 
+  test('planning_snapshot pages product × warehouse items of whole weeks up to the current one, with no null', async () => {
+    // A delivery today gives the vendor products stock movement (this week is not history yet).
+    await harness.makeDeliveries([fixture.products[0]!.id], [2]);
+    const weeks = 8;
+    const first = await odoo.planningSnapshot([warehouse.code], weeks, 0, 5000);
+    assert.not.ok(hasNull(first), 'no null in the answer');
+    assert.is(first.weeks, weeks);
+    const start = new Date(`${first.history_start}T00:00:00Z`);
+    assert.is(start.getUTCDay(), 1, `history_start ${first.history_start} is a Monday`);
+    const asOf = new Date(`${first.as_of}T00:00:00Z`);
+    const days = (asOf.getTime() - start.getTime()) / 86_400_000;
+    assert.ok(days >= weeks * 7 && days < weeks * 7 + 7, `the last bucket is the last complete week before as_of (${first.history_start} + ${weeks} weeks vs ${first.as_of})`);
+    assert.is(first.items.length, first.total);
+    assert.is(first.next, false);
+    for (const item of first.items) {
+      assert.is(item.warehouse, warehouse.code);
+      assert.is(item.demand.length, weeks, `${item.sku}: one demand bucket per week`);
+      assert.is(item.stockout_days.length, weeks, `${item.sku}: one stock-out count per week`);
+    }
+    const order = first.items.map((i) => [i.product_id, i.warehouse_id] as const);
+    const sorted = [...order].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    assert.equal(order, sorted, 'items in (product, warehouse) order');
+    const mine = first.items.find((i) => i.product_id === fixture.products[0]!.id);
+    if (mine) {
+      assert.ok(mine.vendor, 'the vendor terms are in the item');
+      if (mine.vendor) assert.equal([mine.vendor.code, mine.vendor.min_qty, mine.vendor.price], [fixture.vendor.ref, 10, 4]);
+    }
+    // Pages of 2 give the same items as one page (the first five pages on a database with many items).
+    const key = (i: { product_id: number; warehouse_id: number }) => `${i.product_id}|${i.warehouse_id}`;
+    const paged: string[] = [];
+    let offset: number | false = 0;
+    for (let calls = 0; offset !== false && calls < 5; calls++) {
+      const page = await odoo.planningSnapshot([warehouse.code], weeks, offset, 2);
+      assert.is(page.total, first.total);
+      assert.ok(page.items.length <= 2);
+      paged.push(...page.items.map(key));
+      offset = page.next;
+    }
+    assert.equal(paged, first.items.slice(0, paged.length).map(key), 'pages of 2 follow the items of one page');
+    if (offset === false) assert.is(paged.length, first.items.length, 'the last page ends with the last item');
+  });
+
+  test('planning_snapshot refuses bad arguments, naming the argument and the value; a planner cannot call it', async () => {
+    const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
+      ['weeks 0', () => odoo.planningSnapshot(false, 0, 0, 10), /weeks.*\b0\b/],
+      ['weeks 261', () => odoo.planningSnapshot(false, 261, 0, 10), /weeks.*261/],
+      ['negative offset', () => odoo.planningSnapshot(false, 10, -1, 10), /offset.*-1/],
+      ['limit 0', () => odoo.planningSnapshot(false, 10, 0, 0), /limit.*\b0\b/],
+      ['limit 5001', () => odoo.planningSnapshot(false, 10, 0, 5001), /limit.*5001/],
+      ['unknown warehouse', () => odoo.planningSnapshot(['NO-SUCH-WH'], 10, 0, 10), /NO-SUCH-WH/],
+    ];
+    for (const [what, call, message] of cases) {
+      const error = await rejects(call());
+      assert.is(error.code, 'ERR_ODOO_VALIDATION', `${what}: ${error.code} ${error.message}`);
+      assert.ok(message.test(error.message), `${what}: ${error.message}`);
+    }
+    const planner = new PlanSyncOdoo(createTransport(transport, harness.planner()));
+    try {
+      const error = await rejects(planner.planningSnapshot(false, 10, 0, 10));
+      assert.is(error.code, 'ERR_ODOO_ACCESS', `${error.code}: ${error.message}`);
+    } finally {
+      await planner.close();
+    }
+  });
+
   test.run();
 };

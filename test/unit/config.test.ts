@@ -382,4 +382,17 @@ test('property: a valid config file with one extra unknown top-level key is refu
   );
 });
 
+
+test('the embedded planner: defaults, the file block, PLANSYNC_PLANNER, and bad values named with their key', () => {
+  const defaults = loadConfig({ env: ODOO }).planner;
+  assert.equal(defaults, { enabled: 'auto', everyHours: 24, historyWeeks: 156, horizonWeeks: 13, reviewWeeks: 1, warehouses: false });
+  const fromFile = withFile({ planner: { enabled: false, every_hours: 6, history_weeks: 104, horizon_weeks: 0, review_weeks: 2, warehouses: ['WH', 'EAST'] } }).planner;
+  assert.equal(fromFile, { enabled: false, everyHours: 6, historyWeeks: 104, horizonWeeks: 0, reviewWeeks: 2, warehouses: ['WH', 'EAST'] });
+  assert.is(withFile({ planner: { enabled: false } }, { ...ODOO, PLANSYNC_PLANNER: 'on' }).planner.enabled, true, 'the environment wins');
+  assert.is(loadConfig({ env: { ...ODOO, PLANSYNC_PLANNER: 'OFF' } }).planner.enabled, false);
+  assert.throws(() => loadConfig({ env: { ...ODOO, PLANSYNC_PLANNER: 'sometimes' } }), (e: Error) => e instanceof ConfigError && /PLANSYNC_PLANNER/.test(e.message) && /"sometimes"/.test(e.message));
+  assert.throws(() => withFile({ planner: { history_weeks: 0 } }), (e: Error) => e instanceof ConfigError && /planner\.history_weeks/.test(e.message));
+  assert.throws(() => withFile({ planner: { every_hour: 3 } }), (e: Error) => e instanceof ConfigError && /every_hour/.test(e.message));
+});
+
 test.run();
