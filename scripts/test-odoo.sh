@@ -3,7 +3,9 @@
 #   1. starts PostgreSQL if it is not running,
 #   2. installs the addon on top of stock, purchase and sale_management in a throwaway database and
 #      runs its Odoo tests (--test-tags /plansync),
-#   3. creates the integration user, a planner and their API keys (scripts/odoo/setup_tier.py),
+#   3. creates the integration user, a planner and their API keys (scripts/odoo/setup_tier.py), and a
+#      year of synthetic sales, purchase and transfer history for the embedded planner
+#      (scripts/odoo/planner_fixture.py),
 #   4. serves that database on loopback and runs the contract suite and the end-to-end tests
 #      against it (test/**/*.real.ts),
 #   5. stops Odoo and drops the database (KEEP_DB=1 keeps both for a look).
@@ -81,6 +83,14 @@ if [ "$odoo_failed" -eq 0 ] || [ -n "$line" ]; then
   if ! "$PY" "$ODOO_SRC/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn \
       <"$ROOT/scripts/odoo/setup_tier.py" >"$WORK/setup.log" 2>&1 || [ ! -s "$PLANSYNC_TIER_FILE" ]; then
     echo "real-Odoo tier: set-up failed:"; tail -20 "$WORK/setup.log"; exit 1
+  fi
+
+  # 3b. a year of synthetic history for the embedded planner's test (scripts/odoo/planner_fixture.py)
+  export PLANSYNC_PLANNER_FILE="$WORK/planner.json"
+  if ! "$PY" "$ODOO_SRC/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn \
+      <"$ROOT/scripts/odoo/planner_fixture.py" >"$WORK/planner.log" 2>&1 || [ ! -s "$PLANSYNC_PLANNER_FILE" ]; then
+    echo "real-Odoo tier: the planner's history could not be made (its test will say so):"; tail -10 "$WORK/planner.log"
+    rm -f "$PLANSYNC_PLANNER_FILE"
   fi
 
   # 4. serve and run the contract suite and the end-to-end tests
