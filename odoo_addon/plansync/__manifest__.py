@@ -24,6 +24,7 @@
         "views/plansync_outbox_views.xml",
         "views/plansync_agent_views.xml",
         "views/res_config_settings_views.xml",
+        "views/product_category_views.xml",
         "views/menus.xml",
         "views/plansync_proposal_views.xml",
         "views/plansync_exception_views.xml",

@@ -1,3 +1,5 @@
+from . import res_company
+from . import product_category
 from . import res_config_settings
 from . import plansync_event_type
 from . import plansync_endpoint
@@ -30,3 +32,4 @@ from . import sale_order_line
 from . import purchase_order
 from . import purchase_order_line
 from . import plansync_outbox_history
+from . import plansync_run_snapshot

@@ -92,6 +92,13 @@ class ResConfigSettings(models.TransientModel):
         "rule); otherwise approved proposals wait for the Execute button.",
     )
 
+    plansync_default_service_level = fields.Float(
+        related="company_id.plansync_default_service_level",
+        readonly=False,
+        help="Target cycle service level of the company's products whose category sets "
+        "none (0.5 to 0.9999): the embedded planner's input (planning_snapshot).",
+    )
+
     @api.model
     def get_values(self):
         res = super().get_values()

@@ -21,4 +21,5 @@ from . import test_exceptions
 from . import test_forecast
 from . import test_planning_security
 from . import test_proposal_events
+from . import test_planning_snapshot
 from . import test_planner_explanation
