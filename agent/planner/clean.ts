@@ -77,11 +77,41 @@ export const newSeries = (capacity = 256): Series => ({
   scratch: new Float64Array(capacity),
 });
 
-/** Median of `a[0..len)`, sorting that part of `a` in place. */
+/** The k-th smallest of `a[0..len)` (Hoare's selection: O(len) on average; reorders `a` in place). */
+const select = (a: Float64Array, len: number, k: number): number => {
+  let lo = 0;
+  let hi = len - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+};
+
+/** Median of `a[0..len)` (reorders that part of `a`). */
 const medianInPlace = (a: Float64Array, len: number): number => {
-  const part = a.subarray(0, len).sort();
   const mid = len >> 1;
-  return len % 2 === 1 ? part[mid]! : (part[mid - 1]! + part[mid]!) / 2;
+  if (len % 2 === 1) return select(a, len, mid);
+  const upper = select(a, len, mid);
+  // After selecting `mid`, a[0..mid) holds the smaller half: its maximum is the lower middle.
+  let lower = a[0]!;
+  for (let i = 1; i < mid; i++) if (a[i]! > lower) lower = a[i]!;
+  return (lower + upper) / 2;
 };
 
 /** Cleans `demand` (with its `stockoutDays` per week) into `into` (a new Series when not given). */

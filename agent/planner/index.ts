@@ -3,7 +3,7 @@
  * Odoo's own weekly demand history, when no outside planning platform is configured.
  */
 export { plan, externalId, type ItemPlan, type PlanResult, type SnapshotMeta } from './plan.ts';
-export { resolveOptions, DEFAULTS, type PlanOptions, type ResolvedOptions } from './options.ts';
+export { resolveOptions, DEFAULTS, type PlanOptions, type ResolvedOptions, type SafetyPeriod } from './options.ts';
 export { forecastSeries, newWorkspace, type Flag, type ForecastOptions, type SeriesForecast, type Workspace } from './forecast.ts';
 export { classify, classOf, ADI_CUTOFF, CV2_CUTOFF, type Classification, type DemandClass } from './classify.ts';
 export { clean, newSeries, type CleanOptions, type Series, type SeriesView } from './clean.ts';

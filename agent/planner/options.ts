@@ -27,7 +27,14 @@ export interface PlanOptions {
   readonly defaultLeadTimeDays?: number;
   /** Measured receipts needed to use the measured lead time and its spread. Default 3. */
   readonly minLeadTimeSamples?: number;
+  /**
+   * The period the safety stock covers: `lead_time` (L: SS = z·√(L·σd² + d²·σL²)) or
+   * `lead_time_and_review` (L + R, the exposure of a periodic review). Default `lead_time`.
+   */
+  readonly safetyPeriod?: SafetyPeriod;
 }
+
+export type SafetyPeriod = 'lead_time' | 'lead_time_and_review';
 
 export interface ResolvedOptions {
   readonly runRef: string;
@@ -41,6 +48,7 @@ export interface ResolvedOptions {
   readonly parameterTolerance: number;
   readonly defaultLeadTimeDays: number;
   readonly minLeadTimeSamples: number;
+  readonly safetyPeriod: SafetyPeriod;
 }
 
 export const DEFAULTS = {
@@ -54,6 +62,7 @@ export const DEFAULTS = {
   parameterTolerance: 0.1,
   defaultLeadTimeDays: 14,
   minLeadTimeSamples: 3,
+  safetyPeriod: 'lead_time',
 } as const;
 
 const check = (key: string, value: number, ok: (v: number) => boolean, what: string): number => {
@@ -62,6 +71,11 @@ const check = (key: string, value: number, ok: (v: number) => boolean, what: str
 };
 const int = (min: number, max: number) => (v: number) => Number.isInteger(v) && v >= min && v <= max;
 const real = (min: number, max: number) => (v: number) => Number.isFinite(v) && v >= min && v <= max;
+
+const oneOf = <T extends string>(key: string, value: string, allowed: readonly T[]): T => {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(`planner option ${key}: must be ${allowed.join(' or ')} (got ${JSON.stringify(value)})`);
+};
 
 /** Defaults filled in and every value checked; throws a ConfigError naming the key and the value. */
 export const resolveOptions = (options: PlanOptions): ResolvedOptions => {
@@ -80,5 +94,6 @@ export const resolveOptions = (options: PlanOptions): ResolvedOptions => {
     parameterTolerance: check('parameterTolerance', options.parameterTolerance ?? DEFAULTS.parameterTolerance, real(0, 10), 'a share from 0 to 10'),
     defaultLeadTimeDays: check('defaultLeadTimeDays', options.defaultLeadTimeDays ?? DEFAULTS.defaultLeadTimeDays, real(0, 730), 'a number of days from 0 to 730'),
     minLeadTimeSamples: check('minLeadTimeSamples', options.minLeadTimeSamples ?? DEFAULTS.minLeadTimeSamples, int(1, 1000), 'an integer from 1 to 1000'),
+    safetyPeriod: oneOf('safetyPeriod', options.safetyPeriod ?? DEFAULTS.safetyPeriod, ['lead_time', 'lead_time_and_review']),
   };
 };

@@ -192,7 +192,7 @@ export const plan = (meta: SnapshotMeta, items: readonly SnapshotItem[], planOpt
     let overLeadAndReview = sumOver(f.path, at, L + R);
     let perWeek = L > 0 ? overLead / L : (f.path[at] ?? 0);
     let sigma = finiteOr(f.sigmaWeek, 0);
-    let ss = safetyStock(z, L, sigma, perWeek, sdL);
+    let ss = safetyStock(z, options.safetyPeriod === 'lead_time' ? L : L + R, sigma, perWeek, sdL);
     let policy = reviewPolicy({ overLead, overLeadAndReview, safetyStock: ss, onHand: finiteOr(item.on_hand, 0), incoming: finiteOr(item.incoming, 0), outgoing: finiteOr(item.outgoing, 0) });
     if (![overLead, overLeadAndReview, perWeek, sigma, ss, policy.reorderPoint, policy.orderUpTo, policy.position, policy.raw].every(Number.isFinite)) {
       // Beyond what a double holds (absurd quantities): plan nothing rather than plan on infinities.

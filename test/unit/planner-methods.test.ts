@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { backtest, candidate, classify, classOf, clean, run, type SeriesView } from '../../agent/planner/index.ts';
@@ -194,6 +195,26 @@ test('cleaning: stockout weeks with no or low sales are missing, negatives clipp
   assert.is(same.outliersCapped, 0);
   const configurable = clean([0, 0, 0, 0], [4, 4, 3, 3], { ...options, stockoutDays: 3 });
   assert.is(configurable.stockoutWeeks, 4, 'the stockout threshold is an option');
+});
+
+test('property: outliers capped exactly above median + k·MAD of the non-zero weeks (against a sort)', () => {
+  const median = (b: number[]): number => (b.length % 2 ? b[b.length >> 1]! : (b[b.length / 2 - 1]! + b[b.length / 2]!) / 2);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 4, maxLength: 60 }), fc.integer({ min: 1, max: 5 }), (weeks, k) => {
+      const sizes = weeks.filter((v) => v > 0).sort((a, b) => a - b);
+      const s = clean(weeks, [], { stockoutDays: 4, lowSalesShare: 0.5, outlierK: k });
+      if (sizes.length < 4) return s.outliersCapped === 0;
+      const m = median(sizes);
+      const deviations = sizes.map((v) => Math.abs(v - m)).sort((a, b) => a - b);
+      const mad = median(deviations) || deviations.reduce((sum, v) => sum + v, 0) / deviations.length;
+      const cap = m + k * mad;
+      const expected = mad > 0 ? weeks.filter((v) => v > cap).length : 0;
+      assert.is(s.outliersCapped, expected, `${weeks.join(',')}: cap ${cap}`);
+      weeks.forEach((v, i) => assert.is(s.y[i], mad > 0 && v > cap ? cap : v));
+      return true;
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test.run();

@@ -168,10 +168,22 @@ test('stockout weeks are left out of the forecast and said so', () => {
   assert.ok(naive.forecastPerWeek < 10);
 });
 
+test('safetyPeriod lead_time_and_review: the safety stock covers L + R, not L', () => {
+  // Noisy weekly demand, vendor terms' lead time (σL = 0): SS = z·σd·√L, or z·σd·√(L + R).
+  const demand = Array.from({ length: 156 }, (_, i) => [8, 12, 10, 9, 11, 14, 6][i % 7]!);
+  const base = item({ demand, lead_time: false });
+  const lead = only([base]).items[0]!;
+  const both = only([base], { runRef: 'RUN-1', safetyPeriod: 'lead_time_and_review' }).items[0]!;
+  assert.ok(lead.safetyStock > 0);
+  close(both.safetyStock / lead.safetyStock, Math.sqrt((3 + 1) / 3), 'L = 21 days = 3 weeks, R = 1 week', 1e-9);
+  close(both.reorderPoint - lead.reorderPoint, both.safetyStock - lead.safetyStock, 'only the safety stock changes', 1e-9);
+});
+
 test('options are checked once, naming the key and the value', () => {
   assert.throws(() => plan(META, [], { runRef: 'R', horizonWeeks: -1 }), (e: unknown) => e instanceof ConfigError && /horizonWeeks.*-1/.test(e.message));
   assert.throws(() => plan(META, [], { runRef: 'R', stockoutDays: 9 }), (e: unknown) => e instanceof ConfigError && /stockoutDays.*9/.test(e.message));
   assert.throws(() => plan(META, [], { runRef: '' }), /runRef/);
+  assert.throws(() => plan(META, [], { runRef: 'R', safetyPeriod: 'forever' as 'lead_time' }), /safetyPeriod.*"forever"/);
 });
 
 test('an external id longer than 128 characters keeps its kind and becomes unique by a hash', () => {
