@@ -123,6 +123,7 @@ class PlansyncProposal(models.Model):
     reason = fields.Text(readonly=True, string="Explanation")
     demand_class = fields.Selection(
         DEMAND_CLASSES,
+        string="Demand class",
         readonly=True,
         help="The embedded planner's class of the demand series: smooth, erratic "
         "(variable sizes), intermittent (many weeks without demand), lumpy (both), none.",

@@ -13,15 +13,14 @@ def check_service_level(value, name, allow_zero=False):
     if allow_zero and not value:
         return
     if not SERVICE_LEVEL_MIN <= value <= SERVICE_LEVEL_MAX:
+        values = {"name": name, "low": SERVICE_LEVEL_MIN, "high": SERVICE_LEVEL_MAX, "value": value}
+        if allow_zero:
+            raise ValidationError(
+                _("%(name)s must be 0 (inherit) or from %(low)s to %(high)s, got %(value)r")
+                % values
+            )
         raise ValidationError(
-            _("%(name)s must be %(zero)sfrom %(low)s to %(high)s, got %(value)r")
-            % {
-                "name": name,
-                "zero": _("0 (inherit) or ") if allow_zero else "",
-                "low": SERVICE_LEVEL_MIN,
-                "high": SERVICE_LEVEL_MAX,
-                "value": value,
-            }
+            _("%(name)s must be from %(low)s to %(high)s, got %(value)r") % values
         )
 
 
