@@ -62,7 +62,7 @@ export const DEFAULTS = {
   parameterTolerance: 0.1,
   defaultLeadTimeDays: 14,
   minLeadTimeSamples: 3,
-  safetyPeriod: 'lead_time',
+  safetyPeriod: 'lead_time_and_review',
 } as const;
 
 const check = (key: string, value: number, ok: (v: number) => boolean, what: string): number => {

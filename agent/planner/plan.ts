@@ -143,9 +143,12 @@ const reasonOf = ({ f, item, options, lead, plan, raw, rounding }: ReasonInput):
   parts.push(`Safety stock ${fmt(plan.safetyStock)} for ${Math.round(plan.serviceLevel * 10_000) / 100}% service (z ${plan.z.toFixed(2)}, forecast error σ ${fmt(plan.sigmaWeek)}/week).`);
   parts.push(`Reorder point ${fmt(plan.reorderPoint)}, order-up-to ${fmt(plan.orderUpTo)} (review every ${fmt(options.reviewWeeks)} week${options.reviewWeeks === 1 ? '' : 's'}).`);
   if (raw > 0) {
-    parts.push(
-      `Position ${fmt(plan.inventoryPosition)} (on hand ${fmt(item.on_hand)} + incoming ${fmt(item.incoming)} − outgoing ${fmt(item.outgoing)}) is at or below the reorder point: order ${fmt(raw)}${rounding}.`,
-    );
+    const position = `Position ${fmt(plan.inventoryPosition)} (on hand ${fmt(item.on_hand)} + incoming ${fmt(item.incoming)} − outgoing ${fmt(item.outgoing)}) is at or below the reorder point`;
+    if (item.reorder_rule !== false) {
+      parts.push(`${position}; the reordering rule (min ${fmt(item.reorder_rule.min_qty)}, max ${fmt(item.reorder_rule.max_qty)}) orders it, so no order is proposed beside it.`);
+    } else {
+      parts.push(`${position}: order ${fmt(raw)}${rounding}.`);
+    }
   }
   if (f.flags.length > 0) parts.push(`Check: ${f.flags.join(', ')}.`);
   return parts.join(' ').slice(0, 2000);
@@ -257,8 +260,12 @@ export const plan = (meta: SnapshotMeta, items: readonly SnapshotItem[], planOpt
 
     const ruleMin = ceilTo(policy.reorderPoint, 1);
     const ruleMax = Math.max(ruleMin, ceilTo(policy.orderUpTo, 1));
+    // A reordering rule orders this item in Odoo: the planner proposes its min and max, never an
+    // order of its own beside the rule's (that would order twice).
+    const ruled = item.reorder_rule !== false;
+    if (ruled && quantity > 0) flags.push('ordered_by_reorder_rule');
     const parameter = item.reorder_rule !== false && ruleDiffers(item.reorder_rule, ruleMin, ruleMax, options.parameterTolerance);
-    if (quantity > 0 || parameter) {
+    if ((quantity > 0 && !ruled) || parameter) {
       const explanation = {
         forecast_over_lead_time: round3(overLead),
         safety_stock: round3(ss),
@@ -271,7 +278,7 @@ export const plan = (meta: SnapshotMeta, items: readonly SnapshotItem[], planOpt
         method: f.method,
         ...(flags.length > 0 ? { flags: flags.slice(0, 10) } : {}),
       };
-      if (quantity > 0) {
+      if (quantity > 0 && !ruled) {
         const kind = transfer ? 'transfer' : 'purchase';
         const price = vendor ? vendor.price : item.unit_cost;
         proposals.push({

@@ -124,7 +124,7 @@ const kinds: Record<string, number> = {};
 for (const s of world.skus) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
 const policies: [string, Knob][] = [
   ['planner', KNOBS.planner],
-  ['planner, safety over L + R', { ...KNOBS.planner, make: (z) => plannerPolicy(z, { safetyPeriod: 'lead_time_and_review' }) }],
+  ['planner, safety over L only', { ...KNOBS.planner, make: (z) => plannerPolicy(z, { safetyPeriod: 'lead_time' }) }],
   ['minmax (set once)', KNOBS.minmax],
   ['minmax (reset quarterly)', KNOBS['minmax-quarterly']],
   ['ddmrp', KNOBS.ddmrp],

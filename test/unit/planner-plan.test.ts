@@ -118,6 +118,19 @@ test('nothing ordered above the reorder point; a parameter proposal when the rul
   assert.equal(only([item({ ...high, reorder_rule: { id: 3, min_qty: 36, max_qty: 46, multiple: 1 } })]).proposals, []);
 });
 
+test('a reordering rule orders the item in Odoo: below the reorder point the planner proposes min and max, never an order beside the rule', () => {
+  const low = { on_hand: 0, incoming: 0, outgoing: 0 };
+  const alone = only([item(low)]).proposals;
+  assert.equal(alone.map((p) => p.kind), ['purchase'], 'without a rule: a purchase');
+  const ruled = only([item({ ...low, reorder_rule: { id: 3, min_qty: 5, max_qty: 10, multiple: 1 } })]).proposals;
+  assert.equal(ruled.map((p) => p.kind), ['parameter'], 'with a rule that is off: only its new min and max');
+  assert.ok(ruled[0]!.explanation!.flags!.includes('ordered_by_reorder_rule'));
+  assert.match(ruled[0]!.explanation!.reason ?? '', /reordering rule \(min 5, max 10\) orders it/);
+  const rop = only([item(low)]).items[0]!;
+  const fine = { id: 3, min_qty: Math.ceil(rop.reorderPoint), max_qty: Math.ceil(rop.orderUpTo), multiple: 1 };
+  assert.equal(only([item({ ...low, reorder_rule: fine })]).proposals, [], 'with a rule that is right: nothing to propose');
+});
+
 test('weekly forecast lines: the Mondays after as_of\'s week, one id per week', () => {
   const { forecasts } = only([item()], { runRef: 'RUN-1', horizonWeeks: 3 });
   assert.equal(
@@ -168,12 +181,13 @@ test('stockout weeks are left out of the forecast and said so', () => {
   assert.ok(naive.forecastPerWeek < 10);
 });
 
-test('safetyPeriod lead_time_and_review: the safety stock covers L + R, not L', () => {
+test('safetyPeriod: by default the safety stock covers L + R (periodic review), with lead_time only L', () => {
   // Noisy weekly demand, vendor terms' lead time (σL = 0): SS = z·σd·√L, or z·σd·√(L + R).
   const demand = Array.from({ length: 156 }, (_, i) => [8, 12, 10, 9, 11, 14, 6][i % 7]!);
   const base = item({ demand, lead_time: false });
-  const lead = only([base]).items[0]!;
+  const lead = only([base], { runRef: 'RUN-1', safetyPeriod: 'lead_time' }).items[0]!;
   const both = only([base], { runRef: 'RUN-1', safetyPeriod: 'lead_time_and_review' }).items[0]!;
+  assert.is(only([base]).items[0]!.safetyStock, both.safetyStock, 'L + R is the default (weekly review)');
   assert.ok(lead.safetyStock > 0);
   close(both.safetyStock / lead.safetyStock, Math.sqrt((3 + 1) / 3), 'L = 21 days = 3 weeks, R = 1 week', 1e-9);
   close(both.reorderPoint - lead.reorderPoint, both.safetyStock - lead.safetyStock, 'only the safety stock changes', 1e-9);
