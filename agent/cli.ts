@@ -201,7 +201,7 @@ export const main = async (argv: string[]): Promise<void> => {
           .option('dry-run', { type: 'boolean', default: false, describe: 'plan and print the summary without importing anything' })
           .option('out', { type: 'string', describe: 'also write the planned proposals and forecasts to this JSON file' }),
       async (a) => {
-        const code = await runPlan({ warehouses: a.warehouse, dryRun: a['dry-run'], out: a.out, json: a.json, config: a.config }).catch(fail);
+        const code = await runPlan({ warehouses: a.warehouse, dryRun: a['dry-run'], outFile: a.out, json: a.json, config: a.config }).catch(fail);
         process.exit(code);
       },
     )

@@ -22,9 +22,10 @@ import { AGENT_VERSION, connectionAdvice, loopDelay } from '../runner.ts';
 import { openStateStore, type StateStore } from '../state/store.ts';
 import { createTarget, effectiveEndpoint } from '../targets/index.ts';
 import { createLogger, type Logger } from '../telemetry/log.ts';
-import { createProgress, formatRate, type Progress, type ProgressOptions } from '../telemetry/progress.ts';
+import { createProgress, formatRate, type Progress } from '../telemetry/progress.ts';
+import type { CommandIO } from './io.ts';
 
-export interface BackfillCommand {
+export interface BackfillCommand extends CommandIO {
   /** `YYYY-MM-DD`: for demand.line, moves done on or after that day. */
   readonly since: string;
   readonly endpoint?: string | undefined;
@@ -34,12 +35,6 @@ export interface BackfillCommand {
   readonly page?: number | undefined;
   /** Start again from the first record even when a checkpoint says done. */
   readonly restart?: boolean | undefined;
-  readonly json?: boolean | undefined;
-  readonly config?: string | undefined;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly out?: (line: string) => void;
-  readonly err?: (line: string) => void;
-  readonly progress?: ProgressOptions;
   /** Aborting stops enqueueing after the page under way and lets deliveries under way finish. */
   readonly signal?: AbortSignal;
 }

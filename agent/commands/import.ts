@@ -12,21 +12,16 @@ import { createTransport } from '../odoo/index.ts';
 import { readImportFile, refOfFile } from '../pipeline/import-file.ts';
 import { importLines, type ImportSummary } from '../pipeline/inbound.ts';
 import { connectionAdvice } from '../runner.ts';
-import { createProgress, type ProgressOptions } from '../telemetry/progress.ts';
+import { createProgress } from '../telemetry/progress.ts';
+import type { CommandIO } from './io.ts';
 
-export interface ImportCommand {
+export interface ImportCommand extends CommandIO {
   readonly file: string;
   readonly kind: ImportKind;
   /** Default `file`. */
   readonly source?: string | undefined;
   /** Default: the file name without its extension. */
   readonly ref?: string | undefined;
-  readonly json?: boolean | undefined;
-  readonly config?: string | undefined;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly out?: (line: string) => void;
-  readonly err?: (line: string) => void;
-  readonly progress?: ProgressOptions;
   /** Lines per import_batch call. Default 500. */
   readonly batchSize?: number;
 }

@@ -15,19 +15,14 @@ import { PlanSyncOdoo } from '../odoo/client.ts';
 import { createTransport } from '../odoo/index.ts';
 import { countsOf, EMBEDDED_SOURCE, runEmbeddedPlan, type EmbeddedPlanReport } from '../pipeline/plan.ts';
 import { connectionAdvice } from '../runner.ts';
-import { createProgress, type ProgressOptions } from '../telemetry/progress.ts';
+import { createProgress } from '../telemetry/progress.ts';
+import type { CommandIO } from './io.ts';
 
-export interface PlanCommand {
+export interface PlanCommand extends CommandIO {
   readonly warehouses?: readonly string[] | undefined;
   readonly dryRun?: boolean | undefined;
   /** Write the planned lines (proposals and forecasts) as JSON to this file. */
-  readonly out?: string | undefined;
-  readonly json?: boolean | undefined;
-  readonly config?: string | undefined;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly print?: (line: string) => void;
-  readonly err?: (line: string) => void;
-  readonly progress?: ProgressOptions;
+  readonly outFile?: string | undefined;
 }
 
 const SHOWN = 10;
@@ -61,7 +56,7 @@ export const summaryLines = (report: EmbeddedPlanReport, dryRun: boolean): strin
 };
 
 export const runPlan = async (command: PlanCommand): Promise<number> => {
-  const print = command.print ?? ((line: string) => console.log(line));
+  const print = command.out ?? ((line: string) => console.log(line));
   const err = command.err ?? ((line: string) => console.error(line));
   let config: AgentConfig;
   try {
@@ -102,7 +97,7 @@ export const runPlan = async (command: PlanCommand): Promise<number> => {
     await odoo.close().catch(() => undefined);
   }
   progress.stop();
-  if (command.out) writeFileSync(command.out, `${JSON.stringify(report.lines, null, 2)}\n`);
+  if (command.outFile) writeFileSync(command.outFile, `${JSON.stringify(report.lines, null, 2)}\n`);
   if (command.json) {
     const { lines, proposalImport, forecastImport, ...rest } = report;
     print(

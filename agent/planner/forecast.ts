@@ -33,6 +33,7 @@ export type Flag =
   | 'lead_time_from_terms'
   | 'lead_time_default'
   | 'no_vendor'
+  | 'ordered_by_reorder_rule'
   | 'rounded_to_min_qty'
   | 'rounded_to_multiple'
   | 'numeric_guard';

@@ -17,6 +17,19 @@ EVENT_TYPES = [
 ]
 
 
+def make_user(env, name, login, companies, groups):
+    """An internal user of ``companies`` (the first is its company) in ``groups``."""
+    return env["res.users"].with_context(no_reset_password=True).create(
+        {
+            "name": name,
+            "login": login,
+            "company_id": companies[0].id,
+            "company_ids": [Command.set(companies.ids)],
+            "groups_id": [Command.set([env.ref("base.group_user").id] + [g.id for g in groups])],
+        }
+    )
+
+
 def walk_none(value, path="result"):
     """Paths of every None in a JSON-like structure."""
     found = []
@@ -53,33 +66,14 @@ class PlansyncCase(TransactionCase):
         cls.group_integration = cls.env.ref("plansync.group_plansync_integration")
         cls.group_planner = cls.env.ref("plansync.group_plansync_user")
         cls.group_manager = cls.env.ref("plansync.group_plansync_manager")
-        Users = cls.env["res.users"].with_context(no_reset_password=True)
-        cls.agent_user = Users.create(
-            {
-                "name": "PlanSync Agent (test)",
-                "login": "plansync-agent-test",
-                "company_id": cls.company.id,
-                "company_ids": [Command.set(cls.company.ids)],
-                "groups_id": [Command.set([cls.group_user.id, cls.group_integration.id])],
-            }
+        cls.agent_user = make_user(
+            cls.env, "PlanSync Agent (test)", "plansync-agent-test", cls.company, cls.group_integration
         )
-        cls.planner = Users.create(
-            {
-                "name": "Planner (test)",
-                "login": "plansync-planner-test",
-                "company_id": cls.company.id,
-                "company_ids": [Command.set(cls.company.ids)],
-                "groups_id": [Command.set([cls.group_user.id, cls.group_planner.id])],
-            }
+        cls.planner = make_user(
+            cls.env, "Planner (test)", "plansync-planner-test", cls.company, cls.group_planner
         )
-        cls.manager = Users.create(
-            {
-                "name": "PlanSync Manager (test)",
-                "login": "plansync-manager-test",
-                "company_id": cls.company.id,
-                "company_ids": [Command.set(cls.company.ids)],
-                "groups_id": [Command.set([cls.group_user.id, cls.group_manager.id])],
-            }
+        cls.manager = make_user(
+            cls.env, "PlanSync Manager (test)", "plansync-manager-test", cls.company, cls.group_manager
         )
         cls.event_types = {
             code: cls.env["plansync.event.type"].search([("code", "=", code)])

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 
-from .common import PlansyncCase, walk_none
+from .common import PlansyncCase, make_user, walk_none
 
 ITEM_KEYS = {
     "product_id", "sku", "warehouse_id", "warehouse", "company_id", "uom", "category",
@@ -42,33 +42,18 @@ class TestPlanningSnapshot(PlansyncCase):
         cls.company_a.plansync_default_service_level = 0.9
         env_a = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company_a.ids))
         cls.env_a = env_a
-        Users = cls.env["res.users"].with_context(no_reset_password=True)
-        cls.agent_a = Users.create(
-            {
-                "name": "Snapshot agent (test)",
-                "login": "plansync-snapshot-agent",
-                "company_id": cls.company_a.id,
-                "company_ids": [Command.set(cls.company_a.ids)],
-                "groups_id": [Command.set([cls.group_user.id, cls.group_integration.id])],
-            }
+        both = cls.company_a | cls.company_b
+        cls.agent_a = make_user(
+            cls.env, "Snapshot agent (test)", "plansync-snapshot-agent", cls.company_a,
+            cls.group_integration,
         )
-        cls.agent_ab = Users.create(
-            {
-                "name": "Snapshot agent of both (test)",
-                "login": "plansync-snapshot-agent-ab",
-                "company_id": cls.company_a.id,
-                "company_ids": [Command.set((cls.company_a | cls.company_b).ids)],
-                "groups_id": [Command.set([cls.group_user.id, cls.group_integration.id])],
-            }
+        cls.agent_ab = make_user(
+            cls.env, "Snapshot agent of both (test)", "plansync-snapshot-agent-ab", both,
+            cls.group_integration,
         )
-        cls.planner_a = Users.create(
-            {
-                "name": "Snapshot planner (test)",
-                "login": "plansync-snapshot-planner",
-                "company_id": cls.company_a.id,
-                "company_ids": [Command.set(cls.company_a.ids)],
-                "groups_id": [Command.set([cls.group_user.id, cls.group_planner.id])],
-            }
+        cls.planner_a = make_user(
+            cls.env, "Snapshot planner (test)", "plansync-snapshot-planner", cls.company_a,
+            cls.group_planner,
         )
         Warehouse = env_a["stock.warehouse"]
         cls.wh1 = Warehouse.search([("company_id", "=", cls.company_a.id)], limit=1)
