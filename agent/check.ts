@@ -99,6 +99,19 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
       const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s`;
       add(choice.ok ? 'ok' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
     }
+    // The embedded planner: would the daemon plan, and can this user read the planning snapshot?
+    const planning = hb.endpoints.filter((e) => e.kind === 'planning').map((e) => e.code);
+    const { planner } = config;
+    if (planner.enabled === false) add('ok', 'embedded planner', 'off (planner.enabled false / PLANSYNC_PLANNER=off); plansync plan still runs it by hand');
+    else if (planner.enabled === 'auto' && planning.length > 0) add('ok', 'embedded planner', `not scheduled: planning endpoint ${planning.join(', ')} is active (plansync plan still runs it by hand)`);
+    else {
+      try {
+        const page = await odoo.planningSnapshot(planner.warehouses, 1, 0, 1);
+        add('ok', 'embedded planner', `the daemon plans every ${planner.everyHours} h ${planner.warehouses ? `warehouses ${planner.warehouses.join(', ')}` : 'every warehouse'}: ${page.total} product × warehouse items today`);
+      } catch (error) {
+        add('fail', 'embedded planner', `planning_snapshot: ${explainOdooError(error, config)}`);
+      }
+    }
   } finally {
     await odoo.close().catch(() => undefined);
   }

@@ -58,6 +58,19 @@ test('check passes, line by line, and says which endpoint this agent cannot serv
   assert.match(result.stdout, /✓ state store/);
   assert.match(result.stdout, /✓ endpoint HOOK +webhook → http:\/\/127\.0\.0\.1/);
   assert.match(result.stdout, /! endpoint WMS +kind "wms" has no target/);
+  assert.match(result.stdout, /✓ embedded planner +the daemon plans every 24 h every warehouse: \d+ product × warehouse items today/);
+});
+
+test('check: the embedded planner off, or not scheduled while a planning endpoint is active', async () => {
+  const off = await runCli(['check'], env({ PLANSYNC_PLANNER: 'off' }));
+  assert.match(off.stdout, /✓ embedded planner +off/);
+  const platform = odoo.addEndpoint({ code: 'PLATFORM', kind: 'planning', url: 'http://127.0.0.1:9/', eventTypes: new Set(['demand.line']) });
+  try {
+    const auto = await runCli(['check'], env({ PLANSYNC_SECRET_PLATFORM: 'x' }));
+    assert.match(auto.stdout, /✓ embedded planner +not scheduled: planning endpoint PLATFORM is active/);
+  } finally {
+    platform.active = false;
+  }
 });
 
 test('check names the missing signing secret of a webhook endpoint and fails', async () => {
