@@ -63,7 +63,8 @@ export interface EndpointBackfill {
 }
 
 export const CLAIM_LIMIT = 500;
-const ENQUEUE_RETRY = retryPolicy({ limit: 5, backoffBaseMs: 500, backoffLimitMs: 15_000 });
+// Patient: a backfill runs for hours, and Odoo restarting (a deploy, or its own limit_time_real) must not end it.
+const ENQUEUE_RETRY = retryPolicy({ limit: 10, backoffBaseMs: 500, backoffLimitMs: 30_000 });
 
 export const checkpointName = (endpoint: string, kind: string, since: string): string => `backfill:${endpoint}:${kind}:${since}`;
 
