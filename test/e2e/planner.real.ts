@@ -90,7 +90,40 @@ if ('reason' in tier) {
     console.log(`  planning_snapshot of the fixture's ${fixture.check.items} items: ${fixture.check.snapshot_seconds} s`);
   });
 
+  /**
+   * A big customer order empties the shelf of one smooth-selling product without a reordering rule
+   * and with nothing on order: the planner must propose to buy it.
+   */
+  const emptyOneShelf = async (): Promise<string> => {
+    const [wh] = await admin.call<Array<{ id: number; out_type_id: [number, string]; lot_stock_id: [number, string] }>>('stock.warehouse', 'search_read', [[['code', '=', fixture.warehouses[0]]]], { fields: ['out_type_id', 'lot_stock_id'] });
+    if (!wh) throw new Error(`no warehouse ${String(fixture.warehouses[0])}`);
+    const ruled = new Set((await admin.call<Array<{ product_id: [number, string] }>>('stock.warehouse.orderpoint', 'search_read', [[['warehouse_id', '=', wh.id]]], { fields: ['product_id'] })).map((r) => r.product_id[0]));
+    const products = await admin.call<Array<{ id: number; default_code: string; qty_available: number; incoming_qty: number }>>(
+      'product.product',
+      'search_read',
+      [[['default_code', '=like', `${fixture.prefix}-%`]]],
+      { fields: ['default_code', 'qty_available', 'incoming_qty'], context: { warehouse: wh.id }, order: 'default_code' },
+    );
+    const pick = products.find((p) => !ruled.has(p.id) && !fixture.intermittent.includes(p.default_code) && p.incoming_qty === 0 && p.qty_available > 0);
+    if (!pick) throw new Error('no product of the fixture to empty');
+    const customers = await admin.ref('stock.stock_location_customers');
+    const stock = wh.lot_stock_id[0];
+    const picking = await admin.call<number>('stock.picking', 'create', [
+      {
+        picking_type_id: wh.out_type_id[0],
+        location_id: stock,
+        location_dest_id: customers,
+        move_ids: [[0, 0, { name: 'big order', product_id: pick.id, product_uom_qty: pick.qty_available, location_id: stock, location_dest_id: customers }]],
+      },
+    ]);
+    await admin.call('stock.picking', 'action_confirm', [[picking]]);
+    await admin.call('stock.picking', 'action_assign', [[picking]]);
+    await admin.validate(picking);
+    return pick.default_code;
+  };
+
   test('plansync plan puts explained proposals of the year of history in the approval queue', async () => {
+    const emptied = await emptyOneShelf();
     const started = Date.now();
     const result = await runCli(['plan', '--json', ...fixture.warehouses.flatMap((w) => ['--warehouse', w])], env, 300_000);
     assert.is(result.code, 0, `exit 0: ${result.stderr.slice(-1500)}`);
@@ -117,7 +150,10 @@ if ('reason' in tier) {
       }
     }
     const kinds = new Set(proposals.map((p) => p.kind));
-    assert.ok(kinds.has('purchase'), `purchase proposals (${[...kinds].join(', ')})`);
+    const bought = proposals.find((p) => p.kind === 'purchase' && p.product_id[1].includes(emptied));
+    assert.ok(bought, `the emptied ${emptied} gets a purchase proposal (${proposals.map((p) => `${p.kind} ${p.product_id[1]}`).join('; ')})`);
+    assert.is(bought.on_hand, 0, 'its explanation shows the empty shelf');
+    assert.ok(bought.quantity >= bought.forecast_over_lead_time, `it orders at least the demand over the lead time (${bought.quantity} ≥ ${bought.forecast_over_lead_time})`);
     const exceptions = await admin.call<number>('plansync.exception', 'search_count', [[['source', '=', 'embedded'], ['run_id.external_ref', '=', summary.ref], ['state', '!=', 'dismissed']]]).catch(() => 0);
     console.log(`  fixture proposals: ${proposals.length} (${[...kinds].join(', ')}), to approve ${queue.length}; exceptions of the run ${exceptions}`);
     const forecastRows = await admin.call<number>('plansync.forecast', 'search_count', [[['source', '=', 'embedded'], ['product_id.default_code', '=like', `${fixture.prefix}-%`]]]);

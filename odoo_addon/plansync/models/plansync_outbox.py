@@ -185,6 +185,13 @@ class PlansyncOutbox(models.Model):
                 ON plansync_outbox (endpoint_id) WHERE state = 'dead'
             """
         )
+        # claim: the aggregates in flight under a lease (a handful of rows, whatever the backlog)
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS plansync_outbox_inflight_idx
+                ON plansync_outbox (endpoint_id, lease_expires_at) WHERE state = 'claimed'
+            """
+        )
 
     @api.depends("payload")
     def _compute_payload_text(self):
@@ -444,8 +451,31 @@ class PlansyncOutbox(models.Model):
         now = fields.Datetime.now()
         self.env.flush_all()
         # 1. Scan claimable rows in id order, leaving out every aggregate that
-        #    is in flight under an unexpired lease for this endpoint.
+        #    is in flight under an unexpired lease for this endpoint. The
+        #    aggregates in flight are read first (a partial index on claimed
+        #    rows) and excluded through a hashed array: no anti-join whose plan
+        #    depends on statistics (with stale statistics on a large backlog an
+        #    anti-join plan re-scanned every claimed row version per candidate
+        #    and ran for minutes).
+        cr.execute(
+            """
+            SELECT DISTINCT aggregate_model, aggregate_id, COALESCE(warehouse_id, 0)
+              FROM plansync_outbox
+             WHERE endpoint_id = %(endpoint)s
+               AND state = 'claimed'
+               AND lease_expires_at > %(now)s
+            """,
+            {"endpoint": endpoint.id, "now": now},
+        )
+        in_flight = cr.fetchall()
         scan = min(max(limit * 10, 200), 20000)
+        exclude = ""
+        params = {"endpoint": endpoint.id, "now": now, "scan": scan}
+        if in_flight:
+            exclude = """
+               AND (o.aggregate_model || ':' || o.aggregate_id || ':' || COALESCE(o.warehouse_id, 0))
+                   <> ALL (%(in_flight)s::varchar[])"""
+            params["in_flight"] = ["%s:%s:%s" % key for key in in_flight]
         cr.execute(
             """
             SELECT o.id, o.aggregate_model, o.aggregate_id, COALESCE(o.warehouse_id, 0)
@@ -454,20 +484,13 @@ class PlansyncOutbox(models.Model):
                AND o.state IN ('pending', 'claimed')
                AND ((o.state = 'pending'
                      AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= %(now)s))
-                    OR (o.state = 'claimed' AND o.lease_expires_at <= %(now)s))
-               AND NOT EXISTS (
-                    SELECT 1
-                      FROM plansync_outbox f
-                     WHERE f.endpoint_id = o.endpoint_id
-                       AND f.state = 'claimed'
-                       AND f.lease_expires_at > %(now)s
-                       AND f.aggregate_model = o.aggregate_model
-                       AND f.aggregate_id = o.aggregate_id
-                       AND COALESCE(f.warehouse_id, 0) = COALESCE(o.warehouse_id, 0))
+                    OR (o.state = 'claimed' AND o.lease_expires_at <= %(now)s))"""
+            + exclude
+            + """
              ORDER BY o.id
              LIMIT %(scan)s
             """,
-            {"endpoint": endpoint.id, "now": now, "scan": scan},
+            params,
         )
         candidates = OrderedDict()
         for _row_id, model, res_id, warehouse_id in cr.fetchall():
