@@ -12,8 +12,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HISTORY_KINDS, isCalendarDate, type EndpointConfig, type HeartbeatResult, type HistoryKind } from '../../shared-types/index.ts';
-import { loadConfig, type AgentConfig } from '../config.ts';
-import { ConfigError, describeError } from '../errors.ts';
+import type { AgentConfig } from '../config.ts';
+import { describeError } from '../errors.ts';
 import { PlanSyncOdoo } from '../odoo/client.ts';
 import { createTransport } from '../odoo/index.ts';
 import { EndpointWorker } from '../pipeline/worker.ts';
@@ -23,7 +23,7 @@ import { openStateStore, type StateStore } from '../state/store.ts';
 import { createTarget, effectiveEndpoint } from '../targets/index.ts';
 import { createLogger, type Logger } from '../telemetry/log.ts';
 import { createProgress, formatRate, type Progress } from '../telemetry/progress.ts';
-import type { CommandIO } from './io.ts';
+import { commandConfig, type CommandIO } from './io.ts';
 
 export interface BackfillCommand extends CommandIO {
   /** `YYYY-MM-DD`: for demand.line, moves done on or after that day. */
@@ -82,13 +82,8 @@ export const runBackfill = async (command: BackfillCommand): Promise<number> => 
   if (!/^\d{4}-\d{2}-\d{2}$/.test(command.since) || !isCalendarDate(command.since)) return usage(`--since must be a date YYYY-MM-DD, got ${JSON.stringify(command.since)}`);
   if (!(HISTORY_KINDS as readonly string[]).includes(kind)) return usage(`--kind must be one of ${HISTORY_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   if (!Number.isInteger(page) || page < 1 || page > 50_000) return usage(`--page must be an integer from 1 to 50000, got ${JSON.stringify(page)}`);
-  let config: AgentConfig;
-  try {
-    config = loadConfig({ file: command.config, ...(command.env ? { env: command.env } : {}) });
-  } catch (error) {
-    err(`plansync: configuration error: ${error instanceof ConfigError ? error.message : describeError(error)}`);
-    return 2;
-  }
+  const config = commandConfig(command, err);
+  if (!config) return 2;
   const logger = createLogger(config.logLevel);
   const odoo = new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo));
   const stats = (mode: 'once' | 'check') => ({ version: AGENT_VERSION, host: '', pid: process.pid, started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), mode, endpoints: {} });

@@ -5,15 +5,14 @@
  * same command again, it changes nothing twice), 2 for a malformed file or configuration.
  */
 import type { ImportKind } from '../../shared-types/index.ts';
-import { loadConfig, type AgentConfig } from '../config.ts';
-import { ConfigError, describeError } from '../errors.ts';
+import { describeError } from '../errors.ts';
 import { PlanSyncOdoo } from '../odoo/client.ts';
 import { createTransport } from '../odoo/index.ts';
 import { readImportFile, refOfFile } from '../pipeline/import-file.ts';
 import { importLines, type ImportSummary } from '../pipeline/inbound.ts';
 import { connectionAdvice } from '../runner.ts';
 import { createProgress } from '../telemetry/progress.ts';
-import type { CommandIO } from './io.ts';
+import { commandConfig, type CommandIO } from './io.ts';
 
 export interface ImportCommand extends CommandIO {
   readonly file: string;
@@ -32,13 +31,8 @@ const SHOWN = 10;
 export const runImport = async (command: ImportCommand): Promise<number> => {
   const out = command.out ?? ((line: string) => console.log(line));
   const err = command.err ?? ((line: string) => console.error(line));
-  let config: AgentConfig;
-  try {
-    config = loadConfig({ file: command.config, ...(command.env ? { env: command.env } : {}) });
-  } catch (error) {
-    err(`plansync: configuration error: ${error instanceof ConfigError ? error.message : describeError(error)}`);
-    return 2;
-  }
+  const config = commandConfig(command, err);
+  if (!config) return 2;
   const source = command.source ?? 'file';
   const ref = command.ref ?? refOfFile(command.file);
   if (source.length < 1 || source.length > 64) {

@@ -1,4 +1,6 @@
 /** What every one-shot command (import, backfill, plan) takes besides its own arguments. */
+import { loadConfig, type AgentConfig } from '../config.ts';
+import { ConfigError, describeError } from '../errors.ts';
 import type { ProgressOptions } from '../telemetry/progress.ts';
 
 export interface CommandIO {
@@ -14,3 +16,13 @@ export interface CommandIO {
   readonly err?: (line: string) => void;
   readonly progress?: ProgressOptions;
 }
+
+/** The agent's configuration for a command, or undefined after saying what is wrong (exit code 2). */
+export const commandConfig = (command: CommandIO, err: (line: string) => void): AgentConfig | undefined => {
+  try {
+    return loadConfig({ file: command.config, ...(command.env ? { env: command.env } : {}) });
+  } catch (error) {
+    err(`plansync: configuration error: ${error instanceof ConfigError ? error.message : describeError(error)}`);
+    return undefined;
+  }
+};

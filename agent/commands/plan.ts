@@ -9,14 +9,13 @@
  * the open proposals of the older one), 2 for a configuration error.
  */
 import { writeFileSync } from 'node:fs';
-import { loadConfig, type AgentConfig } from '../config.ts';
-import { ConfigError, describeError } from '../errors.ts';
+import { describeError } from '../errors.ts';
 import { PlanSyncOdoo } from '../odoo/client.ts';
 import { createTransport } from '../odoo/index.ts';
 import { countsOf, EMBEDDED_SOURCE, runEmbeddedPlan, type EmbeddedPlanReport } from '../pipeline/plan.ts';
 import { connectionAdvice } from '../runner.ts';
 import { createProgress } from '../telemetry/progress.ts';
-import type { CommandIO } from './io.ts';
+import { commandConfig, type CommandIO } from './io.ts';
 
 export interface PlanCommand extends CommandIO {
   readonly warehouses?: readonly string[] | undefined;
@@ -58,13 +57,8 @@ export const summaryLines = (report: EmbeddedPlanReport, dryRun: boolean): strin
 export const runPlan = async (command: PlanCommand): Promise<number> => {
   const print = command.out ?? ((line: string) => console.log(line));
   const err = command.err ?? ((line: string) => console.error(line));
-  let config: AgentConfig;
-  try {
-    config = loadConfig({ file: command.config, ...(command.env ? { env: command.env } : {}) });
-  } catch (error) {
-    err(`plansync: configuration error: ${error instanceof ConfigError ? error.message : describeError(error)}`);
-    return 2;
-  }
+  const config = commandConfig(command, err);
+  if (!config) return 2;
   const warehouses = command.warehouses && command.warehouses.length > 0 ? command.warehouses : config.planner.warehouses;
   const odoo = new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo));
   const progress = createProgress(command.progress);
