@@ -1,3 +1,4 @@
+from . import plansync_guarded
 from . import res_company
 from . import product_category
 from . import res_config_settings

@@ -38,6 +38,22 @@ SALE_CONFIRMED = ("sale",)
 PURCHASE_CONFIRMED = ("purchase", "done")
 SLIP_MODEL = "purchase.order.line/slip"
 
+# event type: (line model, confirmed order states, order -> warehouse, render method)
+OPEN_LINES = {
+    "sale.open_line": (
+        "sale.order.line",
+        SALE_CONFIRMED,
+        lambda order: order.warehouse_id,
+        "_sale_open_line_values",
+    ),
+    "purchase.open_line": (
+        "purchase.order.line",
+        PURCHASE_CONFIRMED,
+        lambda order: order.picking_type_id.warehouse_id,
+        "_purchase_open_line_values",
+    ),
+}
+
 
 def local_date(value, tz_name):
     """The day of a naive UTC datetime in the timezone ``tz_name`` (UTC when
@@ -130,7 +146,7 @@ class PlansyncCapture(models.AbstractModel):
             self._record(entries)
 
     # ------------------------------------------------------------------
-    # sale.open_line
+    # sale.open_line, purchase.open_line (one code, two kinds of order)
     # ------------------------------------------------------------------
 
     @api.model
@@ -138,42 +154,18 @@ class PlansyncCapture(models.AbstractModel):
         """``sale.open_line`` for the product lines of ``lines`` whose order is
         in ``states``. ``warehouses``: {order_id: warehouse_id} to record
         instead of the order's current one (before a change of warehouse)."""
-        if not lines or not self._is_subscribed("sale.open_line"):
-            return
-        entries = []
-        for line in lines.sudo():
-            if not isinstance(line.id, int) or line.display_type or not line.product_id:
-                continue
-            order = line.order_id
-            if states is not None and order.state not in states:
-                continue
-            if warehouses is not None:
-                warehouse_id = warehouses.get(order.id, 0)
-            else:
-                warehouse_id = order.warehouse_id.id
-            entries.append(
-                (
-                    "sale.open_line",
-                    "sale.order.line",
-                    line.id,
-                    warehouse_id,
-                    order.company_id.id,
-                    "",
-                    None,
-                )
-            )
-        if entries:
-            self._record(entries)
-
-    # ------------------------------------------------------------------
-    # purchase.open_line, purchase.date_slipped
-    # ------------------------------------------------------------------
+        self._capture_open_lines("sale.open_line", lines, states, warehouses)
 
     @api.model
     def _capture_purchase_lines(self, lines, states=PURCHASE_CONFIRMED, warehouses=None):
         """``purchase.open_line``, as ``_capture_sale_lines``."""
-        if not lines or not self._is_subscribed("purchase.open_line"):
+        self._capture_open_lines("purchase.open_line", lines, states, warehouses)
+
+    @api.model
+    def _capture_open_lines(self, event_type, lines, states, warehouses=None):
+        if not lines or not self._is_subscribed(event_type):
             return
+        model, _confirmed, warehouse_of, _render = OPEN_LINES[event_type]
         entries = []
         for line in lines.sudo():
             if not isinstance(line.id, int) or line.display_type or not line.product_id:
@@ -184,20 +176,71 @@ class PlansyncCapture(models.AbstractModel):
             if warehouses is not None:
                 warehouse_id = warehouses.get(order.id, 0)
             else:
-                warehouse_id = order.picking_type_id.warehouse_id.id
+                warehouse_id = warehouse_of(order).id
             entries.append(
-                (
-                    "purchase.open_line",
-                    "purchase.order.line",
-                    line.id,
-                    warehouse_id,
-                    order.company_id.id,
-                    "",
-                    None,
-                )
+                (event_type, model, line.id, warehouse_id, order.company_id.id, "", None)
             )
         if entries:
             self._record(entries)
+
+    @api.model
+    def _last_open_lines(self, event_type, lines):
+        """A line of a cancelled order may be deleted (with its order, or
+        alone) before its closing event is delivered: its last state (open
+        quantity 0) is rendered now, to be recorded (``_record_last``) once
+        the deletion passed, for the lines that have a row still to deliver."""
+        if not lines or not self._is_subscribed(event_type):
+            return []
+        model, _confirmed, warehouse_of, render = OPEN_LINES[event_type]
+        undelivered = self._open_in_outbox(event_type, model, set(lines.ids))
+        lines = lines.sudo().filtered(lambda line: line.id in undelivered)
+        rendered = getattr(self.env["plansync.render"].sudo(), render)(lines)
+        return [
+            (
+                event_type,
+                model,
+                line.id,
+                warehouse_of(line.order_id).id,
+                line.order_id.company_id.id,
+                rendered[line.id][0],
+                rendered[line.id][1],
+            )
+            for line in lines
+        ]
+
+    @api.model
+    def _order_write(self, orders, vals, event_type, fields_, warehouse_field, write):
+        """``write`` (the order's super().write) with the fan-out to its open
+        lines: confirmation, cancellation, locking or a change of date or
+        warehouse changes every line of the order. On a change of warehouse
+        the warehouse it leaves hears of it too."""
+        if not fields_.intersection(vals) or not self._is_subscribed(event_type):
+            return write(vals)
+        _model, confirmed_states, warehouse_of, _render = OPEN_LINES[event_type]
+        confirmed = orders.filtered(lambda order: order.state in confirmed_states)
+        if warehouse_field in vals and confirmed:
+            self._capture_open_lines(
+                event_type,
+                confirmed.order_line,
+                confirmed_states,
+                warehouses={order.id: warehouse_of(order).id for order in confirmed},
+            )
+        res = write(vals)
+        # confirmed before (now cancelled) or after (now confirmed)
+        orders = confirmed | orders.filtered(lambda order: order.state in confirmed_states)
+        self._capture_open_lines(event_type, orders.order_line, None)
+        return res
+
+    @api.model
+    def _unlink_lines(self, event_type, lines, unlink):
+        """``unlink`` (super().unlink of the lines or of their orders: the
+        database deletes an order's lines, not their unlink()) that keeps the
+        last state of the lines still to deliver."""
+        entries = self._last_open_lines(event_type, lines)
+        res = unlink()
+        if entries:
+            self._record_last(entries)
+        return res
 
     @api.model
     def _capture_slips(self, lines, previous):

@@ -47,14 +47,11 @@ LINE_KINDS = [
     ("parameter", "Parameter"),
 ]
 
-EDIT_SENTINEL = object()
-EDIT_KEY = "_plansync_exception_edit"
-
 
 class PlansyncException(models.Model):
     _name = "plansync.exception"
     _description = "PlanSync Import Exception"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "plansync.guarded"]
     _order = "id desc"
 
     run_id = fields.Many2one(
@@ -147,15 +144,6 @@ class PlansyncException(models.Model):
                 rec.external_id or _("line without external id"),
             )
 
-    def write(self, vals):
-        if not self._can_edit():
-            protected = sorted(f for f in vals if f in self._protected_fields)
-            if protected:
-                raise AccessError(
-                    _("Not allowed to change field(s): %s") % ", ".join(protected)
-                )
-        return super().write(vals)
-
     def action_replay(self):
         """Run the stored line through the import again."""
         self._check_planner()
@@ -215,12 +203,6 @@ class PlansyncException(models.Model):
     # ------------------------------------------------------------------
     # internals
     # ------------------------------------------------------------------
-
-    def _can_edit(self):
-        return self.env.context.get(EDIT_KEY) is EDIT_SENTINEL
-
-    def _edit(self):
-        return self.sudo().with_context(**{EDIT_KEY: EDIT_SENTINEL})
 
     def _check_planner(self):
         if not self.env.su and not self.env.user.has_group("plansync.group_plansync_user"):

@@ -1,11 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo import api, fields, models
 
 GRANULARITIES = [("week", "Week"), ("month", "Month")]
-
-EDIT_SENTINEL = object()
-EDIT_KEY = "_plansync_forecast_edit"
 
 
 class PlansyncForecast(models.Model):
@@ -14,6 +10,7 @@ class PlansyncForecast(models.Model):
     id archives the lower one (kept for the record)."""
 
     _name = "plansync.forecast"
+    _inherit = ["plansync.guarded"]
     _description = "PlanSync Forecast"
     _order = "period_start, product_id, warehouse_id, id"
 
@@ -79,14 +76,3 @@ class PlansyncForecast(models.Model):
                 name += " r%s" % rec.revision
             rec.display_name = name
 
-    def write(self, vals):
-        if self.env.context.get(EDIT_KEY) is not EDIT_SENTINEL:
-            protected = sorted(f for f in vals if f in self._protected_fields)
-            if protected:
-                raise AccessError(
-                    _("Not allowed to change field(s): %s") % ", ".join(protected)
-                )
-        return super().write(vals)
-
-    def _edit(self):
-        return self.sudo().with_context(**{EDIT_KEY: EDIT_SENTINEL})

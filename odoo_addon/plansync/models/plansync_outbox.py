@@ -35,8 +35,6 @@ MAX_RETRY_AFTER = 30 * 86400
 # Only code that holds this object in its context may change the integration
 # fields: a context sent over RPC is JSON and can never carry it (the idea of
 # queue_job's protected fields).
-EDIT_SENTINEL = object()
-EDIT_KEY = "_plansync_outbox_edit"
 
 
 def iso_time(value):
@@ -79,6 +77,7 @@ def check_ids(name, value):
 
 class PlansyncOutbox(models.Model):
     _name = "plansync.outbox"
+    _inherit = ["plansync.guarded"]
     _description = "PlanSync Outbox Event"
     _order = "id desc"
 
@@ -225,15 +224,6 @@ class PlansyncOutbox(models.Model):
             )
         return super().create(vals_list)
 
-    def write(self, vals):
-        if not self._can_edit():
-            protected = sorted(f for f in vals if f in self._protected_fields)
-            if protected:
-                raise AccessError(
-                    _("Not allowed to change field(s): %s") % ", ".join(protected)
-                )
-        return super().write(vals)
-
     @api.ondelete(at_uninstall=False)
     def _unlink_only_finished(self):
         if self._can_edit():
@@ -348,13 +338,6 @@ class PlansyncOutbox(models.Model):
     # ------------------------------------------------------------------
     # internals
     # ------------------------------------------------------------------
-
-    def _can_edit(self):
-        return self.env.context.get(EDIT_KEY) is EDIT_SENTINEL
-
-    def _edit(self):
-        """Superuser recordset allowed to change the integration fields."""
-        return self.sudo().with_context(**{EDIT_KEY: EDIT_SENTINEL})
 
     @api.model
     def _check_integration(self, method):

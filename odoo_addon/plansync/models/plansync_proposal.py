@@ -60,15 +60,14 @@ DECISIONS = [
     ("cancelled", "Cancelled"),
 ]
 
-EDIT_SENTINEL = object()
-EDIT_KEY = "_plansync_proposal_edit"
 EXECUTE_PARAM = "plansync.execute_on_approval"
 
 
 class PlansyncProposal(models.Model):
     _name = "plansync.proposal"
     _description = "PlanSync Replenishment Proposal"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "plansync.guarded"]
+    _edit_context = {"tracking_disable": True}
     _order = "id desc"
     _rec_names_search = ["external_id", "product_id"]
 
@@ -274,15 +273,6 @@ class PlansyncProposal(models.Model):
                 name += " r%s" % rec.revision
             rec.display_name = name
 
-    def write(self, vals):
-        if not self._can_edit():
-            protected = sorted(f for f in vals if f in self._protected_fields)
-            if protected:
-                raise AccessError(
-                    _("Not allowed to change field(s): %s") % ", ".join(protected)
-                )
-        return super().write(vals)
-
     # ------------------------------------------------------------------
     # transitions
     # ------------------------------------------------------------------
@@ -351,15 +341,6 @@ class PlansyncProposal(models.Model):
     # ------------------------------------------------------------------
     # internals: rights, locks, decisions
     # ------------------------------------------------------------------
-
-    def _can_edit(self):
-        return self.env.context.get(EDIT_KEY) is EDIT_SENTINEL
-
-    def _edit(self):
-        """Superuser recordset allowed to change the integration fields."""
-        return self.sudo().with_context(
-            tracking_disable=True, **{EDIT_KEY: EDIT_SENTINEL}
-        )
 
     def _check_planner(self):
         if not self.env.su and not self.env.user.has_group("plansync.group_plansync_user"):

@@ -35,32 +35,4 @@ class SaleOrderLine(models.Model):
         return res
 
     def unlink(self):
-        entries = self._plansync_unlink_entries()
-        res = super().unlink()
-        if entries:
-            self.env["plansync.capture"]._record_last(entries)
-        return res
-
-    def _plansync_unlink_entries(self):
-        """A line of a cancelled order may be deleted (with its order, or
-        alone) before its closing event is delivered: its last state (open
-        quantity 0) is rendered now, to be recorded once the deletion passed,
-        for the lines that have a row still to deliver."""
-        capture = self.env["plansync.capture"]
-        if not self or not capture._is_subscribed("sale.open_line"):
-            return []
-        undelivered = capture._open_in_outbox("sale.open_line", self._name, set(self.ids))
-        lines = self.sudo().filtered(lambda line: line.id in undelivered)
-        rendered = self.env["plansync.render"].sudo()._sale_open_line_values(lines)
-        return [
-            (
-                "sale.open_line",
-                "sale.order.line",
-                line.id,
-                line.order_id.warehouse_id.id,
-                line.order_id.company_id.id,
-                rendered[line.id][0],
-                rendered[line.id][1],
-            )
-            for line in lines
-        ]
+        return self.env["plansync.capture"]._unlink_lines("sale.open_line", self, super().unlink)

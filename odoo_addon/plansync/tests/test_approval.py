@@ -167,7 +167,7 @@ class TestApproval(InboundCase):
                 with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
                     proposal.with_user(user).write(vals)
         with self.assertRaises(AccessError):
-            proposal.with_user(self.manager).with_context(_plansync_proposal_edit=True).write({"state": "done"})
+            proposal.with_user(self.manager).with_context(**{"_plansync_edit:plansync.proposal": True}).write({"state": "done"})
         self.assertEqual(proposal.state, "to_approve")
 
     def test_settings(self):

@@ -48,7 +48,7 @@ class TestSecurity(PlansyncCase):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 as_manager.write(vals)
         with self.assertRaises(AccessError):
-            as_manager.with_context(_plansync_outbox_edit=True).write({"state": "done"})
+            as_manager.with_context(**{"_plansync_edit:plansync.outbox": True}).write({"state": "done"})
         with self.assertRaises(AccessError):
             self.env["plansync.outbox"].with_user(self.manager).create(
                 {
