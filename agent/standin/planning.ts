@@ -130,6 +130,28 @@ export class PlanningData {
   }
 }
 
+/** Store a done customer move (nothing captured, no stock figure changed). */
+export const recordMove = (
+  odoo: StandinOdoo,
+  company: number,
+  values: { productId: number; warehouseId: number; quantity: number; kind?: 'delivery' | 'return'; doneAt?: number; order?: string | false; customer?: StandinMove['customer'] },
+): StandinMove => {
+  const move: StandinMove = {
+    id: odoo.newId(),
+    productId: values.productId,
+    warehouseId: values.warehouseId,
+    company,
+    quantity: values.quantity,
+    kind: values.kind ?? 'delivery',
+    doneAt: values.doneAt ?? odoo.now(),
+    order: values.order ?? false,
+    saleLineId: false,
+    customer: values.customer ?? false,
+  };
+  odoo.planning.moves.set(move.id, move);
+  return move;
+};
+
 /**
  * A done customer move (a delivery, or a return from the customer), as validating a picking makes it:
  * the stock figures change and `demand.line` and `stock.level` are captured.
@@ -141,20 +163,8 @@ export const makeMove = (
   const warehouse = odoo.warehouses.get(values.warehouseId);
   if (!warehouse) throw new Error(`no warehouse ${values.warehouseId}`);
   if (!odoo.products.get(values.productId)) throw new Error(`no product ${values.productId}`);
-  const kind = values.kind ?? 'delivery';
-  const move: StandinMove = {
-    id: odoo.newId(),
-    productId: values.productId,
-    warehouseId: values.warehouseId,
-    company: warehouse.company,
-    quantity: values.quantity,
-    kind,
-    doneAt: values.doneAt ?? odoo.now(),
-    order: values.order ?? false,
-    saleLineId: false,
-    customer: values.customer ?? false,
-  };
-  odoo.planning.moves.set(move.id, move);
+  const move = recordMove(odoo, warehouse.company, values);
+  const kind = move.kind;
   const figures = odoo.figures(values.productId, values.warehouseId);
   figures.on_hand += kind === 'delivery' ? -values.quantity : values.quantity;
   odoo.capture('demand.line', 'stock.move', move.id, move.warehouseId, move.company);

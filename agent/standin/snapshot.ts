@@ -12,7 +12,7 @@
 import type { PlanningSnapshot, SnapshotItem } from '../../shared-types/index.ts';
 import { isInt, repr, validationError } from './exceptions.ts';
 import type { StandinOdoo, StandinUser } from './model.ts';
-import { PRODUCT_UOM, type StandinMove } from './planning.ts';
+import { PRODUCT_UOM, recordMove, type StandinMove } from './planning.ts';
 
 const DAY = 86_400_000;
 
@@ -32,20 +32,7 @@ export const mondayOf = (ms: number): number => {
 export const addHistoryMove = (odoo: StandinOdoo, values: { productId: number; warehouseId: number; quantity: number; doneAt: number; kind?: 'delivery' | 'return' }): StandinMove => {
   const warehouse = odoo.warehouses.get(values.warehouseId);
   if (!warehouse) throw new Error(`no warehouse ${values.warehouseId}`);
-  const move: StandinMove = {
-    id: odoo.newId(),
-    productId: values.productId,
-    warehouseId: values.warehouseId,
-    company: warehouse.company,
-    quantity: values.quantity,
-    kind: values.kind ?? 'delivery',
-    doneAt: values.doneAt,
-    order: false,
-    saleLineId: false,
-    customer: false,
-  };
-  odoo.planning.moves.set(move.id, move);
-  return move;
+  return recordMove(odoo, warehouse.company, values);
 };
 
 export const planningSnapshot = (odoo: StandinOdoo, user: StandinUser, warehouses: unknown, weeks: unknown, offset: unknown, limit: unknown): PlanningSnapshot => {

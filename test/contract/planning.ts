@@ -7,27 +7,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validateEnvelope, type EnvelopeBase, type ImportResult } from '../../shared-types/index.ts';
-import type { PlanSyncError } from '../../agent/errors.ts';
 import { PlanSyncOdoo } from '../../agent/odoo/client.ts';
 import { createTransport } from '../../agent/odoo/index.ts';
 import type { TransportName } from '../../agent/odoo/port.ts';
-import type { ContractHarness, VendorProducts } from './suite.ts';
-
-const hasNull = (value: unknown): boolean => {
-  if (value === null || value === undefined) return true;
-  if (Array.isArray(value)) return value.some(hasNull);
-  if (typeof value === 'object') return Object.values(value as Record<string, unknown>).some(hasNull);
-  return false;
-};
-
-const rejects = async (promise: Promise<unknown>): Promise<PlanSyncError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as PlanSyncError;
-  }
-  return assert.unreachable('expected the call to fail') as never;
-};
+import { hasNull, rejects, type ContractHarness, type VendorProducts } from './suite.ts';
 
 /** The UTC day `days` before today. */
 const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);

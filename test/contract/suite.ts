@@ -50,14 +50,16 @@ export interface VendorProducts {
 const CONSUMER_A = 'contract-a';
 const CONSUMER_B = 'contract-b';
 
-const hasNull = (value: unknown): boolean => {
+/** Whether a result holds null or undefined anywhere (Odoo must send false instead). */
+export const hasNull = (value: unknown): boolean => {
   if (value === null || value === undefined) return true;
   if (Array.isArray(value)) return value.some(hasNull);
   if (typeof value === 'object') return Object.values(value as Record<string, unknown>).some(hasNull);
   return false;
 };
 
-const rejects = async (promise: Promise<unknown>): Promise<PlanSyncError> => {
+/** The error a call fails with (the test fails when it succeeds). */
+export const rejects = async (promise: Promise<unknown>): Promise<PlanSyncError> => {
   try {
     await promise;
   } catch (error) {
