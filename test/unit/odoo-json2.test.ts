@@ -1,9 +1,10 @@
-import { inspect, isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import nock from 'nock';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OdooError } from '../../agent/errors.ts';
 import { Json2Transport, namedArguments } from '../../agent/odoo/json2.ts';
+import { OdooError } from '../../agent/errors.ts';
+import { assertNoSecret, rejection } from '../support/errors.ts';
 
 const URL = 'https://erp.example.test';
 const KEY = 'json2-secret-key-77aa00ff';
@@ -37,21 +38,7 @@ const bare = (value: unknown): [string, Record<string, string>] => {
   return [text, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) }];
 };
 
-const rejection = async (promise: Promise<unknown>): Promise<OdooError> => {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, OdooError);
-    return error as OdooError;
-  }
-  throw new Error('expected a rejection');
-};
-
-const assertNoKey = (error: unknown): void => {
-  for (const text of [(error as Error).message, JSON.stringify(error), inspect(error, { showHidden: true, depth: 10 }), String((error as Error).stack)]) {
-    assert.not.ok(text.includes(KEY), `the API key leaked: ${text}`);
-  }
-};
+const assertNoKey = (error: unknown): void => assertNoSecret(error, KEY);
 
 test('namedArguments maps positional args onto argNames and merges kwargs (ids and context are plain keys)', () => {
   assert.equal(namedArguments('plansync.outbox', 'claim', ['WEBHOOK', 100, 60, 'host:1'], {}, ['endpoint', 'limit', 'lease_seconds', 'consumer']), {

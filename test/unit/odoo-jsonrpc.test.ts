@@ -1,9 +1,10 @@
-import { isDeepStrictEqual, inspect } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import nock from 'nock';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, OdooError } from '../../agent/errors.ts';
+import { ConfigError } from '../../agent/errors.ts';
 import { JsonRpcTransport } from '../../agent/odoo/jsonrpc.ts';
+import { assertNoSecret, rejection } from '../support/errors.ts';
 
 const URL = 'http://odoo.test:8069';
 const KEY = 'secret-api-key-4f2a9c0d1e';
@@ -39,20 +40,7 @@ const odooError = (name: string, message: string) => ({
   error: { code: 200, message: 'Odoo Server Error', data: { name, message, arguments: [message], context: {}, debug: 'Traceback…' } },
 });
 
-const rejection = async (promise: Promise<unknown>): Promise<OdooError> => {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, OdooError);
-    return error as OdooError;
-  }
-  throw new Error('expected a rejection');
-};
-
-const assertNoKey = (error: unknown): void => {
-  const texts = [(error as Error).message, JSON.stringify(error), inspect(error, { showHidden: true, depth: 10 }), String((error as Error).stack)];
-  for (const text of texts) assert.not.ok(text.includes(KEY), `the API key leaked: ${text}`);
-};
+const assertNoKey = (error: unknown): void => assertNoSecret(error, KEY);
 
 test('call() sends execute_kw with db, uid, key, model, method, args and kwargs, and decodes result', async () => {
   const scope = nock(URL)

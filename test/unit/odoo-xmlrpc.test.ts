@@ -1,10 +1,9 @@
 import { createRequire } from 'node:module';
-import { inspect } from 'node:util';
 import nock from 'nock';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OdooError } from '../../agent/errors.ts';
 import { parseFault, parseTraceback, XmlRpcTransport } from '../../agent/odoo/xmlrpc.ts';
+import { assertNoSecret, rejection } from '../support/errors.ts';
 
 /** The xmlrpc package's own serializer (what odoo-await sends), to build exact request and reply bodies. */
 const serializer = createRequire(import.meta.url)('xmlrpc/lib/serializer') as {
@@ -34,21 +33,7 @@ const call = (method: string, params: unknown[]) => serializer.serializeMethodCa
 
 const authenticate = call('authenticate', ['prod', 'plansync-agent', KEY, {}]);
 
-const rejection = async (promise: Promise<unknown>): Promise<OdooError> => {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, OdooError);
-    return error as OdooError;
-  }
-  throw new Error('expected a rejection');
-};
-
-const assertNoKey = (error: unknown): void => {
-  for (const text of [(error as Error).message, JSON.stringify(error), inspect(error, { showHidden: true, depth: 10 }), String((error as Error).stack)]) {
-    assert.not.ok(text.includes(KEY), `the API key leaked: ${text}`);
-  }
-};
+const assertNoKey = (error: unknown): void => assertNoSecret(error, KEY);
 
 // Odoo 17's traceback fault (code 1), as /xmlrpc/2 sends it: xmlrpc_handle_exception_int.
 const TRACEBACK = `Traceback (most recent call last):
