@@ -10,6 +10,7 @@ import { PLANNING_PAYLOADS } from './planning.ts';
 
 export * from './planning.ts';
 export * from './planner.ts';
+export * from './inventory.ts';
 
 /** A value Odoo leaves empty is `false`, never null. */
 const orFalse = <T extends z.ZodType>(schema: T) => z.union([schema, z.literal(false)]);
@@ -236,6 +237,8 @@ export const EndpointConfig = z.object({
   concurrency: z.number().int().positive(),
   rate_limit: z.number().nonnegative(),
   timeout_seconds: z.number().positive(),
+  /** The warehouse codes the endpoint covers (its own, else all of its company's). Addons before 4 omit it. */
+  warehouses: z.array(z.string()).optional(),
   pending: z.number().int().nonnegative().optional(),
   dead: z.number().int().nonnegative().optional(),
   lag_seconds: z.number().nonnegative().optional(),

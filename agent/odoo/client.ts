@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { OdooError } from '../errors.ts';
 import type { OdooTransport } from './port.ts';
-import { ClaimResult, HeartbeatResult, HistoryResult, ImportResult, PlanningSnapshot, formatIssues, type HeartbeatStats, type HistoryKind, type ImportKind } from '../../shared-types/index.ts';
+import { AvailabilitySnapshot, ReconcileCounts, type ChannelSent, ClaimResult, HeartbeatResult, HistoryResult, ImportResult, PlanningSnapshot, formatIssues, type HeartbeatStats, type HistoryKind, type ImportKind } from '../../shared-types/index.ts';
 
 const IntResult = z.number().int().nonnegative();
 
@@ -87,6 +87,24 @@ export class PlanSyncOdoo {
    */
   planningSnapshot(warehouses: readonly string[] | false, weeks: number, offset: number, limit: number): Promise<PlanningSnapshot> {
     return this.call(PlanningSnapshot, 'plansync.run', 'planning_snapshot', [warehouses, weeks, offset, limit], ['warehouses', 'weeks', 'offset', 'limit']);
+  }
+
+  /**
+   * One page of an endpoint's availability (`plansync.endpoint.availability_snapshot`): the
+   * `stock.level` payload of every storable product × warehouse, computed by the endpoint's
+   * definition; `warehouses` false: the endpoint's. Read-only: safe to retry.
+   */
+  availabilitySnapshot(endpoint: string, warehouses: readonly string[] | false, offset: number, limit: number): Promise<AvailabilitySnapshot> {
+    return this.call(AvailabilitySnapshot, 'plansync.endpoint', 'availability_snapshot', [endpoint, warehouses, offset, limit], ['endpoint', 'warehouses', 'offset', 'limit']);
+  }
+
+  /**
+   * Compare what a channel was last sent with what Odoo computes for it now
+   * (`plansync.discrepancy.report_channel`); differences beyond the endpoint's tolerance become
+   * discrepancies. Safe to retry: an open discrepancy is updated, never doubled.
+   */
+  reportChannel(endpoint: string, items: readonly ChannelSent[]): Promise<ReconcileCounts> {
+    return this.call(ReconcileCounts, 'plansync.discrepancy', 'report_channel', [endpoint, items], ['endpoint', 'items']);
   }
 
   close(): Promise<void> {

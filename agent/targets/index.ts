@@ -9,6 +9,7 @@ import type { PlanSyncOdoo } from '../odoo/client.ts';
 import type { RetryPolicy } from '../retry.ts';
 import type { StateStore } from '../state/store.ts';
 import type { Logger } from '../telemetry/log.ts';
+import { ChannelTarget, SentLedger } from './channel/channel.ts';
 import { FileExchangeTarget, FileInboxPoller } from './planning/file.ts';
 import { PlanningHttpTarget, PlanningRunsPoller } from './planning/http.ts';
 import type { InboundSource, Target } from './target.ts';
@@ -75,8 +76,8 @@ const isDirectory = (path: string): boolean => {
 /** Build the target of an endpoint (and, for a planning endpoint with `inbound` deps, its poller), or say exactly why this agent cannot serve it. */
 export const createTarget = (endpoint: EffectiveEndpoint, config: Pick<AgentConfig, 'secrets'>, options: TargetFactoryOptions = {}, inbound?: InboundDeps): TargetChoice => {
   if (!endpoint.enabled) return { ok: false, reason: `disabled in this agent's config (endpoints.${endpoint.code}.enabled = false)` };
-  if (endpoint.kind !== 'webhook' && endpoint.kind !== 'planning') {
-    return { ok: false, reason: `kind "${endpoint.kind}" has no target in this version of the agent (only "webhook" and "planning"); its events stay pending in Odoo` };
+  if (!['webhook', 'planning', 'channel', 'wms'].includes(endpoint.kind)) {
+    return { ok: false, reason: `kind "${endpoint.kind}" has no target in this version of the agent; its events stay pending in Odoo` };
   }
   if (!endpoint.url) return { ok: false, reason: `no URL: set it on the endpoint in Odoo or PLANSYNC_ENDPOINT_URL_${secretVariable(endpoint.code).slice('PLANSYNC_SECRET_'.length)}` };
   const planning = options.planning ?? {};
@@ -98,7 +99,8 @@ export const createTarget = (endpoint: EffectiveEndpoint, config: Pick<AgentConf
   const secret = secretFor(config, endpoint.code);
   if (!secret) return { ok: false, reason: `no signing secret: set ${secretVariable(endpoint.code)} (or ${secretVariable(endpoint.code)}_FILE) in the agent's environment` };
   const webhook = { code: endpoint.code, url: endpoint.url, secret, timeoutMs: endpoint.timeoutMs, ...options.webhook };
-  if (endpoint.kind === 'webhook') return { ok: true, target: new WebhookTarget(webhook) };
+  if (endpoint.kind === 'webhook' || endpoint.kind === 'wms') return { ok: true, target: new WebhookTarget(webhook) };
+  if (endpoint.kind === 'channel') return { ok: true, target: new ChannelTarget({ ...webhook, ...(inbound ? { ledger: new SentLedger(inbound.state) } : {}) }) };
   return {
     ok: true,
     target: new PlanningHttpTarget(webhook),

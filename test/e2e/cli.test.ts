@@ -57,7 +57,7 @@ test('check passes, line by line, and says which endpoint this agent cannot serv
   assert.match(result.stdout, /✓ PlanSync addon +version 17\.0\.1\.0\.0/);
   assert.match(result.stdout, /✓ state store/);
   assert.match(result.stdout, /✓ endpoint HOOK +webhook → http:\/\/127\.0\.0\.1/);
-  assert.match(result.stdout, /! endpoint WMS +kind "wms" has no target/);
+  assert.match(result.stdout, /! endpoint WMS +no signing secret: set PLANSYNC_SECRET_WMS/);
   assert.match(result.stdout, /✓ embedded planner +the daemon plans every 24 h every warehouse: \d+ product × warehouse items today/);
 });
 

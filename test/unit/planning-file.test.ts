@@ -15,6 +15,8 @@ import { GROUPS, StandinOdoo } from '../../agent/standin/model.ts';
 import { openStateStore } from '../../agent/state/store.ts';
 import { createTarget, effectiveEndpoint } from '../../agent/targets/index.ts';
 import { FileExchangeTarget, FileInboxPoller } from '../../agent/targets/planning/file.ts';
+import { ChannelTarget } from '../../agent/targets/channel/channel.ts';
+import { WebhookTarget } from '../../agent/targets/webhook/webhook.ts';
 import { columnsFor, eventRow } from '../../agent/targets/planning/csv-events.ts';
 import { silentLogger } from '../../agent/telemetry/log.ts';
 import { EVENT_TYPES, type Envelope } from '../../shared-types/index.ts';
@@ -118,10 +120,10 @@ test('a malformed inbox file is moved to rejected/ with the line and column of e
   assert.is(w.transport.calls.filter((c) => c.method === 'import_batch').length, 0, 'nothing sent to Odoo');
 });
 
-test('createTarget serves a planning endpoint by URL scheme: file:/// (an existing directory) or http(s) with a secret; wms stays unserved', async () => {
+test('createTarget serves a planning endpoint by URL scheme: file:/// (an existing directory) or http(s) with a secret; wms and channel endpoints get theirs with a secret', async () => {
   const state = await openStateStore({ url: 'memory://', database: 'x', receiptTtlMs: 1000 });
   const deps = { odoo: new PlanSyncOdoo(inboxWorld().transport), state, logger: silentLogger() };
-  const endpoint = (kind: 'planning' | 'wms', url: string) =>
+  const endpoint = (kind: 'planning' | 'wms' | 'channel', url: string) =>
     effectiveEndpoint({ code: 'PLAN', name: 'P', kind, url, event_types: [], company: 1, batch_size: 10, concurrency: 1, rate_limit: 0, timeout_seconds: 5 }, { endpoints: {} });
   const files = createTarget(endpoint('planning', pathToFileURL(dir).href), { secrets: {} }, {}, deps);
   assert.ok(files.ok && files.target instanceof FileExchangeTarget && files.inbound instanceof FileInboxPoller);
@@ -135,8 +137,14 @@ test('createTarget serves a planning endpoint by URL scheme: file:/// (an existi
   }
   const noSecret = createTarget(endpoint('planning', 'https://plan.example.test'), { secrets: {} }, {}, deps);
   assert.ok(!noSecret.ok && /PLANSYNC_SECRET_PLAN/.test(noSecret.reason));
+  const wmsNoSecret = createTarget(endpoint('wms', 'https://wms.example.test'), { secrets: {} }, {}, deps);
+  assert.ok(!wmsNoSecret.ok && /PLANSYNC_SECRET_PLAN/.test(wmsNoSecret.reason));
   const wms = createTarget(endpoint('wms', 'https://wms.example.test'), { secrets: { PLAN: 's' } }, {}, deps);
-  assert.ok(!wms.ok && /kind "wms" has no target in this version/.test(wms.reason));
+  assert.ok(wms.ok && wms.target instanceof WebhookTarget);
+  const channel = createTarget(endpoint('channel', 'https://shop.example.test'), { secrets: { PLAN: 's' } }, {}, deps);
+  assert.ok(channel.ok && channel.target instanceof ChannelTarget);
+  if (wms.ok) wms.target.close();
+  if (channel.ok) channel.target.close();
   await state.close();
 });
 

@@ -40,6 +40,10 @@ export interface WebhookOptions {
   readonly userAgent?: string;
   /** Clock for the signature timestamp (seconds). */
   readonly now?: () => number;
+  /** The request body of a batch (default `{"endpoint": code, "events": [...]}`); channel targets send their own shape. */
+  readonly body?: (events: readonly Envelope[]) => unknown;
+  /** The Idempotency-Key of a batch (default `idempotencyKey`). */
+  readonly key?: (events: readonly Envelope[]) => string;
 }
 
 const RETRY_STATUS = [408, 425, 429, 500, 502, 503, 504];
@@ -99,7 +103,7 @@ export class WebhookTarget implements Target {
 
   async deliver(events: readonly Envelope[], signal?: AbortSignal): Promise<DeliveryOutcome> {
     if (events.length === 0) return { delivered: [], rejected: [], failed: [] };
-    const body = JSON.stringify({ endpoint: this.code, events });
+    const body = JSON.stringify(this.options.body ? this.options.body(events) : { endpoint: this.code, events });
     const timestamp = Math.floor(this.options.now?.() ?? Date.now() / 1000);
     const ids = events.map((e) => e.id);
     try {
@@ -107,7 +111,7 @@ export class WebhookTarget implements Target {
         body,
         headers: {
           'content-type': 'application/json',
-          'idempotency-key': idempotencyKey(events),
+          'idempotency-key': (this.options.key ?? idempotencyKey)(events),
           'x-plansync-signature': sign(this.options.secret, timestamp, body),
           'x-plansync-events': String(events.length),
         },

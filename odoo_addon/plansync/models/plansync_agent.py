@@ -218,6 +218,14 @@ class PlansyncAgent(models.Model):
         return agent
 
     @api.model
+    def _warehouse_codes(self, endpoint):
+        """The warehouses an endpoint covers: its own, else every warehouse of
+        its company."""
+        warehouses = endpoint.sudo().warehouse_ids or self.env["stock.warehouse"].sudo().search(
+            [("company_id", "=", endpoint.company_id.id)], order="id"
+        )
+        return [code for code in warehouses.sorted("id").mapped("code") if code]
+
     def _config(self, endpoints, backlog, now):
         user = self.env.user
         settings = self.env["res.config.settings"]._plansync_settings()
@@ -257,6 +265,7 @@ class PlansyncAgent(models.Model):
                     "concurrency": endpoint.concurrency,
                     "rate_limit": float(endpoint.rate_limit),
                     "timeout_seconds": endpoint.timeout_seconds,
+                    "warehouses": self._warehouse_codes(endpoint),
                     "pending": backlog.get(endpoint.id, {}).get("pending", 0),
                     "dead": backlog.get(endpoint.id, {}).get("dead", 0),
                     "lag_seconds": backlog.get(endpoint.id, {}).get("lag_seconds", 0.0),
