@@ -10,6 +10,8 @@
  *   plansync import   one CSV or JSON file of forecasts or proposals into Odoo
  *   plansync backfill history (or current state) of one event type into planning endpoints' outboxes
  *   plansync plan     the embedded planner once: forecasts and proposals from Odoo's history into Odoo
+ *   plansync snapshot a channel's full availability, as Odoo computes it now, sent to the channel
+ *   plansync reconcile Odoo against the WMS's balances and what each channel was last sent
  *
  * Exit codes: 0 fine, 1 something failed, 2 configuration error (or, for import, a malformed file).
  */
@@ -28,6 +30,8 @@ import { runCheck } from './check.ts';
 import { runBackfill } from './commands/backfill.ts';
 import { runImport } from './commands/import.ts';
 import { runPlan } from './commands/plan.ts';
+import { runSnapshot } from './commands/snapshot.ts';
+import { runReconcile } from './commands/reconcile.ts';
 import { HISTORY_KINDS } from '../shared-types/index.ts';
 
 interface Common {
@@ -141,7 +145,7 @@ export const main = async (argv: string[]): Promise<void> => {
     .scriptName('plansync')
     .usage('$0 <command> [options]\n\nThe PlanSync agent: delivers Odoo\'s outbox to planning, WMS and channel endpoints.')
     .option('config', { alias: 'c', type: 'string', describe: 'JSON config file (default: $PLANSYNC_CONFIG)' })
-    .option('json', { type: 'boolean', describe: 'machine-readable output (once, check, status, import, backfill, plan)' })
+    .option('json', { type: 'boolean', describe: 'machine-readable output (once, check, status, import, backfill, plan, snapshot, reconcile)' })
     .command('run', 'run the daemon until SIGTERM/SIGINT', {}, (a) => commandRun(a as Common).catch(fail))
     .command('once', 'one pass over every endpoint, then exit (1 if anything failed or was parked)', {}, (a) => commandOnce(a as Common).catch(fail))
     .command('check', 'check the connection, the addon, the groups, the endpoints and the state store', {}, async (a) => {
@@ -205,7 +209,38 @@ export const main = async (argv: string[]): Promise<void> => {
         process.exit(code);
       },
     )
-    .demandCommand(1, 'name a command: run, once, check, status, demo, import, backfill or plan')
+    .command(
+      'snapshot',
+      "send a sales channel every product × warehouse figure Odoo computes for it now (its definition, allocation and SKU mapping), besides the stream of changes",
+      (y) =>
+        y
+          .option('endpoint', { type: 'string', demandOption: true, describe: 'the channel endpoint code' })
+          .option('warehouse', { type: 'string', array: true, describe: "a warehouse code (repeatable; default: the endpoint's)" })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'compute and count without sending' }),
+      async (a) => {
+        const stop = new AbortController();
+        process.once('SIGTERM', () => stop.abort());
+        process.once('SIGINT', () => stop.abort());
+        const code = await runSnapshot({ endpoint: a.endpoint, warehouses: a.warehouse, dryRun: a['dry-run'], json: a.json, config: a.config, signal: stop.signal }).catch(fail);
+        process.exit(code);
+      },
+    )
+    .command(
+      'reconcile',
+      "compare Odoo with the WMS's balances and with what each channel was last sent; differences beyond tolerance become discrepancies in Odoo (never a silent overwrite)",
+      (y) =>
+        y
+          .option('endpoint', { type: 'string', array: true, describe: 'a WMS or channel endpoint code (repeatable; default: every active one)' })
+          .option('warehouse', { type: 'string', array: true, describe: "a warehouse code (repeatable; default: each endpoint's)" }),
+      async (a) => {
+        const stop = new AbortController();
+        process.once('SIGTERM', () => stop.abort());
+        process.once('SIGINT', () => stop.abort());
+        const code = await runReconcile({ endpoints: a.endpoint, warehouses: a.warehouse, json: a.json, config: a.config, signal: stop.signal }).catch(fail);
+        process.exit(code);
+      },
+    )
+    .demandCommand(1, 'name a command: run, once, check, status, demo, import, backfill, plan, snapshot or reconcile')
     .strict()
     .help()
     .version(AGENT_VERSION)

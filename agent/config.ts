@@ -29,6 +29,8 @@ const FileEndpoint = z
     timeout_seconds: z.number().min(0.1).max(600).optional(),
     /** Planning endpoints: seconds between two polls of the platform's runs (HTTP) or of the inbox (files). Default 300. */
     runs_poll_seconds: z.number().min(1).max(86_400).optional(),
+    /** WMS endpoints: seconds between two polls of the WMS's `GET <url>/messages`, 0 for none (the WMS posts to the receiver). Default 0. */
+    wms_poll_seconds: z.number().min(0).max(86_400).optional(),
   })
   .strict();
 
@@ -86,6 +88,26 @@ const FileConfig = z
       })
       .strict()
       .optional(),
+    /** The WMS receiver (docs/inventory.md): where WMS endpoints post their messages. */
+    wms: z
+      .object({
+        /** Port of `POST /wms/<code>/messages`; 0: no receiver. Default 0. Env PLANSYNC_WMS_PORT. */
+        port: z.number().int().min(0).max(65535).optional(),
+        /** Interface to listen on. Default 127.0.0.1 (put a TLS proxy in front). Env PLANSYNC_WMS_HOST. */
+        host: z.string().min(1).optional(),
+        /** Seconds a signed request stays acceptable (clock skew and replay window). Default 300. */
+        replay_window_seconds: z.number().int().min(1).max(3600).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Scheduled reconciliation of the daemon (`plansync reconcile` on demand). */
+    reconcile: z
+      .object({
+        /** Hours between two reconciliations of every WMS and channel endpoint; 0: never. Default 24. */
+        every_hours: z.number().min(0).max(24 * 31).optional(),
+      })
+      .strict()
+      .optional(),
     /** Per endpoint code: overrides of what Odoo says. */
     endpoints: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), FileEndpoint).optional(),
   })
@@ -118,6 +140,8 @@ export interface AgentConfig {
     readonly reviewWeeks: number;
     readonly warehouses: readonly string[] | false;
   };
+  readonly wms: { readonly port: number; readonly host: string; readonly replayWindowSeconds: number };
+  readonly reconcile: { readonly everyHours: number };
   /** Overrides per endpoint, keyed by `codeVariable(code)`: use `overrideFor`. */
   readonly endpoints: Readonly<Record<string, EndpointOverride>>;
   /** Signing secrets keyed by `codeVariable(code)`, from PLANSYNC_SECRET_<CODE>[_FILE]: use `secretFor`. */
@@ -256,6 +280,9 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
     throw new ConfigError(`PLANSYNC_METRICS_PORT: must be a port from 1 to 65535 (got ${JSON.stringify(metricsPort)})`);
   }
 
+  const wmsPort = envNumber(env, 'PLANSYNC_WMS_PORT') ?? file.wms?.port ?? 0;
+  if (!(Number.isInteger(wmsPort) && wmsPort >= 0 && wmsPort <= 65535)) throw new ConfigError(`PLANSYNC_WMS_PORT: must be a port from 0 (no receiver) to 65535 (got ${JSON.stringify(wmsPort)})`);
+
   const consumer = env.PLANSYNC_CONSUMER || file.consumer || `${hostname()}:${process.pid}`;
   if (consumer.length > 128) throw new ConfigError(`PLANSYNC_CONSUMER: at most 128 characters (got ${consumer.length})`);
 
@@ -310,6 +337,8 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
       reviewWeeks: file.planner?.review_weeks ?? 1,
       warehouses: file.planner?.warehouses ?? false,
     },
+    wms: { port: wmsPort, host: env.PLANSYNC_WMS_HOST || file.wms?.host || '127.0.0.1', replayWindowSeconds: file.wms?.replay_window_seconds ?? 300 },
+    reconcile: { everyHours: file.reconcile?.every_hours ?? 24 },
     endpoints,
     secrets,
   };

@@ -13,6 +13,7 @@ import { EVENT_TYPES, type EndpointKind } from '../../shared-types/index.ts';
 import { accessError, isInt, OdooException, repr, validationError } from './exceptions.ts';
 import { enqueueHistory, importBatch, PlanningData, renderPlanning } from './planning.ts';
 import { planningSnapshot } from './snapshot.ts';
+import { availabilitySnapshot, reportChannel, type StandinDiscrepancy } from './inventory.ts';
 
 export { OdooException } from './exceptions.ts';
 
@@ -73,6 +74,10 @@ export interface StandinEndpoint {
   timeoutSeconds: number;
   basis: 'on_hand' | 'reserved' | 'free' | 'incoming' | 'outgoing' | 'forecast';
   version: number;
+  /** Channel endpoints: the channel's SKU per product id (same unit as Odoo's; the stand-in has no allocation rules). */
+  channelSkus: Map<number, string>;
+  /** Reconciliation tolerance, in the product's unit. */
+  toleranceQty: number;
 }
 
 export type RowState = 'pending' | 'claimed' | 'done' | 'dead';
@@ -145,7 +150,9 @@ export class StandinOdoo {
   private nextId = 10;
   private nextRowId = 1;
   private nextSequence = 1;
-  private readonly clock: () => number;
+  readonly clock: () => number;
+  /** Channel discrepancies recorded by report_channel. */
+  readonly discrepancies: StandinDiscrepancy[] = [];
 
   constructor(clock: () => number = Date.now) {
     this.clock = clock;
@@ -198,6 +205,8 @@ export class StandinOdoo {
       timeoutSeconds: 30,
       basis: 'free',
       version: 1,
+      channelSkus: new Map(),
+      toleranceQty: 0,
       ...values,
     };
     this.endpoints.set(endpoint.id, endpoint);
@@ -440,6 +449,7 @@ export class StandinOdoo {
           concurrency: e.concurrency,
           rate_limit: e.rateLimit,
           timeout_seconds: e.timeoutSeconds,
+          warehouses: this.endpointWarehouses(e).map((w) => w.code),
           pending: pending.length,
           dead: rows.filter((r) => r.state === 'dead').length,
           lag_seconds: pending.length > 0 ? Math.max(0, (now - oldest) / 1000) : 0,
@@ -476,6 +486,35 @@ export class StandinOdoo {
     row.state = 'dead';
     row.lastError = reason;
     row.lease = '';
+  }
+
+  /** The warehouses an endpoint covers: its own, else all of its company's, by id. */
+  endpointWarehouses(endpoint: StandinEndpoint): StandinWarehouse[] {
+    return [...this.warehouses.values()]
+      .filter((w) => (endpoint.warehouseIds.length > 0 ? endpoint.warehouseIds.includes(w.id) : w.company === endpoint.company))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** The `stock.level` payload of a product × warehouse by an endpoint's definition (no allocation rules in the stand-in). */
+  stockLevel(endpoint: StandinEndpoint, p: StandinProduct, w: StandinWarehouse, now: number): Record<string, unknown> {
+    const f = this.figures(p.id, w.id);
+    const free = f.on_hand - f.reserved;
+    const forecast = f.on_hand + f.incoming - f.outgoing;
+    const all = { on_hand: f.on_hand, reserved: f.reserved, free, incoming: f.incoming, outgoing: f.outgoing, forecast };
+    const available = all[endpoint.basis];
+    const channelSku = endpoint.channelSkus.get(p.id);
+    return {
+      product: { id: p.id, sku: this.skuOf(p) },
+      warehouse: { id: w.id, code: w.code },
+      uom: { id: 1, name: 'Units' },
+      ...all,
+      basis_quantity: all[endpoint.basis],
+      available,
+      definition: { id: endpoint.id, endpoint: endpoint.code, version: endpoint.version, basis: endpoint.basis, horizon_days: 0, included_location_ids: [], excluded_location_ids: [] },
+      allocation: false,
+      channel: channelSku ? { sku: channelSku, uom: 'Units', quantity: Math.max(0, Math.floor(available)) } : false,
+      computed_at: iso(now),
+    };
   }
 
   /** A product's business key: its Internal Reference, or `product.product:<id>`. */
@@ -529,22 +568,7 @@ export class StandinOdoo {
         const p = this.products.get(row.resId);
         const w = this.warehouses.get(row.warehouseId);
         if (!p || !w) throw new Error(`record product.product(${row.resId}) or stock.warehouse(${row.warehouseId}) no longer exists`);
-        const f = this.figures(p.id, w.id);
-        const free = f.on_hand - f.reserved;
-        const forecast = f.on_hand + f.incoming - f.outgoing;
-        const all = { on_hand: f.on_hand, reserved: f.reserved, free, incoming: f.incoming, outgoing: f.outgoing, forecast };
-        return {
-          key: `${this.skuOf(p)}@${w.code}`,
-          payload: {
-            product: { id: p.id, sku: this.skuOf(p) },
-            warehouse: { id: w.id, code: w.code },
-            uom: { id: 1, name: 'Units' },
-            ...all,
-            available: all[endpoint.basis],
-            definition: { endpoint: endpoint.code, version: endpoint.version, basis: endpoint.basis, included_location_ids: [], excluded_location_ids: [] },
-            computed_at: iso(now),
-          },
-        };
+        return { key: `${this.skuOf(p)}@${w.code}`, payload: this.stockLevel(endpoint, p, w, now) };
       }
       default: {
         const rendered = renderPlanning(this, row);
@@ -573,7 +597,7 @@ interface Signature {
   readonly call: (odoo: StandinOdoo, user: StandinUser, values: unknown[]) => unknown;
 }
 
-const MODELS = new Set(['plansync.outbox', 'plansync.agent', 'plansync.endpoint', 'plansync.event.type', 'plansync.agent.line', 'plansync.run']);
+const MODELS = new Set(['plansync.outbox', 'plansync.agent', 'plansync.endpoint', 'plansync.event.type', 'plansync.agent.line', 'plansync.run', 'plansync.discrepancy']);
 
 const METHODS: Record<string, Signature> = {
   'plansync.outbox.claim': {
@@ -594,6 +618,11 @@ const METHODS: Record<string, Signature> = {
     params: [{ name: 'source' }, { name: 'external_ref' }, { name: 'kind' }, { name: 'lines' }, { name: 'generated_at', default: false }, { name: 'rejected', default: false }],
     call: (o, u, [s, r, k, l, g, x]) => importBatch(o, u, s, r, k, l, g, x),
   },
+  'plansync.endpoint.availability_snapshot': {
+    params: [{ name: 'endpoint' }, { name: 'warehouses' }, { name: 'offset' }, { name: 'limit' }],
+    call: (o, u, [e, w, off, l]) => availabilitySnapshot(o, u, e, w, off, l),
+  },
+  'plansync.discrepancy.report_channel': { params: [{ name: 'endpoint' }, { name: 'items' }], call: (o, u, [e, i]) => reportChannel(o, u, e, i) },
   'plansync.run.planning_snapshot': {
     params: [{ name: 'warehouses' }, { name: 'weeks' }, { name: 'offset' }, { name: 'limit' }],
     call: (o, u, [w, n, off, l]) => planningSnapshot(o, u, w, n, off, l),

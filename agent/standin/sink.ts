@@ -31,8 +31,18 @@ export interface SinkOptions {
   readonly clock?: () => number;
 }
 
+/** One channel item received (channel targets send `{"endpoint", "mode", "inventory": [...]}`). */
+export interface InventoryReceived {
+  readonly endpoint: string;
+  readonly mode: string;
+  readonly item: { readonly event_id: number | false; readonly sku: string; readonly odoo_sku: string; readonly warehouse: string; readonly quantity: number; readonly unit: string; readonly definition: { readonly id: number | false; readonly version: number }; readonly computed_at: string };
+  readonly at: number;
+}
+
 export class Sink {
   readonly received: Received[] = [];
+  /** Channel items, in arrival order. */
+  readonly inventory: InventoryReceived[] = [];
   readonly refused: Array<{ event: EnvelopeBase; reason: string }> = [];
   /** Requests answered with a scripted failure status. */
   failuresServed = 0;
@@ -86,7 +96,7 @@ export class Sink {
           return reply(scripted.status, { error: `scripted ${scripted.status}` }, scripted.headers);
         }
         const body = Buffer.concat(chunks).toString('utf8');
-        let parsed: { endpoint?: string; events?: EnvelopeBase[] };
+        let parsed: { endpoint?: string; events?: EnvelopeBase[]; mode?: string; inventory?: Array<InventoryReceived['item']> };
         try {
           parsed = JSON.parse(body) as typeof parsed;
         } catch {
@@ -99,6 +109,11 @@ export class Sink {
         if (!check.ok) {
           this.unauthorized += 1;
           return reply(401, { error: check.reason });
+        }
+        if (Array.isArray(parsed.inventory)) {
+          const at = clock();
+          for (const item of parsed.inventory) this.inventory.push({ endpoint, mode: parsed.mode ?? '', item, at });
+          return reply(200, { accepted: parsed.inventory.length });
         }
         const events = Array.isArray(parsed.events) ? parsed.events : [];
         const rejected: Array<{ id: number; reason: string }> = [];

@@ -1,0 +1,88 @@
+/**
+ * Inventory truth in the stand-in (docs/contract.md): `plansync.endpoint.availability_snapshot` and
+ * `plansync.discrepancy.report_channel`. As the addon: argument validation naming the argument and
+ * the value, integration group only, items ordered by (warehouse id, product id), pages by offset.
+ * Simplified: no allocation rules, units or locations (see StandinOdoo.stockLevel); discrepancies
+ * are kept in `odoo.discrepancies` with the addon's one-open-per-key rule; WMS messages are not
+ * modelled (the real-Odoo tier covers them).
+ */
+import type { AvailabilitySnapshot, ReconcileCounts } from '../../shared-types/index.ts';
+import { isInt, repr, validationError } from './exceptions.ts';
+import type { StandinOdoo, StandinUser } from './model.ts';
+
+export interface StandinDiscrepancy {
+  readonly id: number;
+  readonly kind: 'channel';
+  readonly endpoint: string;
+  readonly sku: string;
+  readonly warehouse: string;
+  odooQty: number;
+  otherQty: number;
+  state: 'open' | 'resolved';
+}
+
+export const availabilitySnapshot = (odoo: StandinOdoo, user: StandinUser, code: unknown, warehouses: unknown, offset: unknown, limit: unknown): AvailabilitySnapshot => {
+  odoo.requireIntegration(user);
+  if (typeof code !== 'string' || code === '') throw validationError(`endpoint must be a non-empty string, got ${repr(code)}`);
+  if (warehouses !== false && !(Array.isArray(warehouses) && warehouses.every((w) => typeof w === 'string' && w !== ''))) {
+    throw validationError(`warehouses must be a list of warehouse codes or False, got ${repr(warehouses)}`);
+  }
+  if (!isInt(offset) || offset < 0) throw validationError(`offset must be an integer >= 0, got ${repr(offset)}`);
+  if (!isInt(limit) || limit < 1 || limit > 5000) throw validationError(`limit must be an integer from 1 to 5000, got ${repr(limit)}`);
+  const endpoint = odoo.endpointByCode(user, code);
+  let chosen = odoo.endpointWarehouses(endpoint);
+  if (warehouses !== false) {
+    const wanted = warehouses as string[];
+    const unknown = wanted.filter((w) => !chosen.some((c) => c.code === w));
+    if (unknown.length > 0) throw validationError(`warehouses: ${repr(unknown[0])} is not a warehouse of endpoint ${code}`);
+    chosen = chosen.filter((w) => wanted.includes(w.code));
+  }
+  const products = [...odoo.products.values()].filter((p) => p.active && p.type === 'product').sort((a, b) => a.id - b.id);
+  const total = chosen.length * products.length;
+  const now = odoo.clock();
+  const items: Array<Record<string, unknown>> = [];
+  for (let i = offset; i < Math.min(total, offset + limit); i += 1) {
+    const w = chosen[Math.floor(i / products.length)];
+    const p = products[i % products.length];
+    if (w && p) items.push(odoo.stockLevel(endpoint, p, w, now));
+  }
+  const next = offset + items.length;
+  return { endpoint: code, items, offset, next_offset: next < total ? next : false, total };
+};
+
+export const reportChannel = (odoo: StandinOdoo, user: StandinUser, code: unknown, items: unknown): ReconcileCounts => {
+  odoo.requireIntegration(user);
+  if (typeof code !== 'string' || code === '') throw validationError(`endpoint must be a non-empty string, got ${repr(code)}`);
+  if (!Array.isArray(items)) throw validationError(`items must be a list, got ${repr(items)}`);
+  const endpoint = odoo.endpointByCode(user, code);
+  if (endpoint.kind !== 'channel') throw validationError(`endpoint ${code} is of kind ${endpoint.kind}, not channel`);
+  const counts: ReconcileCounts = { checked: 0, within_tolerance: 0, opened: 0, updated: 0, resolved: 0 };
+  const now = odoo.clock();
+  items.forEach((raw: unknown, index) => {
+    const item = raw as { sku?: unknown; warehouse?: unknown; sent?: unknown };
+    if (typeof item?.sku !== 'string' || typeof item.warehouse !== 'string' || typeof item.sent !== 'number') {
+      throw validationError(`items[${index}] must have sku, warehouse and sent, got ${repr(raw)}`);
+    }
+    const product = [...odoo.products.values()].find((p) => odoo.skuOf(p) === item.sku);
+    const warehouse = odoo.endpointWarehouses(endpoint).find((w) => w.code === item.warehouse);
+    if (!product || !warehouse) throw validationError(`items[${index}]: unknown sku ${repr(item.sku)} or warehouse ${repr(item.warehouse)}`);
+    counts.checked += 1;
+    const current = odoo.stockLevel(endpoint, product, warehouse, now).available as number;
+    const open = odoo.discrepancies.find((d) => d.state === 'open' && d.endpoint === code && d.sku === item.sku && d.warehouse === item.warehouse);
+    if (Math.abs(current - item.sent) <= endpoint.toleranceQty) {
+      counts.within_tolerance += 1;
+      if (open) {
+        open.state = 'resolved';
+        counts.resolved += 1;
+      }
+    } else if (open) {
+      open.odooQty = current;
+      open.otherQty = item.sent;
+      counts.updated += 1;
+    } else {
+      odoo.discrepancies.push({ id: odoo.discrepancies.length + 1, kind: 'channel', endpoint: code, sku: item.sku, warehouse: item.warehouse, odooQty: current, otherQty: item.sent, state: 'open' });
+      counts.opened += 1;
+    }
+  });
+  return counts;
+};
