@@ -21,6 +21,12 @@ import type { AgentMetrics } from './telemetry/metrics.ts';
 import { EndpointCounters } from './telemetry/stats.ts';
 import { computeDelay, DEFAULT_RETRY_POLICY } from './retry.ts';
 import { countsOf, runEmbeddedPlan } from './pipeline/plan.ts';
+import { reconcileEndpoints } from './pipeline/reconcile.ts';
+import { secretFor } from './config.ts';
+import { WmsMetrics } from './wms/metrics.ts';
+import { WmsOdooClient } from './wms/odoo.ts';
+import { WmsPoller } from './wms/poller.ts';
+import { WmsServer } from './wms/server.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -83,11 +89,23 @@ export class Agent {
   private configFromOdoo: HeartbeatResult | undefined;
   private stopping = false;
   private planner: { stop: AbortController; loop: Promise<void> } | undefined;
+  private reconciler: { stop: AbortController; loop: Promise<void> } | undefined;
+  private receiver: WmsServer | undefined;
+  private readonly wms: WmsOdooClient;
+  private readonly wmsMetrics: WmsMetrics | undefined;
   private readonly stopSignal = new AbortController();
 
   constructor(deps: AgentDeps) {
     this.deps = deps;
+    this.wms = new WmsOdooClient(deps.odoo.transport);
+    this.wmsMetrics = deps.metrics ? new WmsMetrics(deps.metrics.registry) : undefined;
   }
+
+  /** Where the WMS receiver listens, once started (`wms.port` > 0). */
+  get receiverAddress(): { port: number; host: string } | undefined {
+    return this.receiverAt;
+  }
+  private receiverAt: { port: number; host: string } | undefined;
 
   get lastConfig(): HeartbeatResult | undefined {
     return this.configFromOdoo;
@@ -136,7 +154,13 @@ export class Agent {
     const choice =
       this.deps.only && !this.deps.only.includes(endpoint.code)
         ? ({ ok: false, reason: `not selected (this run serves ${this.deps.only.join(', ')})` } as const)
-        : createTarget(settings, this.deps.config, this.deps.targets, { odoo: this.deps.odoo, state: this.state, logger: this.deps.logger });
+        : createTarget(settings, this.deps.config, this.deps.targets, {
+            odoo: this.deps.odoo,
+            state: this.state,
+            logger: this.deps.logger,
+            wms: this.wms,
+            ...(this.wmsMetrics ? { wmsMetrics: this.wmsMetrics } : {}),
+          });
     if (!choice.ok) {
       if (this.skipped.get(endpoint.code) !== choice.reason) this.deps.logger.warn({ endpoint: endpoint.code, reason: choice.reason }, 'endpoint not served by this agent');
       this.skipped.set(endpoint.code, choice.reason);
@@ -221,6 +245,8 @@ export class Agent {
         attempt = 0;
         this.reconcileWorkers();
         this.reconcilePlanner();
+        this.scheduleReconciliation();
+        await this.startReceiver();
       } catch (error) {
         attempt += 1;
         const delay = loopDelay(attempt, error);
@@ -274,9 +300,10 @@ export class Agent {
       const { worker, inbound } = serving;
       const stop = new AbortController();
       const loops = Array.from({ length: Math.max(1, Math.min(settings.concurrency, 4)) }, () => this.loop(worker));
-      if (inbound) loops.push(this.inboundLoop(inbound, settings.runsPollSeconds, stop.signal));
+      const every = settings.kind === 'wms' ? settings.wmsPollSeconds : settings.runsPollSeconds;
+      if (inbound) loops.push(this.inboundLoop(inbound, every, stop.signal));
       this.served.set(endpoint.code, { settings, worker, inbound, stop, loops });
-      this.deps.logger.info({ endpoint: endpoint.code, url: settings.url, loops: loops.length, ...(inbound ? { runs_poll_seconds: settings.runsPollSeconds } : {}) }, 'serving endpoint');
+      this.deps.logger.info({ endpoint: endpoint.code, url: settings.url, loops: loops.length, ...(inbound ? { poll_seconds: every } : {}) }, 'serving endpoint');
     }
   }
 
@@ -298,6 +325,87 @@ export class Agent {
       this.deps.logger.info({ planning_endpoints: planningEndpoints }, 'a planning endpoint is active in Odoo: the embedded planner stops planning');
       this.planner.stop.abort();
       this.planner = undefined;
+    }
+  }
+
+  /** The endpoints reconciliation covers: active WMS and channel endpoints this agent is not told to skip. */
+  private reconcilable(): EndpointConfig[] {
+    return (this.configFromOdoo?.endpoints ?? []).filter((e) => (e.kind === 'wms' || e.kind === 'channel') && (!this.deps.only || this.deps.only.includes(e.code)));
+  }
+
+  /**
+   * Scheduled reconciliation (docs/inventory.md): every `reconcile.every_hours` while a WMS or channel
+   * endpoint is active. Its last run is a checkpoint in the state store, as the planner's.
+   */
+  private scheduleReconciliation(): void {
+    const hours = this.deps.config.reconcile.everyHours;
+    const wanted = hours > 0 && this.reconcilable().length > 0;
+    if (wanted && !this.reconciler) {
+      this.deps.logger.info({ every_hours: hours, endpoints: this.reconcilable().map((e) => e.code) }, 'reconciliation scheduled');
+      const stop = new AbortController();
+      this.reconciler = { stop, loop: this.reconcileLoop(hours, AbortSignal.any([stop.signal, this.stopSignal.signal])) };
+    } else if (!wanted && this.reconciler) {
+      this.reconciler.stop.abort();
+      this.reconciler = undefined;
+    }
+  }
+
+  private async reconcileLoop(hours: number, signal: AbortSignal): Promise<void> {
+    const { logger } = this.deps;
+    const every = hours * 3_600_000;
+    let failures = 0;
+    while (!signal.aborted) {
+      let wait = every;
+      try {
+        const last = await this.state?.getCheckpoint<string>(RECONCILE_CHECKPOINT);
+        const due = last ? Date.parse(last) + every - Date.now() : 0;
+        if (due <= 0 && this.state) {
+          const now = new Date().toISOString();
+          const reports = await reconcileEndpoints({ odoo: this.deps.odoo, state: this.state, config: this.deps.config }, this.reconcilable(), false, signal);
+          await this.state.setCheckpoint(RECONCILE_CHECKPOINT, now);
+          for (const r of reports) {
+            if ('error' in r) logger.error({ endpoint: r.endpoint, err: r.error }, 'reconciliation failed for this endpoint (next run in every_hours)');
+            else {
+              const level = r.counts.opened + r.counts.updated > 0 ? 'warn' : 'info';
+              logger[level]({ endpoint: r.endpoint, kind: r.kind, ...r.counts, ...('neverSent' in r ? { never_sent: r.neverSent } : {}), ...('failed' in r && r.failed.length > 0 ? { failed: r.failed } : {}) }, 'reconciled: discrepancies beyond tolerance are in Odoo (PlanSync > Discrepancies)');
+            }
+          }
+        } else if (due > 0) {
+          wait = due;
+        }
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        failures += 1;
+        wait = Math.min(loopDelay(failures, error) * 10, every);
+        logger.error({ err: describeError(error), retry_in_s: Math.round(wait / 1000) }, 'reconciliation failed: trying again later');
+      }
+      await this.pause(Math.max(1000, Math.min(wait, 60_000)), signal);
+    }
+  }
+
+  /** The WMS receiver, once, when `wms.port` is set: WMS endpoints post their messages to it. */
+  private async startReceiver(): Promise<void> {
+    const { config, logger } = this.deps;
+    if (this.receiver || config.wms.port <= 0) return;
+    const receiver = new WmsServer({
+      odoo: this.wms,
+      logger,
+      port: config.wms.port,
+      host: config.wms.host,
+      toleranceSeconds: config.wms.replayWindowSeconds,
+      ...(this.wmsMetrics ? { metrics: this.wmsMetrics } : {}),
+      // undefined: no such WMS endpoint (404); '' : a WMS endpoint without a secret (500 and a log line).
+      secretFor: (code) => ((this.configFromOdoo?.endpoints ?? []).some((e) => e.kind === 'wms' && e.code === code) ? (secretFor(config, code) ?? '') : undefined),
+    });
+    this.receiver = receiver;
+    try {
+      const address = await receiver.listen();
+      this.receiverAt = { port: address.port, host: address.address };
+      logger.info({ host: address.address, port: address.port }, 'WMS receiver listening: POST /wms/<endpoint code>/messages');
+    } catch (error) {
+      this.receiver = undefined;
+      logger.error({ err: describeError(error), port: config.wms.port }, 'WMS receiver cannot listen (retrying at the next heartbeat)');
     }
   }
 
@@ -373,13 +481,13 @@ export class Agent {
       try {
         const report = await source.poll(signal);
         failures = 0;
-        if (report.items > 0) logger.info({ endpoint: source.code, items: report.items, lines: report.lines, ...report.counts }, 'planning results imported');
+        if (report.items > 0) logger.info({ endpoint: source.code, items: report.items, lines: report.lines, ...report.counts }, source instanceof WmsPoller ? 'WMS messages received' : 'planning results imported');
         await this.pause(everySeconds * 1000, signal);
       } catch (error) {
         if (signal.aborted) break;
         failures += 1;
         const delay = Math.min(loopDelay(failures, error), everySeconds * 1000);
-        logger.error({ endpoint: source.code, err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 }, 'planning import failed: retrying with backoff (it resumes where it stopped)');
+        logger.error({ endpoint: source.code, err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 }, 'inbound poll failed: retrying with backoff (it resumes where it stopped)');
         await this.pause(delay, signal);
       }
     }
@@ -387,6 +495,15 @@ export class Agent {
 
   private async drainWorkers(): Promise<void> {
     const grace = (this.deps.graceSeconds ?? 10) * 1000;
+    if (this.receiver) {
+      await this.receiver.close(grace);
+      this.receiver = undefined;
+    }
+    if (this.reconciler) {
+      this.reconciler.stop.abort();
+      await this.reconciler.loop;
+      this.reconciler = undefined;
+    }
     if (this.planner) {
       this.planner.stop.abort();
       await this.planner.loop;
@@ -420,6 +537,9 @@ export class Agent {
     await this.deps.odoo.close();
   }
 }
+
+/** The state store's checkpoint holding when the daemon last reconciled (ISO time). */
+export const RECONCILE_CHECKPOINT = 'reconcile:last';
 
 /** The state store's checkpoint holding when the embedded planner last planned (ISO time). */
 export const PLANNER_CHECKPOINT = 'planner:last';

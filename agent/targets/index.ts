@@ -10,6 +10,9 @@ import type { RetryPolicy } from '../retry.ts';
 import type { StateStore } from '../state/store.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { ChannelTarget, SentLedger } from './channel/channel.ts';
+import type { WmsMetrics } from '../wms/metrics.ts';
+import { WmsPoller } from '../wms/poller.ts';
+import type { WmsOdoo } from '../wms/types.ts';
 import { FileExchangeTarget, FileInboxPoller } from './planning/file.ts';
 import { PlanningHttpTarget, PlanningRunsPoller } from './planning/http.ts';
 import type { InboundSource, Target } from './target.ts';
@@ -30,6 +33,8 @@ export interface EffectiveEndpoint {
   readonly enabled: boolean;
   /** Planning endpoints: seconds between two polls of the runs (HTTP) or the inbox (files). */
   readonly runsPollSeconds: number;
+  /** WMS endpoints: seconds between two polls of the WMS's messages; 0: none. */
+  readonly wmsPollSeconds: number;
 }
 
 export const effectiveEndpoint = (endpoint: EndpointConfig, config: Pick<AgentConfig, 'endpoints'>): EffectiveEndpoint => {
@@ -44,6 +49,7 @@ export const effectiveEndpoint = (endpoint: EndpointConfig, config: Pick<AgentCo
     timeoutMs: Math.round((local.timeout_seconds ?? endpoint.timeout_seconds) * 1000),
     enabled: local.enabled ?? true,
     runsPollSeconds: local.runs_poll_seconds ?? DEFAULT_RUNS_POLL_SECONDS,
+    wmsPollSeconds: local.wms_poll_seconds ?? 0,
   };
 };
 
@@ -61,6 +67,9 @@ export interface TargetFactoryOptions {
 /** What the inbound side of a planning endpoint needs: Odoo to import into, a state store for checkpoints. */
 export interface InboundDeps {
   readonly odoo: Pick<PlanSyncOdoo, 'importBatch'>;
+  /** WMS endpoints that poll the WMS: where its messages go. */
+  readonly wms?: WmsOdoo;
+  readonly wmsMetrics?: WmsMetrics;
   readonly state: StateStore;
   readonly logger: Logger;
 }
@@ -99,7 +108,17 @@ export const createTarget = (endpoint: EffectiveEndpoint, config: Pick<AgentConf
   const secret = secretFor(config, endpoint.code);
   if (!secret) return { ok: false, reason: `no signing secret: set ${secretVariable(endpoint.code)} (or ${secretVariable(endpoint.code)}_FILE) in the agent's environment` };
   const webhook = { code: endpoint.code, url: endpoint.url, secret, timeoutMs: endpoint.timeoutMs, ...options.webhook };
-  if (endpoint.kind === 'webhook' || endpoint.kind === 'wms') return { ok: true, target: new WebhookTarget(webhook) };
+  if (endpoint.kind === 'webhook') return { ok: true, target: new WebhookTarget(webhook) };
+  if (endpoint.kind === 'wms') {
+    const poll = endpoint.wmsPollSeconds > 0 && inbound?.wms;
+    return {
+      ok: true,
+      target: new WebhookTarget(webhook),
+      ...(poll && inbound.wms
+        ? { inbound: new WmsPoller({ code: endpoint.code, url: endpoint.url, secret, timeoutMs: endpoint.timeoutMs, odoo: inbound.wms, state: inbound.state, logger: inbound.logger, ...(inbound.wmsMetrics ? { metrics: inbound.wmsMetrics } : {}) }) }
+        : {}),
+    };
+  }
   if (endpoint.kind === 'channel') return { ok: true, target: new ChannelTarget({ ...webhook, ...(inbound ? { ledger: new SentLedger(inbound.state) } : {}) }) };
   return {
     ok: true,
