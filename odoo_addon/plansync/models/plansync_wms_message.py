@@ -386,6 +386,10 @@ class PlansyncWmsMessage(models.Model):
                 vals.update(state=STATE_APPLIED, applied_at=fields.Datetime.now())
                 if not vals.get("detail"):
                     vals["detail"] = _("Applied.")
+        name = isinstance(self.payload, dict) and self.payload.get("picking")
+        if vals.get("state") == STATE_EXCEPTION and isinstance(name, str) and name:
+            # rolled back with the rest: link the picking for the person who looks
+            vals["picking_id"] = self._picking(name).id
         rec.write(vals)
 
     def _apply(self, message):
@@ -408,6 +412,16 @@ class PlansyncWmsMessage(models.Model):
         if endpoint.warehouse_ids:
             return endpoint.warehouse_ids.filtered(lambda w: w.company_id == endpoint.company_id)
         return self.env["stock.warehouse"].search([("company_id", "=", endpoint.company_id.id)])
+
+    def _picking(self, name):
+        return self.env["stock.picking"].search(
+            [
+                ("name", "=", name),
+                ("company_id", "=", self.endpoint_id.company_id.id),
+                ("picking_type_id.warehouse_id", "in", self._company_warehouses().ids),
+            ],
+            limit=1,
+        )
 
     def _product(self, field, sku):
         if not isinstance(sku, str) or not sku:
@@ -506,15 +520,7 @@ class PlansyncWmsMessage(models.Model):
         name = message.get("picking")
         if not isinstance(name, str) or not name:
             raise WmsError("invalid", _("picking must be a picking name, got %s") % show(name))
-        Picking = self.env["stock.picking"]
-        picking = Picking.search(
-            [
-                ("name", "=", name),
-                ("company_id", "=", self.endpoint_id.company_id.id),
-                ("picking_type_id.warehouse_id", "in", self._company_warehouses().ids),
-            ],
-            limit=1,
-        )
+        picking = self._picking(name)
         if not picking:
             raise WmsError(
                 "unknown_picking",

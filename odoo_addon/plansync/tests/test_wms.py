@@ -145,6 +145,8 @@ class TestWmsConfirmation(WmsCase):
             self.assertIn(needle, result["detail"])
             record = self.env["plansync.wms.message"].browse(result["record_id"])
             self.assertEqual((record.state, record.code), ("exception", code))
+            if _message.get("picking") == picking.name:
+                self.assertEqual(record.picking_id, picking)
         self.assertEqual(
             self.env["stock.quant"].search_read([], ["quantity", "reserved_quantity"], order="id"),
             quants_before,
