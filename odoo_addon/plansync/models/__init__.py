@@ -34,3 +34,6 @@ from . import purchase_order
 from . import purchase_order_line
 from . import plansync_outbox_history
 from . import plansync_run_snapshot
+from . import plansync_wms_message
+from . import plansync_discrepancy
+from . import plansync_endpoint_reconcile
