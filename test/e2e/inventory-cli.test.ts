@@ -1,0 +1,135 @@
+/**
+ * Inventory truth as an operator runs it (child processes) against the stand-in over JSON-RPC:
+ * `plansync snapshot` sends a channel every figure in its SKUs and remembers what was sent;
+ * `plansync reconcile` compares that with Odoo's figures and records the drift as discrepancies
+ * (never changing stock), and resolves them once the channel has the right figure again; bad
+ * arguments are refused by name (exit 2).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GROUPS, StandinOdoo, type StandinUser } from '../../agent/standin/model.ts';
+import { serveStandin, type StandinServer } from '../../agent/standin/server.ts';
+import { Sink } from '../../agent/standin/sink.ts';
+import { runCli } from '../support/processes.ts';
+
+const test = suite('inventory CLI');
+let odoo: StandinOdoo;
+let server: StandinServer;
+let sink: Sink;
+let agent: StandinUser;
+let dir: string;
+const SECRET = 'whsec-shop-e2e';
+const products: number[] = [];
+
+const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+  ODOO_URL: server.url,
+  ODOO_DB: odoo.database.name,
+  ODOO_LOGIN: agent.login,
+  ODOO_API_KEY: agent.apiKey,
+  PLANSYNC_STATE: `sqlite://${join(dir, 'state.sqlite')}`,
+  PLANSYNC_CONSUMER: 'inventory-e2e',
+  PLANSYNC_SECRET_SHOP: SECRET,
+  PLANSYNC_PLANNER: 'off',
+  ...extra,
+});
+
+test.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'plansync-inventory-'));
+  odoo = new StandinOdoo();
+  agent = odoo.addUser('plansync-agent', [GROUPS.integration]);
+  const wh = odoo.addWarehouse('WH', 'Main');
+  odoo.addWarehouse('WH2', 'Second');
+  for (let i = 0; i < 3; i++) {
+    const p = odoo.addProduct({ name: `Chair ${i}`, sku: `CHAIR-${i}` });
+    products.push(p.id);
+    odoo.moveStock(p.id, wh.id, { on_hand: 10 * (i + 1), reserved: i });
+  }
+  sink = new Sink({ secrets: { SHOP: SECRET } });
+  const url = await sink.start();
+  odoo.addEndpoint({ code: 'SHOP', kind: 'channel', url, eventTypes: new Set(['stock.level']), warehouseIds: [wh.id], channelSkus: new Map([[products[0] ?? 0, 'AMZ-CHAIR-0']]) });
+  odoo.addEndpoint({ code: 'HOOK', kind: 'webhook', url, eventTypes: new Set(['product.changed']) });
+  server = await serveStandin(odoo);
+});
+
+test.after(async () => {
+  await sink.stop();
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('snapshot --dry-run computes every figure and sends nothing', async () => {
+  const result = await runCli(['snapshot', '--endpoint', 'SHOP', '--dry-run'], env());
+  assert.is(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /SHOP: dry run: 3 product × warehouse figures computed, nothing sent/);
+  assert.is(sink.inventory.length, 0);
+});
+
+test('snapshot sends the channel every figure of its warehouse, in its SKUs, by its definition', async () => {
+  const result = await runCli(['snapshot', '--endpoint', 'SHOP', '--json'], env());
+  assert.is(result.code, 0, result.stdout + result.stderr);
+  const report = JSON.parse(result.stdout) as { items: number; sent: number };
+  assert.equal([report.items, report.sent], [3, 3]);
+  const items = sink.inventory.filter((r) => r.endpoint === 'SHOP');
+  assert.ok(items.every((r) => r.mode === 'snapshot' && r.item.warehouse === 'WH'), 'only the endpoint\'s warehouse');
+  assert.equal(
+    items.map((r) => [r.item.sku, r.item.odoo_sku, r.item.quantity]),
+    [
+      ['AMZ-CHAIR-0', 'CHAIR-0', 10],
+      ['CHAIR-1', 'CHAIR-1', 19],
+      ['CHAIR-2', 'CHAIR-2', 28],
+    ],
+    'free = on hand - reserved, mapped SKU where Odoo maps one',
+  );
+});
+
+test('reconcile: what the channel was sent matches Odoo: nothing is opened', async () => {
+  const result = await runCli(['reconcile', '--endpoint', 'SHOP', '--json'], env());
+  assert.is(result.code, 0, result.stdout + result.stderr);
+  const report = JSON.parse(result.stdout) as { endpoints: Array<{ endpoint: string; counts: Record<string, number>; neverSent: number }> };
+  assert.equal(report.endpoints[0]?.counts, { checked: 3, within_tolerance: 3, opened: 0, updated: 0, resolved: 0 });
+  assert.is(odoo.discrepancies.length, 0);
+});
+
+test('reconcile: a change the channel never received becomes one discrepancy, updated (not doubled) when seen again, resolved once sent', async () => {
+  const wh = [...odoo.warehouses.values()].find((w) => w.code === 'WH');
+  const before = odoo.figures(products[1] ?? 0, wh?.id ?? 0).on_hand;
+  odoo.moveStock(products[1] ?? 0, wh?.id ?? 0, { on_hand: -5 }); // its event stays pending: no daemon runs
+  const first = await runCli(['reconcile'], env());
+  assert.is(first.code, 0, first.stdout + first.stderr);
+  assert.match(first.stdout, /SHOP \(channel\): 3 figures compared with what was last sent: within tolerance 2, discrepancies opened 1, updated 0, resolved 0/);
+  assert.match(first.stdout, /Settle the discrepancies in Odoo/);
+  assert.equal(
+    odoo.discrepancies.map((d) => [d.sku, d.warehouse, d.odooQty, d.otherQty, d.state]),
+    [['CHAIR-1', 'WH', 14, 19, 'open']],
+  );
+  assert.is(odoo.figures(products[1] ?? 0, wh?.id ?? 0).on_hand, before - 5, 'reconciliation changed no stock');
+  const again = await runCli(['reconcile', '--endpoint', 'SHOP'], env());
+  assert.match(again.stdout, /opened 0, updated 1/);
+  assert.is(odoo.discrepancies.length, 1);
+  // The daemon's pass delivers the pending change: the channel now has Odoo's figure.
+  const once = await runCli(['once'], env());
+  assert.is(once.code, 0, once.stdout + once.stderr);
+  const last = await runCli(['reconcile', '--endpoint', 'SHOP'], env());
+  assert.match(last.stdout, /within tolerance 3, discrepancies opened 0, updated 0, resolved 1/);
+  assert.is(odoo.discrepancies[0]?.state, 'resolved');
+});
+
+test('bad arguments are refused by name, exit 2', async () => {
+  const wrongKind = await runCli(['snapshot', '--endpoint', 'HOOK'], env());
+  assert.is(wrongKind.code, 2);
+  assert.match(wrongKind.stderr, /endpoint HOOK is of kind webhook/);
+  const unknown = await runCli(['snapshot', '--endpoint', 'NOPE'], env());
+  assert.is(unknown.code, 2);
+  assert.match(unknown.stderr, /"NOPE" is not an active endpoint/);
+  const warehouse = await runCli(['snapshot', '--endpoint', 'SHOP', '--warehouse', 'WH2'], env());
+  assert.is(warehouse.code, 2);
+  assert.match(warehouse.stderr, /--warehouse WH2: not a warehouse of endpoint SHOP/);
+  const reconcile = await runCli(['reconcile', '--endpoint', 'HOOK'], env());
+  assert.is(reconcile.code, 2);
+  assert.match(reconcile.stderr, /--endpoint HOOK: not an active WMS or channel endpoint \(SHOP\)/);
+});
+
+test.run();
