@@ -128,7 +128,7 @@ test('once delivers what is pending and exits 0; exits 1 when something was park
   const fine = await runCli(['once'], env());
   assert.is(fine.code, 0, fine.stdout + fine.stderr);
   assert.match(fine.stdout, /HOOK: claimed 1, delivered 1/);
-  assert.match(fine.stdout, /WMS: not served: kind "wms"/);
+  assert.match(fine.stdout, /WMS: not served: no signing secret: set PLANSYNC_SECRET_WMS/);
   odoo.addProduct({ name: 'Refused', sku: 'REFUSED' });
   const parked = await runCli(['once'], env());
   assert.is(parked.code, 1);

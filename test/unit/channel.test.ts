@@ -62,7 +62,7 @@ test('deliver: signed delta body in channel terms, other event types refused, th
   nock(ORIGIN)
     .post('/inventory')
     .reply(function (_uri, body) {
-      seen = { body: JSON.stringify(body), signature: this.req.headers['x-plansync-signature'] as string | undefined, key: this.req.headers['idempotency-key'] as string | undefined };
+      seen = { body: JSON.stringify(body), signature: this.req.headers['x-plansync-signature'], key: this.req.headers['idempotency-key'] };
       return [200, '{}', { 'content-type': 'application/json', 'content-length': '2' }];
     });
   const t = target(ledger);
