@@ -34,3 +34,8 @@ from . import purchase_order
 from . import purchase_order_line
 from . import plansync_outbox_history
 from . import plansync_run_snapshot
+from . import plansync_allocation_rule
+from . import plansync_channel_mapping
+from . import plansync_endpoint_availability
+from . import plansync_channel_availability
+from . import stock_picking
