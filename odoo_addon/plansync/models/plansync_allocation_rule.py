@@ -28,7 +28,8 @@ def allocate(base, share_percent, buffer_qty, floor_qty, ceiling_qty, rounding):
         quantity = min(quantity, ceiling_qty)
     if float_compare(quantity, floor_qty, precision_rounding=rounding) < 0:
         quantity = 0.0
-    return float_round(quantity, precision_rounding=rounding, rounding_method="DOWN")
+    # float_round leaves binary noise (3 * 0.1): drop it
+    return round(float_round(quantity, precision_rounding=rounding, rounding_method="DOWN"), 10)
 
 
 def match_rule(rules, product_id, category_path):
