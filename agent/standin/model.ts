@@ -540,8 +540,11 @@ export class StandinOdoo {
             warehouse: { id: w.id, code: w.code },
             uom: { id: 1, name: 'Units' },
             ...all,
+            basis_quantity: all[endpoint.basis],
             available: all[endpoint.basis],
-            definition: { endpoint: endpoint.code, version: endpoint.version, basis: endpoint.basis, included_location_ids: [], excluded_location_ids: [] },
+            definition: { id: endpoint.id, endpoint: endpoint.code, version: endpoint.version, basis: endpoint.basis, horizon_days: 0, included_location_ids: [], excluded_location_ids: [] },
+            allocation: false,
+            channel: false,
             computed_at: iso(now),
           },
         };
