@@ -450,3 +450,32 @@ class TestAvailability(PlansyncCase):
             ("SHOP-CHAIR", self.uom_dozen.name, 1),
         )
         self.assertFalse(lines.endpoint_id - self.channel, "channel endpoints only")
+
+    def test_rights_and_companies(self):
+        rule = self.rule(share_percent=50.0)
+        mapping = self.mapping()
+        cases = (
+            ("plansync.allocation.rule", rule, {"sequence": 5}),
+            ("plansync.channel.mapping", mapping, {"channel_sku": "X"}),
+        )
+        for model, record, vals in cases:
+            for user in (self.planner, self.agent_user):
+                with self.subTest(model=model, user=user.login):
+                    self.assertEqual(self.env[model].with_user(user).search([]), record)
+                    with self.assertRaises(AccessError):
+                        record.with_user(user).write(vals)
+                    with self.assertRaises(AccessError):
+                        record.with_user(user).unlink()
+        manager_rule = self.env["plansync.allocation.rule"].with_user(self.manager).create(
+            {"endpoint_id": self.channel.id, "categ_id": self.categ_child.id}
+        )
+        manager_rule.with_user(self.manager).share_percent = 10.0
+        self.assertEqual(self.channel.availability_version, 4)
+        company_b = self.env["res.company"].create({"name": "Avail Co B (test)"})
+        channel_b = self.env["plansync.endpoint"].create(
+            {"name": "Shop B", "code": "T_SHOP_B", "kind": "channel", "company_id": company_b.id}
+        )
+        rule_b = self.rule(endpoint_id=channel_b.id)
+        self.assertEqual(rule_b.company_id, company_b)
+        Rule = self.env["plansync.allocation.rule"].with_user(self.manager)
+        self.assertNotIn(rule_b, Rule.search([]), "another company's rules stay hidden")
