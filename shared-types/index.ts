@@ -109,15 +109,58 @@ export const StockLevel = z.object({
   incoming: qty,
   outgoing: qty,
   forecast: qty,
+  /** The basis figure before allocation. */
+  basis_quantity: qty,
+  /** After the channel's allocation rule (product unit); the basis figure when none applies. */
   available: qty,
   definition: z.object({
+    id,
     endpoint: z.string(),
     version: z.number().int().nonnegative(),
     basis: AvailabilityBasis,
+    horizon_days: z.number().int().nonnegative(),
     included_location_ids: z.array(id),
     excluded_location_ids: z.array(id),
   }),
+  allocation: orFalse(
+    z.object({
+      rule_id: id,
+      scope: z.enum(['product', 'category', 'endpoint']),
+      share_percent: qty.min(0).max(100),
+      buffer_qty: qty.nonnegative(),
+      floor_qty: qty.nonnegative(),
+      ceiling_qty: qty.nonnegative(),
+    }),
+  ),
+  /** `available` in the channel's unit, rounded down to whole units; false without a mapping. */
+  channel: orFalse(z.object({ sku: z.string().min(1), uom: z.string(), quantity: z.number().int() })),
   computed_at: isoTime,
+});
+
+export const PickingChanged = z.object({
+  picking: z.object({
+    id,
+    name: z.string(),
+    type: z.enum(['incoming', 'outgoing', 'internal']),
+    state: z.enum(['draft', 'waiting', 'confirmed', 'assigned', 'done', 'cancel']),
+    scheduled_date: orFalse(isoTime),
+    origin: orFalse(z.string()),
+    partner: orFalse(Ref),
+    warehouse: orFalse(WarehouseRef),
+    location: z.string(),
+    location_dest: z.string(),
+  }),
+  lines: z.array(
+    z.object({
+      move_id: id,
+      product: ProductRef,
+      quantity: qty,
+      uom: z.string(),
+      tracking: z.enum(['none', 'lot', 'serial']),
+      location: z.string(),
+      location_dest: z.string(),
+    }),
+  ),
 });
 
 /** Every event type of schema 1 and the schema of its payload. */
@@ -132,6 +175,7 @@ export const PAYLOADS = {
   'vendor_terms.changed': VendorTermsChanged,
   'vendor_terms.deleted': Deleted,
   'stock.level': StockLevel,
+  'picking.changed': PickingChanged,
 } as const;
 
 export type EventType = keyof typeof PAYLOADS;

@@ -57,6 +57,12 @@ const invalid: ReadonlyArray<[string, string, readonly string[], Json | undefine
   ['an unknown availability basis', 'stock.level', ['payload', 'definition', 'basis'], 'weird', ['payload of stock.level: ', 'definition.basis: ', '(got "weird")']],
   ['a location id that is not positive', 'stock.level', ['payload', 'definition', 'excluded_location_ids', '0'], -3, ['definition.excluded_location_ids.0: ', '(got -3)']],
   ['a computed_at that is not UTC', 'stock.level', ['payload', 'computed_at'], '2026-11-30T08:09:59+01:00', ['computed_at: ', '(got "2026-11-30T08:09:59+01:00")']],
+  ['a share above 100', 'stock.level', ['payload', 'allocation', 'share_percent'], 120, ['allocation.share_percent: ', '(got 120)']],
+  ['a fractional channel quantity', 'stock.level', ['payload', 'channel', 'quantity'], 2.5, ['channel.quantity: ', '(got 2.5)']],
+  ['an unknown allocation scope', 'stock.level', ['payload', 'allocation', 'scope'], 'brand', ['allocation.scope: ', '(got "brand")']],
+  ['a negative horizon', 'stock.level', ['payload', 'definition', 'horizon_days'], -1, ['definition.horizon_days: ', '(got -1)']],
+  ['an unknown picking type', 'picking.changed', ['payload', 'picking', 'type'], 'dropship', ['payload of picking.changed: picking.type: ', '(got "dropship")']],
+  ['a picking line without product', 'picking.changed', ['payload', 'lines', '0', 'product'], undefined, ['lines.0.product: ', '(got missing)']],
   ['a missing sku', 'product.changed', ['payload', 'sku'], undefined, ['payload of product.changed: ', 'sku: ', '(got missing)']],
   ['an empty sku', 'product.changed', ['payload', 'sku'], '', ['sku: ', '(got "")']],
   ['a nested ref id of 0', 'product.changed', ['payload', 'uom', 'id'], 0, ['uom.id: ', '(got 0)']],
@@ -145,14 +151,26 @@ const stockLevel = fc.record({
   incoming: quantity,
   outgoing: quantity,
   forecast: quantity,
+  basis_quantity: quantity,
   available: quantity,
   definition: fc.record({
+    id: positiveId,
     endpoint: fc.string({ maxLength: 12 }),
     version: fc.nat(),
     basis: fc.constantFrom('on_hand', 'reserved', 'free', 'incoming', 'outgoing', 'forecast'),
+    horizon_days: fc.nat(),
     included_location_ids: fc.array(positiveId, { maxLength: 3 }),
     excluded_location_ids: fc.array(positiveId, { maxLength: 3 }),
   }),
+  allocation: fc.record({
+    rule_id: positiveId,
+    scope: fc.constantFrom('product', 'category', 'endpoint'),
+    share_percent: fc.double({ min: 0, max: 100, noNaN: true }),
+    buffer_qty: fc.double({ min: 0, max: 1e6, noNaN: true }),
+    floor_qty: fc.double({ min: 0, max: 1e6, noNaN: true }),
+    ceiling_qty: fc.double({ min: 0, max: 1e6, noNaN: true }),
+  }),
+  channel: fc.record({ sku: fc.string({ minLength: 1, maxLength: 16 }), uom: fc.string({ maxLength: 8 }), quantity: fc.integer() }),
   computed_at: utcTime,
 });
 
@@ -165,7 +183,7 @@ const keyPaths = (value: unknown, path: string[] = []): string[][] =>
 const STOCK_LEVEL_KEYS = keyPaths(fixture('stock.level').payload);
 
 test('property: deleting any one required key of a valid stock.level payload fails, naming that key', () => {
-  assert.is(STOCK_LEVEL_KEYS.length, 23);
+  assert.is(STOCK_LEVEL_KEYS.length, 37);
   fc.assert(
     fc.property(stockLevel, fc.constantFrom(...STOCK_LEVEL_KEYS), (payload, path) => {
       const event = { ...fixture('stock.level'), payload } as JsonObject;

@@ -27,6 +27,7 @@ export const TYPE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   'purchase.date_slipped': ['line_id', 'order', 'vendor_ref', 'sku', 'warehouse', 'previous_date', 'promised_date', 'slip_days', 'open_quantity'],
   'proposal.decided': PROPOSAL,
   'proposal.executed': PROPOSAL,
+  'picking.changed': ['picking_id', 'picking', 'picking_type', 'state', 'scheduled_date', 'origin', 'partner', 'warehouse', 'location', 'location_dest', 'lines'],
 };
 
 /** Columns whose `false` is the boolean false, not "absent". */
@@ -38,7 +39,7 @@ const field = (value: unknown, key: string): unknown => (value !== null && typeo
 /** Columns that are not a top-level field of the payload under the same name. */
 const DERIVED: Readonly<Record<string, (p: Payload) => unknown>> = {
   sku: (p) => (typeof p.sku === 'string' ? p.sku : field(p.product, 'sku')),
-  warehouse: (p) => field(p.warehouse, 'code'),
+  warehouse: (p) => field(p.warehouse ?? field(p.picking, 'warehouse'), 'code'),
   warehouse_code: (p) => field(p.warehouse, 'code'),
   vendor_id: (p) => field(p.vendor, 'id'),
   vendor_name: (p) => field(p.vendor, 'name'),
@@ -46,6 +47,15 @@ const DERIVED: Readonly<Record<string, (p: Payload) => unknown>> = {
   customer_ref: (p) => field(p.customer, 'ref'),
   basis: (p) => field(p.definition, 'basis'),
   definition_version: (p) => field(p.definition, 'version'),
+  picking_id: (p) => field(p.picking, 'id'),
+  picking: (p) => field(p.picking, 'name'),
+  picking_type: (p) => field(p.picking, 'type'),
+  state: (p) => field(p.picking, 'state'),
+  scheduled_date: (p) => field(p.picking, 'scheduled_date'),
+  origin: (p) => field(p.picking, 'origin'),
+  partner: (p) => plain(field(p.picking, 'partner')),
+  location: (p) => field(p.picking, 'location'),
+  location_dest: (p) => field(p.picking, 'location_dest'),
   orders: (p) => (Array.isArray(p.orders) ? p.orders.map((o) => { const name = field(o, 'name'); return typeof name === 'string' ? name : ''; }).join(';') : undefined),
 };
 

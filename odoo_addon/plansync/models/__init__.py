@@ -37,3 +37,8 @@ from . import plansync_run_snapshot
 from . import plansync_wms_message
 from . import plansync_discrepancy
 from . import plansync_endpoint_reconcile
+from . import plansync_allocation_rule
+from . import plansync_channel_mapping
+from . import plansync_endpoint_availability
+from . import plansync_channel_availability
+from . import stock_picking

@@ -76,6 +76,23 @@ MOVE_FIELDS = frozenset(
         "date",
     ]
 )
+# picking.changed: move fields that change a picking's state or its lines,
+# picking fields of its header, and the picking types captured.
+PICKING_MOVE_FIELDS = frozenset(
+    [
+        "state",
+        "product_uom_qty",
+        "product_uom",
+        "product_id",
+        "picking_id",
+        "location_id",
+        "location_dest_id",
+    ]
+)
+PICKING_FIELDS = frozenset(
+    ["partner_id", "scheduled_date", "origin", "location_id", "location_dest_id", "picking_type_id"]
+)
+PICKING_TYPE_CODES = ("incoming", "outgoing", "internal")
 
 INSERT_QUERY = """
     INSERT INTO plansync_outbox (
@@ -256,5 +273,33 @@ class PlansyncCapture(models.AbstractModel):
                             None,
                         )
                     )
+        if entries:
+            self._record(entries)
+
+    @api.model
+    def _capture_pickings(self, pickings):
+        """``picking.changed`` for pickings of a receipt, delivery or internal
+        type that are no longer drafts, per the warehouse of their type."""
+        if not pickings or not self._is_subscribed("picking.changed"):
+            return
+        entries = []
+        for picking in pickings.sudo():
+            picking_type = picking.picking_type_id
+            if picking_type.code not in PICKING_TYPE_CODES:
+                continue
+            if picking.state == "draft":
+                continue
+            warehouse = picking_type.warehouse_id
+            entries.append(
+                (
+                    "picking.changed",
+                    "stock.picking",
+                    picking.id,
+                    warehouse.id,
+                    picking.company_id.id,
+                    "",
+                    None,
+                )
+            )
         if entries:
             self._record(entries)

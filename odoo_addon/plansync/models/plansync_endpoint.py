@@ -28,6 +28,7 @@ DEFINITION_FIELDS = (
     "availability_basis",
     "availability_location_ids",
     "availability_excluded_location_ids",
+    "availability_horizon_days",
 )
 # Fields whose change alters what the capture writes.
 SUBSCRIPTION_FIELDS = ("event_type_ids", "warehouse_ids", "company_id", "active")
@@ -103,6 +104,22 @@ class PlansyncEndpoint(models.Model):
         domain=[("usage", "in", ("internal", "view"))],
         help="Never count these locations nor their children.",
     )
+    availability_horizon_days = fields.Integer(
+        string="Horizon (days)",
+        default=0,
+        tracking=True,
+        help="Incoming and outgoing (and so forecast) count only open moves "
+        "dated within this many days from now. 0 means no limit.",
+    )
+    allocation_rule_ids = fields.One2many(
+        "plansync.allocation.rule", "endpoint_id", string="Allocation rules"
+    )
+    allocation_rule_count = fields.Integer(
+        string="Rules", compute="_compute_allocation_rule_count"
+    )
+    channel_mapping_ids = fields.One2many(
+        "plansync.channel.mapping", "endpoint_id", string="Channel mappings"
+    )
     availability_version = fields.Integer(
         readonly=True,
         default=1,
@@ -144,6 +161,11 @@ class PlansyncEndpoint(models.Model):
             rec.lag_seconds = backlog.get("lag_seconds", 0.0)
             rec.done_last_hour = backlog.get("done_last_hour", 0)
 
+    @api.depends("allocation_rule_ids")
+    def _compute_allocation_rule_count(self):
+        for rec in self:
+            rec.allocation_rule_count = len(rec.allocation_rule_ids)
+
     @api.constrains("code")
     def _check_code(self):
         for rec in self:
@@ -154,6 +176,30 @@ class PlansyncEndpoint(models.Model):
                         "and '-', got %r"
                     )
                     % (rec.code,)
+                )
+
+    @api.constrains("availability_horizon_days")
+    def _check_availability_horizon_days(self):
+        for rec in self:
+            if rec.availability_horizon_days < 0:
+                raise ValidationError(
+                    _("availability_horizon_days must be 0 or more, got %r")
+                    % (rec.availability_horizon_days,)
+                )
+
+    @api.constrains("kind")
+    def _check_kind_allocation(self):
+        for rec in self:
+            if rec.kind != "channel" and (
+                rec.with_context(active_test=False).allocation_rule_ids
+                or rec.channel_mapping_ids
+            ):
+                raise ValidationError(
+                    _(
+                        "kind: endpoint %(code)s has allocation rules or channel mappings, "
+                        "which only a sales channel may have, got %(kind)r"
+                    )
+                    % {"code": rec.code, "kind": rec.kind}
                 )
 
     @api.model_create_multi
@@ -209,15 +255,23 @@ class PlansyncEndpoint(models.Model):
             self.availability_basis,
             tuple(sorted(self.availability_location_ids.ids)),
             tuple(sorted(self.availability_excluded_location_ids.ids)),
+            self.availability_horizon_days,
         )
+
+    def _bump_availability_version(self):
+        """A new version of the definition (allocation rules changed)."""
+        for rec in self.sudo().exists():
+            rec.write({"availability_version": rec.availability_version + 1})
 
     def _definition(self):
         """The availability definition stock events carry."""
         self.ensure_one()
         return {
+            "id": self.id,
             "endpoint": self.code,
             "version": self.availability_version,
             "basis": self.availability_basis,
+            "horizon_days": self.availability_horizon_days,
             "included_location_ids": sorted(self.availability_location_ids.ids),
             "excluded_location_ids": sorted(self.availability_excluded_location_ids.ids),
         }

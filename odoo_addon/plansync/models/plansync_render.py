@@ -5,11 +5,13 @@ Rendering happens at claim time, batched per event type: one read per type
 (and a few grouped reads per warehouse for stock levels) for the whole claim.
 """
 from collections import OrderedDict, defaultdict
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import MissingError, UserError
 from odoo.tools import float_round
 
+from .plansync_allocation_rule import allocate, match_rule
 from .plansync_outbox import iso_time
 
 
@@ -22,6 +24,12 @@ def ref(record, name=None):
 
 def number(value):
     return float(value or 0.0)
+
+
+def category_path(product):
+    """Ids of the product's category and its ancestors, nearest first."""
+    path = product.categ_id.parent_path or ""
+    return [int(part) for part in reversed(path.split("/")) if part]
 
 
 class PlansyncRender(models.AbstractModel):
@@ -46,6 +54,8 @@ class PlansyncRender(models.AbstractModel):
             return record.name or ""
         if model == "stock.warehouse":
             return record.code or ""
+        if model == "stock.picking":
+            return record.name or ""
         if model == "stock.location":
             return record.complete_name or record.name or ""
         if model == "product.supplierinfo":
@@ -264,6 +274,46 @@ class PlansyncRender(models.AbstractModel):
         return results
 
     @api.model
+    def _render_picking_changed(self, endpoint, heads, now):
+        found, results = self._browse_heads("stock.picking", heads)
+        for head_id, picking in found.items():
+            warehouse = picking.picking_type_id.warehouse_id
+            results[head_id] = (
+                picking.name or "",
+                {
+                    "picking": {
+                        "id": picking.id,
+                        "name": picking.name or "",
+                        "type": picking.picking_type_id.code,
+                        "state": picking.state,
+                        "scheduled_date": iso_time(picking.scheduled_date),
+                        "origin": picking.origin or False,
+                        "partner": ref(picking.partner_id),
+                        "warehouse": (
+                            {"id": warehouse.id, "code": warehouse.code or ""}
+                            if warehouse
+                            else False
+                        ),
+                        "location": picking.location_id.complete_name or "",
+                        "location_dest": picking.location_dest_id.complete_name or "",
+                    },
+                    "lines": [
+                        {
+                            "move_id": move.id,
+                            "product": {"id": move.product_id.id, "sku": self._sku(move.product_id)},
+                            "quantity": number(move.product_uom_qty),
+                            "uom": move.product_uom.name or "",
+                            "tracking": move.product_id.tracking or "none",
+                            "location": move.location_id.complete_name or "",
+                            "location_dest": move.location_dest_id.complete_name or "",
+                        }
+                        for move in picking.move_ids.sorted("id")
+                    ],
+                },
+            )
+        return results
+
+    @api.model
     def _render_stock_level(self, endpoint, heads, now):
         """Quantities per (product, warehouse): a few grouped reads per
         warehouse for all the products of the claim."""
@@ -273,6 +323,9 @@ class PlansyncRender(models.AbstractModel):
             heads_by_warehouse[head["wh"]].append(head)
         definition = endpoint._definition()
         computed_at = iso_time(now)
+        rules = endpoint.allocation_rule_ids.filtered("active").sorted(
+            lambda rule: (rule.sequence, rule.id)
+        )
         for warehouse_id, wh_heads in heads_by_warehouse.items():
             warehouse = self.env["stock.warehouse"].browse(warehouse_id).exists()
             if not warehouse:
@@ -288,7 +341,13 @@ class PlansyncRender(models.AbstractModel):
             products = self.env["product.product"].browse(
                 {p.id for p in found.values()}
             )
-            levels = self._stock_levels(endpoint, warehouse, products)
+            levels = self._stock_levels(endpoint, warehouse, products, now)
+            mappings = {
+                mapping.product_id.id: mapping
+                for mapping in self.env["plansync.channel.mapping"].search(
+                    [("endpoint_id", "=", endpoint.id), ("product_id", "in", products.ids)]
+                )
+            }
             for head_id, product in found.items():
                 level = levels[product.id]
                 sku = self._sku(product)
@@ -310,8 +369,25 @@ class PlansyncRender(models.AbstractModel):
                     "uom": ref(product.uom_id, product.uom_id.name),
                 }
                 payload.update(values)
-                payload["available"] = values[definition["basis"]]
+                basis_quantity = values[definition["basis"]]
+                rule, scope = match_rule(rules, product.id, category_path(product))
+                if rule:
+                    available = allocate(
+                        basis_quantity,
+                        rule.share_percent,
+                        rule.buffer_qty,
+                        rule.floor_qty,
+                        rule.ceiling_qty,
+                        rounding,
+                    )
+                else:
+                    available = basis_quantity
+                mapping = mappings.get(product.id)
+                payload["basis_quantity"] = basis_quantity
+                payload["available"] = available
                 payload["definition"] = dict(definition)
+                payload["allocation"] = rule._allocation(scope) if rule else False
+                payload["channel"] = mapping._channel(available) if mapping else False
                 payload["computed_at"] = computed_at
                 results[head_id] = ("%s@%s" % (sku, warehouse.code or ""), payload)
         return results
@@ -335,9 +411,11 @@ class PlansyncRender(models.AbstractModel):
         return locations
 
     @api.model
-    def _stock_levels(self, endpoint, warehouse, products):
+    def _stock_levels(self, endpoint, warehouse, products, now=None):
         """{product_id: {on_hand, reserved, incoming, outgoing}} in the
-        product's unit, with three grouped reads whatever the product count."""
+        product's unit, with three grouped reads whatever the product count.
+        With a horizon, incoming and outgoing count the moves dated up to
+        ``now`` + horizon only."""
         levels = {
             product.id: {"on_hand": 0.0, "reserved": 0.0, "incoming": 0.0, "outgoing": 0.0}
             for product in products
@@ -355,10 +433,15 @@ class PlansyncRender(models.AbstractModel):
             levels[product.id]["reserved"] = reserved or 0.0
         closed_states = ("draft", "done", "cancel")
         Move = self.env["stock.move"]
+        open_moves = [("product_id", "in", products.ids), ("state", "not in", closed_states)]
+        if endpoint.availability_horizon_days:
+            until = (now or fields.Datetime.now()) + timedelta(
+                days=endpoint.availability_horizon_days
+            )
+            open_moves.append(("date", "<=", until))
         incoming = Move._read_group(
-            [
-                ("product_id", "in", products.ids),
-                ("state", "not in", closed_states),
+            open_moves
+            + [
                 ("location_dest_id", "in", location_ids),
                 ("location_id", "not in", location_ids),
             ],
@@ -368,9 +451,8 @@ class PlansyncRender(models.AbstractModel):
         for product, quantity in incoming:
             levels[product.id]["incoming"] = quantity or 0.0
         outgoing = Move._read_group(
-            [
-                ("product_id", "in", products.ids),
-                ("state", "not in", closed_states),
+            open_moves
+            + [
                 ("location_id", "in", location_ids),
                 ("location_dest_id", "not in", location_ids),
             ],

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
-from .plansync_capture import MOVE_FIELDS
+from .plansync_capture import MOVE_FIELDS, PICKING_MOVE_FIELDS
 
 LOCATION_FIELDS = ("location_id", "location_dest_id")
 
@@ -12,7 +12,9 @@ class StockMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         moves = super().create(vals_list)
-        self.env["plansync.capture"]._capture_stock(moves, LOCATION_FIELDS)
+        capture = self.env["plansync.capture"]
+        capture._capture_stock(moves, LOCATION_FIELDS)
+        capture._capture_pickings(moves.picking_id)
         return moves
 
     def write(self, vals):
@@ -22,6 +24,8 @@ class StockMove(models.Model):
         demand = self.browse()
         if vals.get("state") == "done" and capture._is_subscribed("demand.line"):
             demand = self.filtered(lambda move: move.state != "done")
+        # picking.changed: the picking a move leaves as well
+        pickings = self.picking_id if "picking_id" in vals else self.env["stock.picking"]
         if not MOVE_FIELDS.intersection(vals) or not capture._is_subscribed("stock.level"):
             res = super().write(vals)
         else:
@@ -30,8 +34,14 @@ class StockMove(models.Model):
             res = super().write(vals)
             capture._capture_stock(self, LOCATION_FIELDS)
         capture._capture_demand(demand)
+        if PICKING_MOVE_FIELDS.intersection(vals):
+            capture._capture_pickings(pickings | self.picking_id)
         return res
 
     def unlink(self):
-        self.env["plansync.capture"]._capture_stock(self, LOCATION_FIELDS)
-        return super().unlink()
+        capture = self.env["plansync.capture"]
+        capture._capture_stock(self, LOCATION_FIELDS)
+        pickings = self.picking_id
+        res = super().unlink()
+        capture._capture_pickings(pickings.exists())
+        return res

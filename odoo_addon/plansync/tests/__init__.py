@@ -25,3 +25,5 @@ from . import test_planning_snapshot
 from . import test_planner_explanation
 from . import test_wms
 from . import test_discrepancy
+from . import test_availability
+from . import test_picking_events

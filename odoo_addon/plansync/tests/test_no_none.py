@@ -30,7 +30,8 @@ PAYLOAD_KEYS = {
     "vendor_terms.deleted": {"id", "key"},
     "stock.level": {
         "product", "warehouse", "uom", "on_hand", "reserved", "free", "incoming", "outgoing",
-        "forecast", "available", "definition", "computed_at",
+        "forecast", "basis_quantity", "available", "definition", "allocation", "channel",
+        "computed_at",
     },
 }
 ENVELOPE_KEYS = {

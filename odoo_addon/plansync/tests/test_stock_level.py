@@ -42,9 +42,11 @@ class TestStockLevel(PlansyncCase):
         self.assertEqual(
             payload["definition"],
             {
+                "id": self.endpoint.id,
                 "endpoint": "T_WEBHOOK",
                 "version": 1,
                 "basis": "free",
+                "horizon_days": 0,
                 "included_location_ids": [],
                 "excluded_location_ids": [],
             },
