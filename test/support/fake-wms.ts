@@ -3,6 +3,9 @@
  * `GET /balances?warehouse=` from in-memory arrays, checks signatures, and keeps a ledger of the
  * requests. `postMessages` signs and posts a body to the agent's receiver, as a WMS would.
  *
+ * It also takes Odoo's events as the WMS endpoint's target posts them (`POST /api`, signed over the
+ * body) and keeps them in `events`.
+ *
  * Cursors are positions (`m<n>`: after the n first messages, "" at the start); `next_cursor` is the
  * position after the page, null when the page is empty (`nullOnLastPage`: also on a last page that is not).
  */
@@ -29,6 +32,8 @@ export class FakeWms {
   /** Answers of /balances by warehouse code. */
   readonly balances = new Map<string, unknown>();
   readonly requests: WmsRequest[] = [];
+  /** Events posted by the agent's WMS target (`POST /api`), in arrival order. */
+  readonly events: Array<{ readonly type: string; readonly aggregate: { readonly key: string }; readonly payload: Record<string, unknown> }> = [];
   /** Statuses answered to the next requests instead of serving them, one per request. */
   readonly failures: number[] = [];
   /** Bodies answered (200) to the next signed requests instead of serving them, one per request. */
@@ -40,7 +45,11 @@ export class FakeWms {
 
   constructor(options: FakeWmsOptions) {
     this.options = options;
-    this.server = http.createServer((req, res) => this.serve(req, res));
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => this.serve(req, res, Buffer.concat(chunks).toString('utf8')));
+    });
   }
 
   /** Base URL once started. */
@@ -61,12 +70,12 @@ export class FakeWms {
     });
   }
 
-  private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private serve(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     const url = new URL(req.url ?? '/', 'http://wms');
     const query = Object.fromEntries(url.searchParams);
     const header = req.headers['x-plansync-signature'];
     const now = Math.floor(this.options.now?.() ?? Date.now() / 1000);
-    const signed = verify(this.options.secret, Array.isArray(header) ? header[0] : header, '', now).ok;
+    const signed = verify(this.options.secret, Array.isArray(header) ? header[0] : header, req.method === 'POST' ? body : '', now).ok;
     this.requests.push({ method: req.method ?? '', path: url.pathname, query, signed });
     const reply = (status: number, value: unknown): void => {
       const text = JSON.stringify(value);
@@ -75,6 +84,11 @@ export class FakeWms {
     const failure = this.failures.shift();
     if (failure) return reply(failure, { error: `injected ${failure}` });
     if (!signed) return reply(401, { error: 'bad signature' });
+    if (req.method === 'POST' && url.pathname === '/api') {
+      const parsed = JSON.parse(body) as { events?: FakeWms['events'] };
+      this.events.push(...(parsed.events ?? []));
+      return reply(200, { accepted: parsed.events?.length ?? 0 });
+    }
     if (req.method !== 'GET') return reply(405, { error: 'GET only' });
     if (this.answers.length > 0) return reply(200, this.answers.shift());
     if (url.pathname === '/api/messages') {
