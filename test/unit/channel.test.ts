@@ -52,6 +52,10 @@ test('channelItem: the mapped SKU and unit when Odoo maps the product, Odoo\'s o
   if (mapped.ok) assert.equal(mapped.item, { event_id: 11, sku: 'AMZ-1', odoo_sku: 'FURN-1', warehouse: 'WH', quantity: 2, unit: 'Dozens', definition: { id: 3, version: 4 }, computed_at: '2026-11-30T08:00:00Z' } satisfies ChannelItem);
   const plain = channelItem(level('FURN-1', 24), false);
   assert.ok(plain.ok && plain.item.sku === 'FURN-1' && plain.item.quantity === 24 && plain.item.unit === 'Units');
+  const half = channelItem(level('FURN-1', 6.5), 2);
+  assert.ok(half.ok && half.item.quantity === 6, 'whole units, rounded down');
+  const negative = channelItem(level('FURN-1', -3), 3);
+  assert.ok(negative.ok && negative.item.quantity === 0, 'never negative');
   const bad = channelItem({ ...level('FURN-1', 24), available: 'lots' }, 1);
   assert.ok(!bad.ok && /available/.test(bad.reason), 'names the field');
 });

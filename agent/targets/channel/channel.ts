@@ -38,7 +38,7 @@ export interface ChannelItem {
   readonly sku: string;
   readonly odoo_sku: string;
   readonly warehouse: string;
-  /** What the channel may sell, in `unit`: whole channel units when mapped. */
+  /** What the channel may sell, in `unit`: whole units, never negative. */
   readonly quantity: number;
   readonly unit: string;
   readonly definition: { readonly id: number | false; readonly version: number };
@@ -64,7 +64,8 @@ export const channelItem = (payload: unknown, eventId: number | false): ItemResu
       sku: mapped?.sku ?? level.product.sku,
       odoo_sku: level.product.sku,
       warehouse: level.warehouse.code,
-      quantity: mapped ? mapped.quantity : level.available,
+      // A channel sells whole units and never a negative stock.
+      quantity: Math.max(0, Math.floor((mapped ? mapped.quantity : level.available) + 1e-9)),
       unit: mapped ? mapped.uom : level.uom.name,
       definition: { id: level.definition.id ?? false, version: level.definition.version },
       computed_at: level.computed_at,
