@@ -42,6 +42,8 @@ export interface AgentDeps {
   readonly graceSeconds?: number;
   /** Serve only these endpoint codes (default: every endpoint this agent has a target for). */
   readonly only?: readonly string[];
+  /** Idle claim loops of an endpoint take turns (default true); false: they poll in step (benchmarks compare both). */
+  readonly staggerLoops?: boolean;
 }
 
 export interface EndpointSummary {
@@ -299,7 +301,8 @@ export class Agent {
       if (!serving) continue;
       const { worker, inbound } = serving;
       const stop = new AbortController();
-      const loops = Array.from({ length: Math.max(1, Math.min(settings.concurrency, 4)) }, () => this.loop(worker));
+      const count = Math.max(1, Math.min(settings.concurrency, 4));
+      const loops = Array.from({ length: count }, (_, index) => this.loop(worker, index, count));
       const every = settings.kind === 'wms' ? settings.wmsPollSeconds : settings.runsPollSeconds;
       if (inbound) loops.push(this.inboundLoop(inbound, every, stop.signal));
       this.served.set(endpoint.code, { settings, worker, inbound, stop, loops });
@@ -446,7 +449,12 @@ export class Agent {
     }
   }
 
-  private async loop(worker: EndpointWorker): Promise<void> {
+  /**
+   * One claim loop of an endpoint. An idle loop claims again on a grid of `poll` seconds shifted by
+   * index / count of it: the `count` loops of an endpoint take turns, so a change waits at most
+   * poll / count for a claim instead of poll, with no more claims than before.
+   */
+  private async loop(worker: EndpointWorker, index = 0, count = 1): Promise<void> {
     const { logger } = this.deps;
     let failures = 0;
     const poll = () => (this.deps.config.pollSeconds ?? this.configFromOdoo?.settings.poll_seconds ?? 1) * 1000;
@@ -468,7 +476,7 @@ export class Agent {
         continue;
       }
       failures = 0;
-      if (pass.claimed === 0) await this.pause(poll());
+      if (pass.claimed === 0) await this.pause(this.deps.staggerLoops === false ? poll() : idleWait(Date.now(), poll(), index, count));
     }
   }
 
@@ -537,6 +545,13 @@ export class Agent {
     await this.deps.odoo.close();
   }
 }
+
+/** Milliseconds until the next turn of claim loop `index` of `count` on a grid of `pollMs` (never 0: at least a tenth of the turn). */
+export const idleWait = (nowMs: number, pollMs: number, index: number, count: number): number => {
+  const offset = (pollMs * index) / count;
+  const wait = pollMs - ((((nowMs - offset) % pollMs) + pollMs) % pollMs);
+  return wait < pollMs / (10 * count) ? wait + pollMs : wait;
+};
 
 /** The state store's checkpoint holding when the daemon last reconciled (ISO time). */
 export const RECONCILE_CHECKPOINT = 'reconcile:last';

@@ -3,8 +3,9 @@
 # under a steady load of stock moves on a real Odoo 17 (ODOO_SRC, default /opt/odoo-src):
 #   a database with sale_stock, purchase_stock, sale_management and plansync, the tier's integration
 #   user, Odoo served on loopback as it ships (threaded, no workers, crons off), then
-#   scripts/bench/channel-delay.ts with the agent's defaults, and again with each BENCH_POLLS value.
-# Usage: bash scripts/bench/channel-bench.sh   (BENCH_RATE=5 BENCH_SECONDS=60 BENCH_PRODUCTS=200 BENCH_POLLS="0.5")
+#   scripts/bench/channel-delay.ts with the agent's defaults (claim loops taking turns), then with its
+#   claim loops polling in step (the agent before the tuning), then with each BENCH_POLLS value.
+# Usage: bash scripts/bench/channel-bench.sh   (BENCH_RATE=5 BENCH_SECONDS=60 BENCH_PRODUCTS=200 BENCH_POLLS="")
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,9 +34,10 @@ odoo --log-level=warn --max-cron-threads=0 >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/web/webclient/version_info" -H 'content-type: application/json' -d '{}' >/dev/null 2>&1 && break; sleep 0.5; done
 export ODOO_URL="http://127.0.0.1:$PORT" ODOO_DB="$DB"
-echo "bench: steady load of ${BENCH_RATE:-5} inventory moves/s for ${BENCH_SECONDS:-60} s; agent with defaults, then poll ${BENCH_POLLS:-0.5} s"
+echo "bench: steady load of ${BENCH_RATE:-5} inventory moves/s for ${BENCH_SECONDS:-60} s; agent with defaults, then its loops in step${BENCH_POLLS:+, then poll $BENCH_POLLS s}"
 (cd "$ROOT" && node --import tsx scripts/bench/channel-delay.ts) 2>>"$WORK/agent.err" | tee "$WORK/figures.jsonl"
-for poll in ${BENCH_POLLS:-0.5}; do
+(cd "$ROOT" && BENCH_IN_STEP=1 node --import tsx scripts/bench/channel-delay.ts) 2>>"$WORK/agent.err" | tee -a "$WORK/figures.jsonl"
+for poll in ${BENCH_POLLS:-}; do
   (cd "$ROOT" && BENCH_POLL_SECONDS=$poll node --import tsx scripts/bench/channel-delay.ts) 2>>"$WORK/agent.err" | tee -a "$WORK/figures.jsonl"
 done
 [ -s "$WORK/agent.err" ] && { echo "stderr of the runs:"; tail -5 "$WORK/agent.err"; }
@@ -44,7 +46,7 @@ import json, sys
 rows = [json.loads(l[7:]) for l in open(sys.argv[1]) if l.startswith("FIGURE ")]
 print()
 print("stock change committed in Odoo -> channel endpoint (ms), steady load")
-print("  %-12s %9s %8s %8s %6s %7s %7s %7s %7s" % ("agent", "rate/s", "changes", "arrived", "lost", "p50", "p95", "p99", "max"))
+print("  %-24s %9s %8s %8s %6s %7s %7s %7s %7s" % ("agent", "rate/s", "changes", "arrived", "lost", "p50", "p95", "p99", "max"))
 for r in rows:
-    print("  %-12s %9s %8d %8d %6d %7d %7d %7d %7d" % (r["label"], r["achieved_rate"], r["changes"], r["arrived"], r["lost"], r["p50"], r["p95"], r["p99"], r["max"]))
+    print("  %-24s %9s %8d %8d %6d %7d %7d %7d %7d" % (r["label"], r["achieved_rate"], r["changes"], r["arrived"], r["lost"], r["p50"], r["p95"], r["p99"], r["max"]))
 PY

@@ -4,7 +4,8 @@
  *
  * One channel endpoint (kind channel, stock.level, basis free) is served by one agent with default
  * settings (Odoo's poll 1 s, batch 50, concurrency 2, unless BENCH_POLL_SECONDS overrides the poll)
- * and delivers to a loopback channel. A load generator applies inventory counts (stock.quant in
+ * and delivers to a loopback channel. BENCH_IN_STEP=1 makes the endpoint's two claim loops poll in
+ * step, as the agent did before they took turns (the figure the tuning is measured against). A load generator applies inventory counts (stock.quant in
  * inventory mode, `action_apply_inventory`: one done stock move each) at BENCH_RATE per second for
  * BENCH_SECONDS, round-robin over BENCH_PRODUCTS products, open loop (a tick fires on time whatever
  * the previous one is doing, at most 16 in flight). Each change sets a quantity seen nowhere before,
@@ -37,7 +38,8 @@ const RATE = Number(process.env.BENCH_RATE ?? '5');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '60');
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? '200');
 const POLL = process.env.BENCH_POLL_SECONDS ? Number(process.env.BENCH_POLL_SECONDS) : undefined;
-const LABEL = process.env.BENCH_LABEL ?? (POLL === undefined ? 'defaults' : `poll ${POLL} s`);
+const IN_STEP = process.env.BENCH_IN_STEP === '1';
+const LABEL = process.env.BENCH_LABEL ?? `${POLL === undefined ? 'defaults' : `poll ${POLL} s`}${IN_STEP ? ', loops in step' : ''}`;
 const admin = new OdooAdmin(tier);
 const dir = mkdtempSync(join(tmpdir(), 'plansync-channel-bench-'));
 
@@ -71,8 +73,9 @@ const agent = new Agent({
   config: POLL === undefined ? config : { ...config, pollSeconds: POLL },
   odoo: new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo)),
   openState: (database) => openStateStore({ url: config.state, database, receiptTtlMs: config.receiptTtlMs }),
-  logger: createLogger('warn'),
+  logger: createLogger('error'),
   only: [code],
+  staggerLoops: !IN_STEP,
 });
 const running = agent.run();
 // Let the creation events of the products pass before measuring.
