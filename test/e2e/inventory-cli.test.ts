@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { GROUPS, StandinOdoo, type StandinUser } from '../../agent/standin/model.ts';
 import { serveStandin, type StandinServer } from '../../agent/standin/server.ts';
 import { Sink } from '../../agent/standin/sink.ts';
-import { runCli } from '../support/processes.ts';
+import { writeFileSync } from 'node:fs';
+import { runCli, startCli, waitFor } from '../support/processes.ts';
 
 const test = suite('inventory CLI');
 let odoo: StandinOdoo;
@@ -115,6 +116,36 @@ test('reconcile: a change the channel never received becomes one discrepancy, up
   const last = await runCli(['reconcile', '--endpoint', 'SHOP'], env());
   assert.match(last.stdout, /within tolerance 3, discrepancies opened 0, updated 0, resolved 1/);
   assert.is(odoo.discrepancies[0]?.state, 'resolved');
+});
+
+test('the daemon reconciles on its schedule, streams changes to the channel, and does not reconcile again after a restart within its interval', async () => {
+  const config = join(dir, 'daemon.json');
+  writeFileSync(config, JSON.stringify({ reconcile: { every_hours: 24 }, poll_seconds: 0.1 }));
+  const daemonEnv = env({ PLANSYNC_CONFIG: config, PLANSYNC_CONSUMER: 'inventory-daemon', PLANSYNC_LOG_LEVEL: 'info' });
+  const first = startCli(['run'], daemonEnv);
+  const wh = [...odoo.warehouses.values()].find((w) => w.code === 'WH');
+  const before = sink.inventory.length;
+  try {
+    await waitFor(() => first.output().stderr.includes('"msg":"reconciled'), 'the scheduled reconciliation', 30_000);
+    odoo.moveStock(products[2] ?? 0, wh?.id ?? 0, { on_hand: 2 });
+    await waitFor(() => sink.inventory.slice(before).some((r) => r.mode === 'delta' && r.item.sku === 'CHAIR-2' && r.item.quantity === 30), 'the change streamed to the channel', 30_000);
+  } finally {
+    first.child.kill('SIGTERM');
+  }
+  const stopped = await first.finished;
+  assert.is(stopped.code, 0, stopped.stderr.slice(-800));
+  assert.match(stopped.stderr, /"msg":"reconciliation scheduled"/);
+  assert.match(stopped.stderr, /"endpoint":"SHOP","kind":"channel","checked":3/);
+  const again = startCli(['run'], daemonEnv);
+  try {
+    await waitFor(() => again.output().stderr.includes('reconciliation scheduled'), 'the restarted daemon to schedule reconciliation', 30_000);
+    await new Promise((r) => setTimeout(r, 1500));
+  } finally {
+    again.child.kill('SIGTERM');
+  }
+  const second = await again.finished;
+  assert.is(second.code, 0);
+  assert.not.match(second.stderr, /"msg":"reconciled/, 'not again within reconcile.every_hours');
 });
 
 test('bad arguments are refused by name, exit 2', async () => {
