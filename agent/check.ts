@@ -99,6 +99,19 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
       const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s`;
       add(choice.ok ? 'ok' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
     }
+    // Inventory truth: the WMS receiver and the reconciliation schedule (docs/inventory.md).
+    const wmsEndpoints = hb.endpoints.filter((e) => e.kind === 'wms');
+    const wmsCodes = wmsEndpoints.map((e) => e.code);
+    const reconcilable = hb.endpoints.filter((e) => e.kind === 'wms' || e.kind === 'channel').map((e) => e.code);
+    if (wmsCodes.length > 0) {
+      const polled = wmsEndpoints.filter((e) => effectiveEndpoint(e, config).wmsPollSeconds > 0).map((e) => e.code);
+      if (config.wms.port > 0) add('ok', 'WMS receiver', `POST http://${config.wms.host}:${config.wms.port}/wms/<code>/messages for ${wmsCodes.join(', ')}${polled.length ? `; polling ${polled.join(', ')}` : ''}`);
+      else if (polled.length > 0) add('ok', 'WMS receiver', `off; polling ${polled.join(', ')}`);
+      else add('warn', 'WMS receiver', `off and no polling: WMS endpoint ${wmsCodes.join(', ')} cannot send confirmations or balances (set wms.port / PLANSYNC_WMS_PORT, or endpoints.<CODE>.wms_poll_seconds)`);
+    }
+    if (reconcilable.length > 0) {
+      add('ok', 'reconciliation', config.reconcile.everyHours > 0 ? `the daemon reconciles ${reconcilable.join(', ')} every ${config.reconcile.everyHours} h` : 'off in the daemon (reconcile.every_hours 0); plansync reconcile runs it by hand');
+    }
     // The embedded planner: would the daemon plan, and can this user read the planning snapshot?
     const planning = hb.endpoints.filter((e) => e.kind === 'planning').map((e) => e.code);
     const { planner } = config;

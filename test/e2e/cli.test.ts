@@ -58,6 +58,8 @@ test('check passes, line by line, and says which endpoint this agent cannot serv
   assert.match(result.stdout, /✓ state store/);
   assert.match(result.stdout, /✓ endpoint HOOK +webhook → http:\/\/127\.0\.0\.1/);
   assert.match(result.stdout, /! endpoint WMS +no signing secret: set PLANSYNC_SECRET_WMS/);
+  assert.match(result.stdout, /! WMS receiver +off and no polling: WMS endpoint WMS cannot send confirmations or balances/);
+  assert.match(result.stdout, /✓ reconciliation +the daemon reconciles WMS every 24 h/);
   assert.match(result.stdout, /✓ embedded planner +the daemon plans every 24 h every warehouse: \d+ product × warehouse items today/);
 });
 
