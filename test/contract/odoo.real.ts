@@ -3,6 +3,7 @@
  * JSON-2 exists from Odoo 19 on: against Odoo 17 it is tested on the stand-in and with nock only.
  */
 import { OdooAdmin, liveTier, realHarness } from '../support/odoo-real.ts';
+import { registerInventoryContractSuite } from './inventory.ts';
 import { registerPlanningContractSuite } from './planning.ts';
 import { registerContractSuite } from './suite.ts';
 
@@ -14,6 +15,7 @@ if ('reason' in tier) {
   const harness = realHarness(tier, new OdooAdmin(tier));
   for (const transport of ['jsonrpc', 'xmlrpc'] as const) {
     registerContractSuite(harness, transport);
+    registerInventoryContractSuite(harness, transport);
     registerPlanningContractSuite(harness, transport);
   }
 }
