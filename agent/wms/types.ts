@@ -13,7 +13,7 @@ import { formatIssues } from '../../shared-types/index.ts';
 /** Most messages per `receive` call (the contract's limit). */
 export const MAX_RECEIVE = 500;
 /** Longest `message_id` the agent forwards. */
-export const MAX_MESSAGE_ID = 255;
+export const MAX_MESSAGE_ID = 128; // as the addon (plansync.wms.message.message_id)
 
 /** An ISO 8601 time with its offset (`2026-11-30T08:00:00Z`, `…+01:00`). */
 export const IsoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/, 'an ISO time with its offset').refine((s) => !Number.isNaN(Date.parse(s)), 'a real time');

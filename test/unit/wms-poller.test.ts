@@ -126,7 +126,7 @@ test('a message without a usable message_id is forwarded wrapped under a stable 
   const [wrapped, junk] = odoo.calls.flatMap((c) => c.messages).slice(1);
   assert.match(wrapped?.message_id ?? '', /^unidentified:[0-9a-f]{16}:1$/);
   assert.equal(wrapped?.received, { type: 'balance', warehouse: 'WH' });
-  assert.is(wrapped?.invalid, 'message_id: expected a non-blank string of at most 255 characters (got missing)');
+  assert.is(wrapped?.invalid, 'message_id: expected a non-blank string of at most 128 characters (got missing)');
   assert.match(junk?.message_id ?? '', /^unidentified:[0-9a-f]{16}:0$/);
   assert.is(junk?.received, 'junk');
   assert.equal(report.statuses, { applied: 1, duplicate: 0, exception: 2 });

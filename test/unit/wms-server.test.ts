@@ -113,7 +113,7 @@ test('400 naming the field and the value, and nothing forwarded, for a message w
   const { odoo, post, registry } = await world();
   const missing = await post({ messages: [confirmation('r1'), { type: 'balance' }] });
   assert.is(missing.status, 400);
-  assert.equal(missing.body, { error: 'messages[1].message_id: expected a non-blank string of at most 255 characters (got missing)' });
+  assert.equal(missing.body, { error: 'messages[1].message_id: expected a non-blank string of at most 128 characters (got missing)' });
   const notJson = await post('{"messages": [');
   assert.is(notJson.status, 400);
   assert.match((notJson.body as { error: string }).error, /^body: not JSON/);

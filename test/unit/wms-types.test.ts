@@ -32,15 +32,15 @@ test('a list under "messages" and one message object are both read, as they came
 });
 
 test('refusals name the field and the value', () => {
-  assert.is(refusal({ messages: [confirmation('a'), { type: 'balance' }] }), 'messages[1].message_id: expected a non-blank string of at most 255 characters (got missing)');
-  assert.is(refusal({ messages: [{ message_id: 42 }] }), 'messages[0].message_id: expected a non-blank string of at most 255 characters (got 42)');
-  assert.is(refusal({ messages: [{ message_id: '   ' }] }), 'messages[0].message_id: expected a non-blank string of at most 255 characters (got "   ")');
-  assert.match(refusal({ messages: [{ message_id: 'x'.repeat(256) }] }), /^messages\[0\]\.message_id: .*at most 255/);
+  assert.is(refusal({ messages: [confirmation('a'), { type: 'balance' }] }), 'messages[1].message_id: expected a non-blank string of at most 128 characters (got missing)');
+  assert.is(refusal({ messages: [{ message_id: 42 }] }), 'messages[0].message_id: expected a non-blank string of at most 128 characters (got 42)');
+  assert.is(refusal({ messages: [{ message_id: '   ' }] }), 'messages[0].message_id: expected a non-blank string of at most 128 characters (got "   ")');
+  assert.match(refusal({ messages: [{ message_id: 'x'.repeat(129) }] }), /^messages\[0\]\.message_id: .*at most 128/);
   assert.is(refusal({ messages: [confirmation('a'), 7] }), 'messages[1]: expected a message object (got 7)');
   assert.is(refusal({ messages: 'a' }), 'messages: expected a list of message objects (got "a")');
   assert.is(refusal([confirmation('a')]), 'body: expected {"messages": [...]} or one message object (got a list)');
   assert.is(refusal('hello'), 'body: expected {"messages": [...]} or one message object (got "hello")');
-  assert.is(refusal({ type: 'balance' }), 'message_id: expected a non-blank string of at most 255 characters (got missing)');
+  assert.is(refusal({ type: 'balance' }), 'message_id: expected a non-blank string of at most 128 characters (got missing)');
 });
 
 test('property: any object with a usable message_id is forwarded unchanged, whatever its other fields', () => {
