@@ -17,6 +17,7 @@ import { createTarget, effectiveEndpoint } from '../../agent/targets/index.ts';
 import { FileExchangeTarget, FileInboxPoller } from '../../agent/targets/planning/file.ts';
 import { ChannelTarget } from '../../agent/targets/channel/channel.ts';
 import { WebhookTarget } from '../../agent/targets/webhook/webhook.ts';
+import { WmsPoller } from '../../agent/wms/poller.ts';
 import { columnsFor, eventRow } from '../../agent/targets/planning/csv-events.ts';
 import { silentLogger } from '../../agent/telemetry/log.ts';
 import { EVENT_TYPES, type Envelope } from '../../shared-types/index.ts';
@@ -143,8 +144,17 @@ test('createTarget serves a planning endpoint by URL scheme: file:/// (an existi
   assert.ok(wms.ok && wms.target instanceof WebhookTarget);
   const channel = createTarget(endpoint('channel', 'https://shop.example.test'), { secrets: { PLAN: 's' } }, {}, deps);
   assert.ok(channel.ok && channel.target instanceof ChannelTarget);
+  assert.ok(wms.ok && wms.inbound === undefined, 'a WMS endpoint is not polled by default (it posts to the receiver)');
   if (wms.ok) wms.target.close();
   if (channel.ok) channel.target.close();
+  const polledSettings = effectiveEndpoint(
+    { code: 'PLAN', name: 'P', kind: 'wms', url: 'https://wms.example.test', event_types: [], company: 1, batch_size: 10, concurrency: 1, rate_limit: 0, timeout_seconds: 5 },
+    { endpoints: { PLAN: { wms_poll_seconds: 30 } } },
+  );
+  assert.is(polledSettings.wmsPollSeconds, 30);
+  const polled = createTarget(polledSettings, { secrets: { PLAN: 's' } }, {}, { ...deps, wms: { wmsReceive: () => Promise.resolve([]) } });
+  assert.ok(polled.ok && polled.inbound instanceof WmsPoller, 'wms_poll_seconds > 0: the WMS is polled');
+  if (polled.ok) polled.target.close();
   await state.close();
 });
 
