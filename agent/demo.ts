@@ -5,8 +5,10 @@
  * which a small distributor receives, reserves and ships goods and edits products → the agent as a
  * daemon, on its embedded defaults (SQLite state, JSON-RPC) → a real HTTP endpoint on loopback that
  * checks signatures and prints what it receives. The endpoint answers 503 once (the agent retries)
- * and refuses one product for good (the agent parks it as a dead letter, the rest flows). It ends
- * with a summary and exit code 0 when every invariant held.
+ * and refuses one product for good (the agent parks it as a dead letter, the rest flows). A web shop
+ * (a channel endpoint) is told the free stock of the central warehouse in its own SKUs as it
+ * changes. It ends with a summary and exit code 0 when every invariant held (the shop's last figures
+ * among them).
  *
  * With ODOO_URL, ODOO_DB, ODOO_LOGIN and ODOO_API_KEY set: the same agent against that Odoo, serving
  * only the endpoint named by --endpoint (default DEMO), redirected to the loopback endpoint.
@@ -67,8 +69,14 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
   let standin: StandinOdoo | undefined;
   let standinServer: Awaited<ReturnType<typeof serveStandin>> | undefined;
   const code = real ? options.endpoint : 'DEMO';
+  // On the stand-in, a web shop too: a sales channel told the free stock of the central warehouse in its own SKUs.
+  const shop = 'SHOP';
   const sink = new Sink({
-    secrets: { [code]: secret },
+    secrets: { [code]: secret, [shop]: secret },
+    onInventory: (endpoint, mode, items) => {
+      if (options.quiet) return;
+      for (const i of items) out(`  channel   ${endpoint}  ${mode.padEnd(8)} ${`${i.sku}@${i.warehouse}`.padEnd(20)} may sell ${i.quantity} ${i.unit}${i.sku !== i.odoo_sku ? ` (Odoo ${i.odoo_sku})` : ''}, definition v${i.definition.version}`);
+    },
     refuse: (event) => {
       if (event.type !== 'product.changed' || (event.payload as { sku?: string }).sku !== 'BAD-0001') return undefined;
       const reason = 'unit "crate" is unknown to this endpoint';
@@ -91,6 +99,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     [`PLANSYNC_SECRET_${codeVariable(code)}`]: secret,
     [`PLANSYNC_ENDPOINT_URL_${codeVariable(code)}`]: sinkUrl,
     PLANSYNC_CONSUMER: options.env.PLANSYNC_CONSUMER ?? 'demo-agent',
+    ...(real ? {} : { [`PLANSYNC_SECRET_${shop}`]: secret, [`PLANSYNC_ENDPOINT_URL_${shop}`]: sinkUrl }),
   };
   if (real) {
     config = loadConfig({ env });
@@ -116,7 +125,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     targets: { webhook: { retryLimit: 3, backoffLimitMs: 2000, maxRetryAfterMs: 5000 } },
     graceSeconds: 5,
     // Against a real Odoo, serve only the demo endpoint: the others belong to real systems.
-    only: [code],
+    only: real ? [code] : [code, shop],
   });
 
   let ok = true;
@@ -134,6 +143,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       const products = ['Office chair', 'Desk 160x80', 'Monitor arm', 'Cable tray', 'Desk lamp'].map((name, i) =>
         s.addProduct({ name, sku: `FURN-000${i + 1}`, list_price: 50 + i * 40, standard_price: 30 + i * 25, weight: 2 + i }),
       );
+      s.addEndpoint({ code: shop, name: 'Web shop', kind: 'channel', url: 'http://unconfigured.invalid/', eventTypes: new Set(['stock.level']), warehouseIds: [wh.id], channelSkus: new Map([[products[0]?.id ?? 0, 'SHOP-CHAIR']]), batchSize: 10 });
       const bad = s.addProduct({ name: 'Pallet of crates', sku: 'BAD-0001', list_price: 10 });
       for (const p of products) s.moveStock(p.id, wh.id, { incoming: 100 });
       seedHistory(s, products.map((p) => p.id), wh.id, east.id);
@@ -155,7 +165,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       const planned = () => [...s.planning.runs.values()].some((r) => r.source === EMBEDDED_SOURCE && r.kind === 'forecast');
       while (Date.now() < deadline) {
         const counts = s.countByState(code);
-        if (counts.pending === 0 && counts.claimed === 0 && planned()) break;
+        const channel = s.countByState(shop);
+        if (counts.pending === 0 && counts.claimed === 0 && channel.pending === 0 && channel.claimed === 0 && planned()) break;
         await sleep(100);
       }
       agent.stop();
@@ -186,6 +197,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     line(`  out of order at the endpoint     ${sink.outOfOrder}`);
     line(`  bad signatures                   ${sink.unauthorized}`);
     line(`  outbox now                       pending ${counts.pending}, claimed ${counts.claimed}, done ${counts.done}, dead ${counts.dead}`);
+    const channel = channelSummary(standin, sink, shop);
+    for (const text of channel.lines) line(text);
     const planner = plannerSummary(standin);
     for (const text of planner.lines) line(text);
     // Every captured change is either delivered (inside a coalesced event) or parked; nothing twice, nothing stale.
@@ -197,6 +210,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       sink.unauthorized === 0 &&
       counts.dead > 0 &&
       coalescedRows + counts.dead === captured &&
+      channel.ok &&
       planner.ok;
   } else {
     line(`  events delivered                 ${sink.received.length}  (standing for ${coalescedRows} captured changes)`);
@@ -211,6 +225,25 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       : '  result                           FAILED: see above',
   );
   return { ok, lines };
+};
+
+/** What the web shop was last told per product, against the free stock the stand-in holds now. */
+const channelSummary = (s: StandinOdoo, sink: Sink, shop: string): { lines: string[]; ok: boolean } => {
+  const endpoint = [...s.endpoints.values()].find((e) => e.code === shop);
+  const lines = [`  channel ${shop} (free stock of its warehouse, whole units, its own SKUs), last told:`];
+  let ok = Boolean(endpoint);
+  for (const w of endpoint ? s.endpointWarehouses(endpoint) : []) {
+    for (const p of [...s.products.values()].filter((x) => x.type === 'product')) {
+      const last = sink.inventory.filter((r) => r.endpoint === shop && r.item.odoo_sku === s.skuOf(p) && r.item.warehouse === w.code).at(-1);
+      const f = s.figures(p.id, w.id);
+      const expected = Math.max(0, Math.floor(f.on_hand - f.reserved));
+      if (!last) continue;
+      const right = last.item.quantity === expected;
+      ok &&= right;
+      lines.push(`    ${`${last.item.sku}@${w.code}`.padEnd(20)} ${String(last.item.quantity).padStart(5)} ${last.item.unit}${right ? '' : `  (Odoo now: ${expected})`}`);
+    }
+  }
+  return { lines, ok: ok && lines.length > 1 };
 };
 
 /** A small seeded generator (mulberry32): the demo prints the same story every time. */

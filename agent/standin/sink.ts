@@ -27,6 +27,8 @@ export interface SinkOptions {
   readonly refuse?: (event: EnvelopeBase) => string | undefined;
   /** Called for every accepted batch (the demo prints it). */
   readonly onBatch?: (endpoint: string, events: readonly EnvelopeBase[]) => void;
+  /** Called for every batch of channel items (the demo prints it). */
+  readonly onInventory?: (endpoint: string, mode: string, items: ReadonlyArray<InventoryReceived['item']>) => void;
   readonly port?: number;
   readonly clock?: () => number;
 }
@@ -113,6 +115,7 @@ export class Sink {
         if (Array.isArray(parsed.inventory)) {
           const at = clock();
           for (const item of parsed.inventory) this.inventory.push({ endpoint, mode: parsed.mode ?? '', item, at });
+          this.options.onInventory?.(endpoint, parsed.mode ?? '', parsed.inventory);
           return reply(200, { accepted: parsed.inventory.length });
         }
         const events = Array.isArray(parsed.events) ? parsed.events : [];
