@@ -37,7 +37,7 @@ export const registerInventoryContractSuite = (harness: ContractHarness, transpo
       assert.ok(parsed.success, `a stock.level payload: ${parsed.success ? '' : parsed.error.message}`);
       if (parsed.success) {
         assert.is(parsed.data.definition.endpoint, code);
-        assert.is(parsed.data.available, parsed.data[parsed.data.definition.basis] as number, 'no allocation rule: the basis figure');
+        assert.is(parsed.data.available, parsed.data[parsed.data.definition.basis], 'no allocation rule: the basis figure');
       }
     }
     const order = first.items.map((i) => [(i.warehouse as { id: number }).id, (i.product as { id: number }).id] as const);
