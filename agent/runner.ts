@@ -353,38 +353,19 @@ export class Agent {
     }
   }
 
-  private async reconcileLoop(hours: number, signal: AbortSignal): Promise<void> {
+  private reconcileLoop(hours: number, signal: AbortSignal): Promise<void> {
     const { logger } = this.deps;
-    const every = hours * 3_600_000;
-    let failures = 0;
-    while (!signal.aborted) {
-      let wait = every;
-      try {
-        const last = await this.state?.getCheckpoint<string>(RECONCILE_CHECKPOINT);
-        const due = last ? Date.parse(last) + every - Date.now() : 0;
-        if (due <= 0 && this.state) {
-          const now = new Date().toISOString();
-          const reports = await reconcileEndpoints({ odoo: this.deps.odoo, state: this.state, config: this.deps.config }, this.reconcilable(), false, signal);
-          await this.state.setCheckpoint(RECONCILE_CHECKPOINT, now);
-          for (const r of reports) {
-            if ('error' in r) logger.error({ endpoint: r.endpoint, err: r.error }, 'reconciliation failed for this endpoint (next run in every_hours)');
-            else {
-              const level = r.counts.opened + r.counts.updated > 0 ? 'warn' : 'info';
-              logger[level]({ endpoint: r.endpoint, kind: r.kind, ...r.counts, ...('neverSent' in r ? { never_sent: r.neverSent } : {}), ...('failed' in r && r.failed.length > 0 ? { failed: r.failed } : {}) }, 'reconciled: discrepancies beyond tolerance are in Odoo (PlanSync > Discrepancies)');
-            }
-          }
-        } else if (due > 0) {
-          wait = due;
+    return this.scheduled(RECONCILE_CHECKPOINT, hours, signal, 'reconciliation failed: trying again later', async () => {
+      if (!this.state) return;
+      const reports = await reconcileEndpoints({ odoo: this.deps.odoo, state: this.state, config: this.deps.config }, this.reconcilable(), false, signal);
+      for (const r of reports) {
+        if ('error' in r) logger.error({ endpoint: r.endpoint, err: r.error }, 'reconciliation failed for this endpoint (next run in every_hours)');
+        else {
+          const level = r.counts.opened + r.counts.updated > 0 ? 'warn' : 'info';
+          logger[level]({ endpoint: r.endpoint, kind: r.kind, ...r.counts, ...('neverSent' in r ? { never_sent: r.neverSent } : {}), ...('failed' in r && r.failed.length > 0 ? { failed: r.failed } : {}) }, 'reconciled: discrepancies beyond tolerance are in Odoo (PlanSync > Discrepancies)');
         }
-        failures = 0;
-      } catch (error) {
-        if (signal.aborted) break;
-        failures += 1;
-        wait = Math.min(loopDelay(failures, error) * 10, every);
-        logger.error({ err: describeError(error), retry_in_s: Math.round(wait / 1000) }, 'reconciliation failed: trying again later');
       }
-      await this.pause(Math.max(1000, Math.min(wait, 60_000)), signal);
-    }
+    });
   }
 
   /** The WMS receiver, once, when `wms.port` is set: WMS endpoints post their messages to it. */
@@ -412,29 +393,40 @@ export class Agent {
     }
   }
 
-  private async plannerLoop(signal: AbortSignal): Promise<void> {
+  private plannerLoop(signal: AbortSignal): Promise<void> {
     const { logger, config } = this.deps;
-    const every = config.planner.everyHours * 3_600_000;
+    return this.scheduled(PLANNER_CHECKPOINT, config.planner.everyHours, signal, 'embedded plan failed: planning again later (a newer run supersedes what the failed one left open)', async (now) => {
+      const report = await runEmbeddedPlan(this.deps.odoo, {
+        warehouses: config.planner.warehouses,
+        historyWeeks: config.planner.historyWeeks,
+        horizonWeeks: config.planner.horizonWeeks,
+        reviewWeeks: config.planner.reviewWeeks,
+        now,
+        signal,
+      });
+      const c = countsOf(report.proposalImport);
+      logger.info({ ref: report.ref, items: report.items, ...report.proposals, created: c.created, unchanged: c.unchanged, exception: c.exception, seconds: report.seconds }, 'embedded plan imported');
+    });
+  }
+
+  /**
+   * A job every `hours`, its last run a checkpoint in the state store (so that a restart does not run
+   * it again early, and agents sharing a store share the schedule). A failed run is tried again after
+   * a backoff, never later than the next scheduled run.
+   */
+  private async scheduled(checkpoint: string, hours: number, signal: AbortSignal, failure: string, job: (now: Date) => Promise<void>): Promise<void> {
+    const every = hours * 3_600_000;
     let failures = 0;
     while (!signal.aborted) {
       let wait = every;
       try {
-        const last = await this.state?.getCheckpoint<string>(PLANNER_CHECKPOINT);
+        const last = await this.state?.getCheckpoint<string>(checkpoint);
         const due = last ? Date.parse(last) + every - Date.now() : 0;
-        if (due <= 0) {
+        if (due <= 0 && this.state) {
           const now = new Date();
-          const report = await runEmbeddedPlan(this.deps.odoo, {
-            warehouses: config.planner.warehouses,
-            historyWeeks: config.planner.historyWeeks,
-            horizonWeeks: config.planner.horizonWeeks,
-            reviewWeeks: config.planner.reviewWeeks,
-            now,
-            signal,
-          });
-          await this.state?.setCheckpoint(PLANNER_CHECKPOINT, now.toISOString());
-          const c = countsOf(report.proposalImport);
-          logger.info({ ref: report.ref, items: report.items, ...report.proposals, created: c.created, unchanged: c.unchanged, exception: c.exception, seconds: report.seconds }, 'embedded plan imported');
-        } else {
+          await job(now);
+          await this.state.setCheckpoint(checkpoint, now.toISOString());
+        } else if (due > 0) {
           wait = due;
         }
         failures = 0;
@@ -442,7 +434,7 @@ export class Agent {
         if (signal.aborted) break;
         failures += 1;
         wait = Math.min(loopDelay(failures, error) * 10, every);
-        logger.error({ err: describeError(error), retry_in_s: Math.round(wait / 1000) }, 'embedded plan failed: planning again later (a newer run supersedes what the failed one left open)');
+        this.deps.logger.error({ err: describeError(error), retry_in_s: Math.round(wait / 1000) }, failure);
       }
       // Wake up at least every minute so that a stop or a change of schedule is seen.
       await this.pause(Math.max(1000, Math.min(wait, 60_000)), signal);

@@ -1,4 +1,5 @@
 from . import plansync_guarded
+from . import plansync_parked
 from . import res_company
 from . import product_category
 from . import res_config_settings

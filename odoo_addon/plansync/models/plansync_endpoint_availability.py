@@ -2,14 +2,12 @@
 """``plansync.endpoint.availability_snapshot``: every stock level an endpoint
 would be sent, a page at a time, from the same renderer as ``stock.level``."""
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
 
-from .plansync_import_line import show
 from .plansync_outbox import check_int, check_str
+from .plansync_run_snapshot import pick_warehouses
 
 MAX_LIMIT = 5000
 MAX_OFFSET = 2**31 - 1
-MAX_WAREHOUSE_CODES = 1000
 
 
 class PlansyncEndpoint(models.Model):
@@ -41,29 +39,9 @@ class PlansyncEndpoint(models.Model):
             [("company_id", "=", self.company_id.id)]
         )
         available = available.sorted("id")
-        if codes is False:
-            return available
-        if (
-            not isinstance(codes, (list, tuple))
-            or not 1 <= len(codes) <= MAX_WAREHOUSE_CODES
-            or any(not isinstance(code, str) or not code.strip() for code in codes)
-        ):
-            raise ValidationError(
-                _(
-                    "warehouses must be false or a list of 1 to %(max)s warehouse codes, "
-                    "got %(value)s"
-                )
-                % {"max": MAX_WAREHOUSE_CODES, "value": show(codes)}
-            )
-        by_code = {warehouse.code: warehouse for warehouse in available}
-        unknown = [code for code in codes if code.strip() not in by_code]
-        if unknown:
-            raise ValidationError(
-                _("warehouses: %(code)s is not the code of a warehouse of endpoint %(endpoint)s")
-                % {"code": show(unknown[0]), "endpoint": self.code}
-            )
-        ids = {by_code[code.strip()].id for code in codes}
-        return available.filtered(lambda w: w.id in ids)
+        return pick_warehouses(
+            codes, available, available, _("a warehouse of endpoint %s") % self.code
+        )
 
     def _availability_products(self):
         """Active storable products of the endpoint's company or shared, by id."""

@@ -7,10 +7,8 @@ A planner fixes the cause in Odoo (creates the product, the vendor terms, the
 resupply route...) and presses Replay: the stored line goes through the same
 import code again. Or dismisses it with a reason.
 """
-import json
-
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 # Reason codes of docs/contract.md (import_batch), in the order they are checked.
 CODES = [
@@ -51,7 +49,7 @@ LINE_KINDS = [
 class PlansyncException(models.Model):
     _name = "plansync.exception"
     _description = "PlanSync Import Exception"
-    _inherit = ["mail.thread", "plansync.guarded"]
+    _inherit = ["mail.thread", "plansync.guarded", "plansync.parked"]
     _order = "id desc"
 
     run_id = fields.Many2one(
@@ -118,15 +116,6 @@ class PlansyncException(models.Model):
         ]
     )
 
-    @api.depends("payload")
-    def _compute_payload_text(self):
-        for rec in self:
-            rec.payload_text = (
-                json.dumps(rec.payload, indent=2, sort_keys=True, ensure_ascii=False)
-                if rec.payload is not None and rec.payload is not False
-                else ""
-            )
-
     @api.depends("state")
     @api.depends_context("uid")
     def _compute_can(self):
@@ -162,39 +151,18 @@ class PlansyncException(models.Model):
             if rec.state != STATE_OPEN:
                 done |= rec
         still_open = self - done
-        if len(self) == 1:
-            message = (
-                _("The line was imported: the exception is resolved.")
-                if not still_open
-                else _("The line is still refused: %s") % self.message
-            )
-        else:
-            message = _("%(done)s of %(total)s exceptions resolved.") % {
-                "done": len(done),
-                "total": len(self),
-            }
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": "success" if not still_open else "warning",
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return self._replay_notification(
+            still_open,
+            _("The line was imported: the exception is resolved."),
+            _("The line is still refused: %s") % self.message if len(self) == 1 else "",
+            _("%(done)s of %(total)s exceptions resolved."),
+        )
 
     def action_dismiss(self, reason=False):
         """Close without importing; the reason goes to the chatter."""
         self._check_planner()
         if not reason:
-            return {
-                "type": "ir.actions.act_window",
-                "res_model": "plansync.exception.dismiss",
-                "view_mode": "form",
-                "target": "new",
-                "context": {"default_exception_ids": self.ids},
-            }
+            return self._dismiss_wizard("plansync.exception.dismiss", "exception_ids")
         if any(rec.state != STATE_OPEN for rec in self):
             raise UserError(_("Only open exceptions can be dismissed."))
         self._close(STATE_DISMISSED, reason)
@@ -205,10 +173,10 @@ class PlansyncException(models.Model):
     # ------------------------------------------------------------------
 
     def _check_planner(self):
-        if not self.env.su and not self.env.user.has_group("plansync.group_plansync_user"):
-            raise AccessError(_("Only PlanSync users may replay or dismiss exceptions."))
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        self._check_group(
+            "plansync.group_plansync_user",
+            _("Only PlanSync users may replay or dismiss exceptions."),
+        )
 
     def _close(self, state, note, proposal=None, forecast=None):
         """Resolve or dismiss open exceptions, with a note in the chatter."""

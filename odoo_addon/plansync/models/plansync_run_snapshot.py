@@ -22,6 +22,7 @@ from .plansync_import_line import show
 from .plansync_outbox import check_int
 from .res_company import DEFAULT_SERVICE_LEVEL, SERVICE_LEVEL_MAX, SERVICE_LEVEL_MIN
 
+
 MAX_WEEKS = 260
 MAX_LIMIT = 5000
 MAX_OFFSET = 2**31 - 1
@@ -360,6 +361,36 @@ def valid_tz(name):
     return name if name in pytz.all_timezones_set else "UTC"
 
 
+
+def pick_warehouses(codes, available, preference, what):
+    """``warehouses`` argument of the snapshot methods -> the ``available``
+    warehouses named by ``codes`` (all of them for False). ``preference``
+    orders ``available`` for a code shared by two warehouses; ``what`` names
+    the allowed set in the error."""
+    if codes is False:
+        return available
+    if (
+        not isinstance(codes, (list, tuple))
+        or not 1 <= len(codes) <= MAX_WAREHOUSE_CODES
+        or any(not isinstance(code, str) or not code.strip() for code in codes)
+    ):
+        raise ValidationError(
+            _("warehouses must be false or a list of 1 to %(max)s warehouse codes, got %(value)s")
+            % {"max": MAX_WAREHOUSE_CODES, "value": show(codes)}
+        )
+    by_code = {}
+    for warehouse in preference:
+        by_code.setdefault(warehouse.code, warehouse)
+    unknown = [code for code in codes if code.strip() not in by_code]
+    if unknown:
+        raise ValidationError(
+            _("warehouses: %(code)s is not the code of %(what)s")
+            % {"code": show(unknown[0]), "what": what}
+        )
+    ids = {by_code[code.strip()].id for code in codes}
+    return available.filtered(lambda w: w.id in ids)
+
+
 class PlansyncRun(models.Model):
     _inherit = "plansync.run"
 
@@ -392,32 +423,13 @@ class PlansyncRun(models.Model):
             .sudo()
             .search([("company_id", "in", companies.ids)], order="id")
         )
-        if codes is False:
-            return available
-        if (
-            not isinstance(codes, (list, tuple))
-            or not 1 <= len(codes) <= MAX_WAREHOUSE_CODES
-            or any(not isinstance(code, str) or not code.strip() for code in codes)
-        ):
-            raise ValidationError(
-                _(
-                    "warehouses must be false or a list of 1 to %(max)s warehouse codes, "
-                    "got %(value)s"
-                )
-                % {"max": MAX_WAREHOUSE_CODES, "value": show(codes)}
-            )
-        by_code = {}
         current = self.env.company
-        for warehouse in available.sorted(lambda w: (w.company_id != current, w.id)):
-            by_code.setdefault(warehouse.code, warehouse)
-        unknown = [code for code in codes if code.strip() not in by_code]
-        if unknown:
-            raise ValidationError(
-                _("warehouses: %s is not the code of a warehouse of your companies")
-                % show(unknown[0])
-            )
-        ids = {by_code[code.strip()].id for code in codes}
-        return available.filtered(lambda w: w.id in ids)
+        return pick_warehouses(
+            codes,
+            available,
+            available.sorted(lambda w: (w.company_id != current, w.id)),
+            _("a warehouse of your companies"),
+        )
 
     # ------------------------------------------------------------------
     # the page

@@ -14,7 +14,7 @@ import math
 from collections import OrderedDict, defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round, mute_logger
 
 from .plansync_import_line import show, storable
@@ -84,7 +84,7 @@ def is_number(value):
 class PlansyncWmsMessage(models.Model):
     _name = "plansync.wms.message"
     _description = "PlanSync WMS Message"
-    _inherit = ["mail.thread", "plansync.guarded"]
+    _inherit = ["mail.thread", "plansync.guarded", "plansync.parked"]
     _order = "id desc"
     _rec_name = "message_id"
 
@@ -162,15 +162,6 @@ class PlansyncWmsMessage(models.Model):
         ),
     ]
 
-    @api.depends("payload")
-    def _compute_payload_text(self):
-        for rec in self:
-            rec.payload_text = (
-                json.dumps(rec.payload, indent=2, sort_keys=True, ensure_ascii=False)
-                if rec.payload is not None and rec.payload is not False
-                else ""
-            )
-
     @api.depends("state")
     @api.depends_context("uid")
     def _compute_can(self):
@@ -197,39 +188,18 @@ class PlansyncWmsMessage(models.Model):
                     % {"user": self.env.user.name, "detail": rec.detail}
                 )
         still = self.filtered(lambda r: r.state == STATE_EXCEPTION)
-        if len(self) == 1:
-            message = (
-                _("The message was applied.")
-                if not still
-                else _("The message is still refused: %s") % self.detail
-            )
-        else:
-            message = _("%(done)s of %(total)s messages applied.") % {
-                "done": len(self) - len(still),
-                "total": len(self),
-            }
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": "success" if not still else "warning",
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return self._replay_notification(
+            still,
+            _("The message was applied."),
+            _("The message is still refused: %s") % self.detail if len(self) == 1 else "",
+            _("%(done)s of %(total)s messages applied."),
+        )
 
     def action_dismiss(self, reason=False):
         """Close without applying; the reason goes to the chatter."""
         self._check_manager()
         if not reason or not str(reason).strip():
-            return {
-                "type": "ir.actions.act_window",
-                "res_model": "plansync.wms.message.dismiss",
-                "view_mode": "form",
-                "target": "new",
-                "context": {"default_message_ids": self.ids},
-            }
+            return self._dismiss_wizard("plansync.wms.message.dismiss", "message_ids")
         if any(rec.state != STATE_EXCEPTION for rec in self):
             raise UserError(_("Only WMS messages in exception can be dismissed."))
         self._edit().write(
@@ -299,10 +269,10 @@ class PlansyncWmsMessage(models.Model):
     # ------------------------------------------------------------------
 
     def _check_manager(self):
-        if not self.env.su and not self.env.user.has_group("plansync.group_plansync_manager"):
-            raise AccessError(_("Only PlanSync managers may replay or dismiss WMS messages."))
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        self._check_group(
+            "plansync.group_plansync_manager",
+            _("Only PlanSync managers may replay or dismiss WMS messages."),
+        )
 
     @api.model
     def _receive_one(self, endpoint, message):
