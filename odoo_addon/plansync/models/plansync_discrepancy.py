@@ -13,7 +13,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from .plansync_import_line import show
-from .plansync_outbox import check_str
 
 MAX_ITEMS = 5000
 
@@ -232,15 +231,9 @@ class PlansyncDiscrepancy(models.Model):
         """Compare what was last sent to a channel with its current figure
         (docs/contract.md). Returns {"checked", "within_tolerance", "opened",
         "updated", "resolved"}."""
-        Outbox = self.env["plansync.outbox"]
-        Outbox._check_integration("plansync.discrepancy.report_channel")
-        check_str("endpoint", endpoint, 1, 64)
-        record = Outbox._integration_endpoint(endpoint)
-        if record.kind != "channel":
-            raise ValidationError(
-                _("endpoint must be the code of an endpoint of kind channel, got %(code)r (%(kind)s)")
-                % {"code": endpoint, "kind": record.kind}
-            )
+        record = self.env["plansync.outbox"]._called_endpoint(
+            "plansync.discrepancy.report_channel", endpoint, "channel"
+        )
         if not isinstance(items, (list, tuple)) or len(items) > MAX_ITEMS:
             raise ValidationError(
                 _("items must be a list of at most %(max)s objects, got %(value)s")

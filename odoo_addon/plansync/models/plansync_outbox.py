@@ -376,6 +376,21 @@ class PlansyncOutbox(models.Model):
         return record
 
     @api.model
+    def _called_endpoint(self, method, endpoint, kind):
+        """The checks every integration method on one endpoint makes: the
+        caller is in the Integration group, ``endpoint`` is the code of an
+        active endpoint of its companies, of ``kind``."""
+        self._check_integration(method)
+        check_str("endpoint", endpoint, 1, 64)
+        record = self._integration_endpoint(endpoint)
+        if record.kind != kind:
+            raise ValidationError(
+                _("endpoint must be the code of an endpoint of kind %(want)s, got %(code)r (%(kind)s)")
+                % {"want": kind, "code": endpoint, "kind": record.kind}
+            )
+        return record
+
+    @api.model
     def _settings(self):
         return self.env["res.config.settings"]._plansync_settings()
 

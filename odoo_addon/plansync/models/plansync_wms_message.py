@@ -236,15 +236,9 @@ class PlansyncWmsMessage(models.Model):
     def receive(self, endpoint, messages):
         """Store and apply WMS messages (docs/contract.md). Returns one result
         per message, in order."""
-        Outbox = self.env["plansync.outbox"]
-        Outbox._check_integration("plansync.wms.message.receive")
-        check_str("endpoint", endpoint, 1, 64)
-        record = Outbox._integration_endpoint(endpoint)
-        if record.kind != "wms":
-            raise ValidationError(
-                _("endpoint must be the code of an endpoint of kind wms, got %(code)r (%(kind)s)")
-                % {"code": endpoint, "kind": record.kind}
-            )
+        record = self.env["plansync.outbox"]._called_endpoint(
+            "plansync.wms.message.receive", endpoint, "wms"
+        )
         if not isinstance(messages, (list, tuple)) or len(messages) > MAX_MESSAGES:
             shown = (
                 "a list of %s messages" % len(messages)
