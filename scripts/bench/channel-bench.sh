@@ -45,8 +45,8 @@ done
 import json, sys
 rows = [json.loads(l[7:]) for l in open(sys.argv[1]) if l.startswith("FIGURE ")]
 print()
-print("stock change committed in Odoo -> channel endpoint (ms), steady load")
-print("  %-24s %9s %8s %8s %6s %7s %7s %7s %7s" % ("agent", "rate/s", "changes", "arrived", "lost", "p50", "p95", "p99", "max"))
+print("stock change committed in Odoo -> channel endpoint (ms), steady load; stale: products whose last channel figure differs from Odoo at the end")
+print("  %-24s %7s %8s %8s %11s %5s %6s %6s %6s %6s %6s" % ("agent", "rate/s", "changes", "arrived", "(superseded)", "lost", "p50", "p95", "p99", "max", "stale"))
 for r in rows:
-    print("  %-24s %9s %8d %8d %6d %7d %7d %7d %7d" % (r["label"], r["achieved_rate"], r["changes"], r["arrived"], r["lost"], r["p50"], r["p95"], r["p99"], r["max"]))
+    print("  %-24s %7s %8d %8d %11d %5d %6d %6d %6d %6d %6d" % (r["label"], r["achieved_rate"], r["changes"], r["arrived"], r["superseded"], r["lost"], r["p50"], r["p95"], r["p99"], r["max"], r["channel_differs_from_odoo_at_end"]))
 PY

@@ -8,8 +8,11 @@
  * step, as the agent did before they took turns (the figure the tuning is measured against). A load generator applies inventory counts (stock.quant in
  * inventory mode, `action_apply_inventory`: one done stock move each) at BENCH_RATE per second for
  * BENCH_SECONDS, round-robin over BENCH_PRODUCTS products, open loop (a tick fires on time whatever
- * the previous one is doing, at most 16 in flight). Each change sets a quantity seen nowhere before,
- * so its arrival is the first channel item of that SKU with that quantity. The delay is measured from
+ * the previous one is doing, at most 16 in flight, one per product). Each change sets a quantity higher
+ * than any before, so its arrival is the first channel item of that SKU with at least that quantity
+ * (`superseded` counts those a newer change of the product overtook before delivery: coalesced at
+ * claim, the channel gets the latest state). At the end, the channel's last figure of every product is
+ * compared with Odoo's quantity (`channel_differs_from_odoo_at_end`). The delay is measured from
  * the moment the RPC that committed the change returned (the commit precedes the answer) to the
  * moment the channel received the item.
  *
@@ -90,8 +93,14 @@ interface Change {
 const changes: Change[] = [];
 const errors: string[] = [];
 let inFlight = 0;
+// One change per product at a time: two counts of one product in flight would interleave their two
+// calls (the later count's inventory_quantity applied by the earlier one's action_apply_inventory).
+const busy = new Set<number>();
 const apply = async (tick: number) => {
-  const product = products[tick % products.length] ?? 0;
+  let index = tick % products.length;
+  while (busy.has(products[index] ?? 0)) index = (index + 1) % products.length;
+  const product = products[index] ?? 0;
+  busy.add(product);
   const quantity = 1000 + tick;
   const change: Change = { sku: skus.get(product) ?? '', quantity, committedAt: 0 };
   inFlight += 1;
@@ -104,6 +113,7 @@ const apply = async (tick: number) => {
     errors.push((error as Error).message);
   } finally {
     inFlight -= 1;
+    busy.delete(product);
   }
 };
 const started = Date.now();
@@ -118,9 +128,20 @@ for (let tick = 0; tick < ticks; tick++) {
 }
 await Promise.all(pending);
 const loadSeconds = (Date.now() - started) / 1000;
-const arrived = (c: Change) => sink.inventory.find((r) => r.item.odoo_sku === c.sku && r.item.quantity === c.quantity);
+// A product's changes are made one at a time in tick order, so its quantities only grow: the first
+// item of the SKU with at least the change's quantity is when the channel reflected the change, as it
+// was or superseded by a newer one of the same product (coalesced at claim: the channel gets the latest).
+const arrived = (c: Change) => sink.inventory.find((r) => r.item.odoo_sku === c.sku && r.item.quantity >= c.quantity);
 const deadline = Date.now() + 30_000;
 while (changes.some((c) => !arrived(c)) && Date.now() < deadline) await sleep(50);
+// The channel's last figure of every product against Odoo's quantity now: nothing lost, nothing stale.
+const quants = await admin.call<Array<{ product_id: [number, string]; quantity: number }>>('stock.quant', 'search_read', [[['product_id', 'in', products], ['location_id', '=', stock]]], { fields: ['product_id', 'quantity'] });
+const onHand = new Map<number, number>();
+for (const q of quants) onHand.set(q.product_id[0], (onHand.get(q.product_id[0]) ?? 0) + q.quantity);
+const stale = products.filter((id) => {
+  const last = sink.inventory.filter((r) => r.item.odoo_sku === skus.get(id)).at(-1);
+  return (last?.item.quantity ?? 0) !== Math.floor(onHand.get(id) ?? 0);
+}).length;
 agent.stop();
 await running;
 await agent.close();
@@ -140,6 +161,8 @@ console.log(
     changes: changes.length,
     arrived: delays.length,
     lost: changes.length - delays.length,
+    superseded: changes.filter((c) => (arrived(c)?.item.quantity ?? c.quantity) > c.quantity).length,
+    channel_differs_from_odoo_at_end: stale,
     errors: errors.length,
     p50: percentile(sorted, 50),
     p95: percentile(sorted, 95),
@@ -148,5 +171,9 @@ console.log(
   })}`,
 );
 if (errors.length > 0) console.error(`first load error: ${errors[0]}`);
+for (const c of changes.filter((x) => !arrived(x)).slice(0, 5)) {
+  const got = sink.inventory.filter((r) => r.item.odoo_sku === c.sku).map((r) => `${r.item.quantity}@${r.at - started}`);
+  console.error(`not arrived: ${c.sku} ${c.quantity} committed at ${c.committedAt - started} ms; the channel got ${got.join(', ') || 'nothing'}`);
+}
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);
