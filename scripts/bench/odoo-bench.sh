@@ -34,6 +34,8 @@ trap cleanup EXIT
 pg_isready -q || pg_ctlcluster 15 main start
 
 odoo() { local db=$1; shift; "$PY" "$ODOO_SRC/odoo-bin" -d "$db" --db_host= --addons-path="$ADDONS" --http-interface=127.0.0.1 --http-port="$PORT" "$@"; }
+# Served in the background: exec, so that $! is Odoo itself (cleanup kills it, then drops the database).
+odoo_server() { local db=$1; shift; exec "$PY" "$ODOO_SRC/odoo-bin" -d "$db" --db_host= --addons-path="$ADDONS" --http-interface=127.0.0.1 --http-port="$PORT" "$@"; }
 shell() { local db=$1; shift; "$PY" "$ODOO_SRC/odoo-bin" shell -d "$db" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn "$@"; }
 
 echo "bench: template database with stock, purchase, sale_management (no demo data)"
@@ -62,7 +64,7 @@ shell "$B" <"$ROOT/scripts/odoo/setup_tier.py" >"$WORK/setup.log" 2>&1 || { tail
 shell "$B" <"$ROOT/scripts/bench/make_events.py" 2>>"$WORK/events.err" | grep '^EVENTS ' | tee "$WORK/events.jsonl"
 
 echo "bench: serving B on 127.0.0.1:$PORT; agent throughput and receipt delay"
-odoo "$B" --log-level=warn --max-cron-threads=0 >"$WORK/server.log" 2>&1 &
+odoo_server "$B" --log-level=warn --max-cron-threads=0 >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/web/webclient/version_info" -H 'content-type: application/json' -d '{}' >/dev/null 2>&1 && break; sleep 0.5; done
 (cd "$ROOT" && ODOO_URL="http://127.0.0.1:$PORT" ODOO_DB="$B" node --import tsx scripts/bench/agent-bench.ts) 2>"$WORK/agent.err" | tee "$WORK/figures.jsonl"

@@ -30,9 +30,11 @@ trap cleanup EXIT
 pg_isready -q || pg_ctlcluster 15 main start
 
 odoo() { "$PY" "$ODOO_SRC/odoo-bin" -d "$DB" --db_host= --addons-path="$ADDONS" --http-interface=127.0.0.1 --http-port="$PORT" "$@"; }
+# Served in the background: exec, so that $! is Odoo itself (cleanup kills it, then drops the database).
+odoo_server() { exec "$PY" "$ODOO_SRC/odoo-bin" -d "$DB" --db_host= --addons-path="$ADDONS" --http-interface=127.0.0.1 --http-port="$PORT" "$@"; }
 shell() { "$PY" "$ODOO_SRC/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn "$@"; }
 serve() {
-  odoo --log-level=warn --max-cron-threads=0 >>"$WORK/server.log" 2>&1 &
+  odoo_server --log-level=warn --max-cron-threads=0 >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/web/webclient/version_info" -H 'content-type: application/json' -d '{}' >/dev/null 2>&1 && break; sleep 0.5; done
 }
