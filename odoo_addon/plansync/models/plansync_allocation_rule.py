@@ -57,6 +57,17 @@ def match_rule(rules, product_id, category_path):
     return False, False
 
 
+def check_channel_endpoints(records, what):
+    """``what`` (allocation rules, channel mappings) belong to sales channel
+    endpoints only."""
+    for record in records:
+        if record.endpoint_id.kind != "channel":
+            raise ValidationError(
+                _("endpoint_id: %(what)s are for sales channel endpoints, got %(code)s of kind %(kind)r")
+                % {"what": what, "code": record.endpoint_id.code, "kind": record.endpoint_id.kind}
+            )
+
+
 class PlansyncAllocationRule(models.Model):
     _name = "plansync.allocation.rule"
     _description = "PlanSync Channel Allocation Rule"
@@ -148,15 +159,7 @@ class PlansyncAllocationRule(models.Model):
 
     @api.constrains("endpoint_id")
     def _check_endpoint_kind(self):
-        for rule in self:
-            if rule.endpoint_id.kind != "channel":
-                raise ValidationError(
-                    _(
-                        "endpoint_id: allocation rules are for sales channel endpoints, "
-                        "got %(code)s of kind %(kind)r"
-                    )
-                    % {"code": rule.endpoint_id.code, "kind": rule.endpoint_id.kind}
-                )
+        check_channel_endpoints(self, _("allocation rules"))
 
     @api.model_create_multi
     def create(self, vals_list):

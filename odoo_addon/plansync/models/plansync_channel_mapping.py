@@ -7,6 +7,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_round
 
+from .plansync_allocation_rule import check_channel_endpoints
+
 KEY_FIELDS = ("endpoint_id", "product_id", "channel_sku")
 
 
@@ -85,15 +87,7 @@ class PlansyncChannelMapping(models.Model):
 
     @api.constrains("endpoint_id")
     def _check_endpoint_kind(self):
-        for mapping in self:
-            if mapping.endpoint_id.kind != "channel":
-                raise ValidationError(
-                    _(
-                        "endpoint_id: channel mappings are for sales channel endpoints, "
-                        "got %(code)s of kind %(kind)r"
-                    )
-                    % {"code": mapping.endpoint_id.code, "kind": mapping.endpoint_id.kind}
-                )
+        check_channel_endpoints(self, _("channel mappings"))
 
     @api.model_create_multi
     def create(self, vals_list):
