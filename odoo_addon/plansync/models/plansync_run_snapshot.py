@@ -46,6 +46,20 @@ ITEMS_CTE = """
     )
 """
 
+# On hand and reserved per item (quants of the warehouse's internal
+# locations). Parameters: product_ids, zone_ids.
+QUANTS_CTE = """
+quants AS (
+    SELECT q.product_id, l.warehouse_id,
+           sum(q.quantity)::float8 AS on_hand, sum(q.reserved_quantity)::float8 AS reserved
+      FROM stock_quant q
+      JOIN stock_location l ON l.id = q.location_id
+     WHERE l.usage = 'internal'
+       AND q.product_id = ANY(%(product_ids)s)
+       AND l.warehouse_id = ANY(%(zone_ids)s)
+     GROUP BY q.product_id, l.warehouse_id
+)"""
+
 # Which product x warehouse pairs are items: storable active products with an
 # Internal Reference, shared or of the warehouse's company, with stock, an
 # active reordering rule or open moves there (sets of a few rows each), or
@@ -203,24 +217,18 @@ weekly AS (
       FROM days
      GROUP BY product_id, warehouse_id, week
 ),
-on_hand AS (
-    SELECT q.product_id, l.warehouse_id, sum(q.quantity)::float8 AS quantity
-      FROM stock_quant q
-      JOIN stock_location l ON l.id = q.location_id
-     WHERE l.usage = 'internal'
-       AND q.product_id = ANY(%(product_ids)s)
-       AND l.warehouse_id = ANY(%(zone_ids)s)
-     GROUP BY q.product_id, l.warehouse_id
-),
+"""
+    + QUANTS_CTE
+    + """,
 weeks_in AS (
     SELECT product_id, warehouse_id, week, net, outflow, 0.0::float8 AS on_hand,
            0.0::float8 AS rounding
       FROM weekly
     UNION ALL
     SELECT it.product_id, it.warehouse_id, g.week, 0.0, 0.0,
-           CASE WHEN g.week = 0 THEN COALESCE(oh.quantity, 0.0) ELSE 0.0 END, it.rounding
+           CASE WHEN g.week = 0 THEN COALESCE(oh.on_hand, 0.0) ELSE 0.0 END, it.rounding
       FROM it
-      LEFT JOIN on_hand oh
+      LEFT JOIN quants oh
         ON oh.product_id = it.product_id AND oh.warehouse_id = it.warehouse_id
      CROSS JOIN generate_series(0, %(weeks)s) AS g(week)
 ),
@@ -306,16 +314,9 @@ QUANTITIES_SQL = (
     "WITH"
     + ITEMS_CTE
     + """,
-quants AS (
-    SELECT q.product_id, l.warehouse_id,
-           sum(q.quantity) AS on_hand, sum(q.reserved_quantity) AS reserved
-      FROM stock_quant q
-      JOIN stock_location l ON l.id = q.location_id
-     WHERE l.usage = 'internal'
-       AND q.product_id = ANY(%(product_ids)s)
-       AND l.warehouse_id = ANY(%(zone_ids)s)
-     GROUP BY q.product_id, l.warehouse_id
-),
+"""
+    + QUANTS_CTE
+    + """,
 moves AS (
     SELECT m.product_id, m.product_qty,
            ls.warehouse_id AS w_source, ld.warehouse_id AS w_dest

@@ -161,8 +161,9 @@ class PlansyncCase(TransactionCase):
         )
         records.flush_recordset()
 
-    def receive(self, product, quantity, validate=True):
-        """A receipt of ``quantity`` of ``product`` into the warehouse stock."""
+    def receive(self, product, quantity, validate=True, confirm=True):
+        """A receipt of ``quantity`` of ``product`` into the warehouse stock
+        (left in draft without ``confirm``)."""
         picking = self.env["stock.picking"].create(
             {
                 "picking_type_id": self.warehouse.in_type_id.id,
@@ -182,6 +183,8 @@ class PlansyncCase(TransactionCase):
                 ],
             }
         )
+        if not confirm:
+            return picking
         picking.action_confirm()
         if validate:
             picking.move_ids.quantity = quantity

@@ -88,25 +88,7 @@ class TestPickingEvents(PlansyncCase):
         self.assertEqual(payload["picking"]["state"], "done")
 
     def test_draft_is_not_captured(self):
-        picking = self.env["stock.picking"].create(
-            {
-                "picking_type_id": self.warehouse.in_type_id.id,
-                "location_id": self.supplier_location.id,
-                "location_dest_id": self.stock_location.id,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "name": "x",
-                            "product_id": self.product.id,
-                            "product_uom_qty": 3,
-                            "product_uom": self.uom_unit.id,
-                            "location_id": self.supplier_location.id,
-                            "location_dest_id": self.stock_location.id,
-                        }
-                    )
-                ],
-            }
-        )
+        picking = self.receive(self.product, 3, validate=False, confirm=False)
         picking.origin = "draft"
         self.assertFalse(self.picking_rows(picking))
         picking.action_confirm()
