@@ -137,7 +137,7 @@ if ('reason' in tier) {
     daemon = startCli(['run'], env);
     // The channels get the current figures first (a snapshot each), so that reconciliation has a baseline.
     for (const code of [codes.shop, codes.market]) {
-      const snapshot = await runCli(['snapshot', '--endpoint', code], env);
+      const snapshot = await runCli(['snapshot', '--endpoint', code], { ...env, PLANSYNC_CONSUMER: `rt-inventory-cli-${tag}` });
       assert.is(snapshot.code, 0, snapshot.stdout + snapshot.stderr);
     }
   });

@@ -194,10 +194,24 @@ class PlansyncAgent(models.Model):
             "last_seen": now,
             "user_id": self.env.uid,
         }
-        if agent:
-            agent.write(agent_vals)
-        else:
-            agent = self.create(dict(agent_vals, name=consumer))
+        if not agent:
+            # Two processes reporting under one new name at once: the second
+            # INSERT meets the first's row, which its snapshot cannot see, and
+            # fails with a serialization error that Odoo retries; the retry
+            # finds the row. (A plain create failed on the unique name.)
+            self.flush_model()
+            self.env.cr.execute(
+                """
+                INSERT INTO plansync_agent (name, create_uid, create_date, write_uid, write_date)
+                VALUES (%s, %s, now() at time zone 'UTC', %s, now() at time zone 'UTC')
+                ON CONFLICT (name) DO NOTHING
+                RETURNING id
+                """,
+                (consumer, self.env.uid, self.env.uid),
+            )
+            row = self.env.cr.fetchone()
+            agent = self.browse(row[0]) if row else self.search([("name", "=", consumer)], limit=1)
+        agent.write(agent_vals)
         lines = {line.endpoint_id.id: line for line in agent.line_ids}
         for endpoint in endpoints:
             reported = values["endpoints"].get(endpoint.code)

@@ -1,8 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import timedelta
 
-from odoo import fields
+import psycopg2
+
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import ValidationError
+from odoo.tests.common import TransactionCase
+from odoo.tools import mute_logger
 
 from .common import PlansyncCase
 
@@ -136,3 +140,58 @@ class TestAgent(PlansyncCase):
         self.heartbeat(consumer="no-mode", stats={"host": "h"})
         agent = self.env["plansync.agent"].search([("name", "=", "no-mode")])
         self.assertEqual((agent.mode, agent.host, agent.version, agent.pid), ("run", "h", False, 0))
+
+
+class TestHeartbeatRace(TransactionCase):
+    """Two processes reporting under one new name at once: the second gets a
+    serialization error (which Odoo's RPC layer retries), not a unique
+    violation, and its retry updates the one agent record."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.uid = (
+                env["res.users"]
+                .with_context(no_reset_password=True)
+                .create(
+                    {
+                        "name": "Racing agent",
+                        "login": "plansync-racing-agent",
+                        "groups_id": [
+                            Command.set(
+                                [
+                                    env.ref("base.group_user").id,
+                                    env.ref("plansync.group_plansync_integration").id,
+                                ]
+                            )
+                        ],
+                    }
+                )
+                .id
+            )
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["plansync.agent"].search([("user_id", "=", self.uid)]).unlink()
+            env["res.users"].browse(self.uid).unlink()
+
+    def test_same_new_name_on_two_cursors(self):
+        name = "race-agent-%s" % id(self)
+        stats = dict(STATS, endpoints={})
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            agents_b = api.Environment(cr_b, self.uid, {})["plansync.agent"]
+            cr_b.execute("SELECT count(*) FROM plansync_agent")  # B's snapshot starts before A commits
+            api.Environment(cr_a, self.uid, {})["plansync.agent"].heartbeat(name, stats)
+            cr_a.commit()
+            with self.assertRaises(psycopg2.errors.SerializationFailure), mute_logger("odoo.sql_db"):
+                agents_b.heartbeat(name, dict(stats, pid=99))
+            cr_b.rollback()
+        with self.registry.cursor() as cr:
+            agents = api.Environment(cr, self.uid, {})["plansync.agent"]
+            agents.heartbeat(name, dict(stats, pid=99))
+            found = agents.sudo().search([("name", "=", name)])
+            self.assertEqual(len(found), 1)
+            self.assertEqual(found.pid, 99)
