@@ -10,6 +10,8 @@ event and subscribed active endpoint. Nothing is rendered here (Invariant 4).
 import json
 
 from odoo import api, models, tools
+from odoo.models import NewId
+from odoo.tools import SQL
 
 PRECOMMIT_KEY = "plansync.capture"
 
@@ -94,16 +96,24 @@ PICKING_FIELDS = frozenset(
 )
 PICKING_TYPE_CODES = ("incoming", "outgoing", "internal")
 
+# The precommit may see what the transaction no longer holds: a savepoint rolled back without
+# clearing the precommit data (Odoo's own ``Savepoint(flush=False)`` in base_import and its test
+# cases), or a record deleted after it was captured. A change of a record that no longer exists is
+# not a change (a deletion that matters has its ``.deleted`` event, which carries its key); a
+# change whose warehouse or company is gone is still recorded, without the dangling reference
+# (the warehouse's id stays in the payload, and the claim says it no longer exists). The existence
+# test is one primary-key probe per row, inside the same statement.
 INSERT_QUERY = """
     INSERT INTO plansync_outbox (
         event_type, endpoint_id, aggregate_model, aggregate_id, warehouse_id,
         company_id, aggregate_key, payload, occurred_at, next_attempt_at, state,
         attempts, create_uid, create_date, write_uid, write_date)
-    SELECT e.event_type, ep.id, e.model, e.res_id, NULLIF(e.warehouse_id, 0),
-           NULLIF(e.company_id, 0), NULLIF(e.agg_key, ''), e.payload::jsonb,
+    SELECT e.event_type, ep.id, e.model, e.res_id, w.id, c.id, NULLIF(e.agg_key, ''),
+           COALESCE(e.payload::jsonb, CASE WHEN e.warehouse_id <> 0 AND w.id IS NULL
+                                           THEN jsonb_build_object('warehouse_id', e.warehouse_id) END),
            date_trunc('second', now() AT TIME ZONE 'UTC'),
            date_trunc('second', now() AT TIME ZONE 'UTC'), 'pending',
-           0, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+           0, u.id, now() AT TIME ZONE 'UTC', u.id, now() AT TIME ZONE 'UTC'
       FROM unnest(%(types)s::varchar[], %(models)s::varchar[], %(ids)s::int[],
                   %(warehouses)s::int[], %(companies)s::int[], %(keys)s::varchar[],
                   %(payloads)s::text[])
@@ -117,13 +127,25 @@ INSERT_QUERY = """
         ON ep.id = sub.endpoint_id
        AND ep.active
        AND (e.company_id = 0 OR ep.company_id = e.company_id)
-     WHERE e.warehouse_id = 0
-        OR NOT EXISTS (SELECT 1 FROM plansync_endpoint_warehouse_rel w
-                        WHERE w.endpoint_id = ep.id)
-        OR EXISTS (SELECT 1 FROM plansync_endpoint_warehouse_rel w
-                    WHERE w.endpoint_id = ep.id AND w.warehouse_id = e.warehouse_id)
+      LEFT JOIN stock_warehouse w ON w.id = e.warehouse_id
+      LEFT JOIN res_company c ON c.id = e.company_id
+      LEFT JOIN res_users u ON u.id = %(uid)s
+     WHERE (e.warehouse_id = 0
+            OR NOT EXISTS (SELECT 1 FROM plansync_endpoint_warehouse_rel wr
+                            WHERE wr.endpoint_id = ep.id)
+            OR EXISTS (SELECT 1 FROM plansync_endpoint_warehouse_rel wr
+                        WHERE wr.endpoint_id = ep.id AND wr.warehouse_id = e.warehouse_id))
+       AND (e.payload IS NOT NULL OR %(exists)s)
      ORDER BY e.n, ep.id
 """
+
+def stored_id(value):
+    """The stored record behind an id: the id itself (0 for none), the origin
+    of an in-memory record made from a stored one, ``None`` for an in-memory
+    record of nothing stored."""
+    if isinstance(value, NewId):
+        return value.origin or None
+    return value or 0
 
 
 class PlansyncCapture(models.AbstractModel):
@@ -149,6 +171,12 @@ class PlansyncCapture(models.AbstractModel):
         return frozenset(row[0] for row in self.env.cr.fetchall())
 
     @api.model
+    def _stored(self, records):
+        """The records that exist in the database: in-memory records (onchanges,
+        ``Form``, the replenishment report) change nothing and are not captured."""
+        return records.browse([i for i in records._ids if isinstance(i, int)])
+
+    @api.model
     def _is_subscribed(self, *event_types):
         subscribed = self._subscribed_types()
         return any(event_type in subscribed for event_type in event_types)
@@ -158,18 +186,34 @@ class PlansyncCapture(models.AbstractModel):
         """Remember events for the precommit insert, once per transaction.
 
         :param entries: iterable of (event_type, model, res_id, warehouse_id,
-            company_id, key, payload) with 0/"" /None for absent values
+            company_id, key, payload) with 0/"" /None for absent values.
+            Records that exist only in memory (``NewId``: onchanges, the
+            replenishment report, ``Form``) are not changes and are left out.
         """
+        pending = None
+        for event_type, model, res_id, warehouse_id, company_id, key, payload in entries:
+            if isinstance(res_id, NewId) or not res_id:
+                continue
+            warehouse = stored_id(warehouse_id)
+            if warehouse is None:
+                continue  # a warehouse that exists only in memory holds no stock
+            if pending is None:
+                pending = self._pending()
+            pending.setdefault(
+                (event_type, model, res_id, warehouse),
+                (stored_id(company_id) or 0, key or "", payload),
+            )
+
+    @api.model
+    def _pending(self):
+        """This transaction's recorded events, {(type, model, id, warehouse):
+        (company, key, payload)}; the first call registers the precommit insert."""
         precommit = self.env.cr.precommit
         pending = precommit.data.get(PRECOMMIT_KEY)
         if pending is None:
             pending = precommit.data[PRECOMMIT_KEY] = {}
             precommit.add(self._flush)
-        for event_type, model, res_id, warehouse_id, company_id, key, payload in entries:
-            pending.setdefault(
-                (event_type, model, res_id, warehouse_id or 0),
-                (company_id or 0, key or "", payload),
-            )
+        return pending
 
     def _flush(self):
         """Precommit callback: write every recorded event in one statement."""
@@ -198,7 +242,24 @@ class PlansyncCapture(models.AbstractModel):
             columns["keys"].append(key)
             columns["payloads"].append(json.dumps(payload) if payload is not None else None)
         columns["uid"] = self.env.uid
-        self.env.cr.execute(INSERT_QUERY, columns)
+        columns["exists"] = self._exists_sql(set(columns["models"]))
+        self.env.cr.execute(SQL(INSERT_QUERY, **columns))
+
+    @api.model
+    def _exists_sql(self, model_names):
+        """``e.res_id`` names a row of ``e.model``'s table: one probe per row."""
+        cases = [
+            SQL(
+                "WHEN %s THEN EXISTS (SELECT 1 FROM %s t WHERE t.id = e.res_id)",
+                name,
+                SQL.identifier(self.env[name]._table),
+            )
+            for name in sorted(model_names)
+            if name in self.env and not self.env[name]._abstract
+        ]
+        if not cases:
+            return SQL("FALSE")
+        return SQL("CASE e.model %s ELSE FALSE END", SQL(" ").join(cases))
 
     # ------------------------------------------------------------------
     # helpers for the thin overrides
@@ -207,6 +268,7 @@ class PlansyncCapture(models.AbstractModel):
     @api.model
     def _capture_changed(self, event_type, records):
         """``<entity>.changed`` for existing records (company from company_id)."""
+        records = self._stored(records)
         if not records or not self._is_subscribed(event_type):
             return
         records = records.sudo()
@@ -227,6 +289,7 @@ class PlansyncCapture(models.AbstractModel):
     @api.model
     def _capture_deleted(self, event_type, records):
         """``<entity>.deleted``: the key is taken now, the record will be gone."""
+        records = self._stored(records)
         if not records or not self._is_subscribed(event_type):
             return
         records = records.sudo().with_context(active_test=False)
@@ -252,6 +315,7 @@ class PlansyncCapture(models.AbstractModel):
     def _capture_stock(self, records, location_fields):
         """``stock.level`` for the (storable product, warehouse) pairs that
         quants or moves touch."""
+        records = self._stored(records)
         if not records or not self._is_subscribed("stock.level"):
             return
         entries = []
@@ -280,6 +344,7 @@ class PlansyncCapture(models.AbstractModel):
     def _capture_pickings(self, pickings):
         """``picking.changed`` for pickings of a receipt, delivery or internal
         type that are no longer drafts, per the warehouse of their type."""
+        pickings = self._stored(pickings)
         if not pickings or not self._is_subscribed("picking.changed"):
             return
         entries = []

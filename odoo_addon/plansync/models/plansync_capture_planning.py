@@ -13,6 +13,7 @@ from datetime import datetime
 import pytz
 
 from odoo import api, fields, models
+from odoo.models import NewId
 
 from .plansync_capture import PRECOMMIT_KEY
 
@@ -123,6 +124,7 @@ class PlansyncCapture(models.AbstractModel):
     @api.model
     def _capture_demand(self, moves):
         """``demand.line`` for moves that just became done."""
+        moves = self._stored(moves)
         if not moves or not self._is_subscribed("demand.line"):
             return
         entries = []
@@ -163,6 +165,7 @@ class PlansyncCapture(models.AbstractModel):
 
     @api.model
     def _capture_open_lines(self, event_type, lines, states, warehouses=None):
+        lines = self._stored(lines)
         if not lines or not self._is_subscribed(event_type):
             return
         model, _confirmed, warehouse_of, _render = OPEN_LINES[event_type]
@@ -189,6 +192,7 @@ class PlansyncCapture(models.AbstractModel):
         alone) before its closing event is delivered: its last state (open
         quantity 0) is rendered now, to be recorded (``_record_last``) once
         the deletion passed, for the lines that have a row still to deliver."""
+        lines = self._stored(lines)
         if not lines or not self._is_subscribed(event_type):
             return []
         model, _confirmed, warehouse_of, render = OPEN_LINES[event_type]
@@ -248,6 +252,7 @@ class PlansyncCapture(models.AbstractModel):
         (in the company's timezone) is now later than in ``previous``
         ({line_id: datetime}). The previous and new days are recorded now:
         the previous one is gone at claim time."""
+        lines = self._stored(lines)
         if not lines or not self._is_subscribed("purchase.date_slipped"):
             return
         entries = []
@@ -310,9 +315,10 @@ class PlansyncCapture(models.AbstractModel):
         """Like ``_record``, but each entry replaces what the transaction
         recorded for the same aggregate before: a line cancelled, then deleted
         in one transaction keeps the payload recorded at its deletion."""
-        self._record([])
-        pending = self.env.cr.precommit.data[PRECOMMIT_KEY]
+        pending = self._pending()
         for event_type, model, res_id, warehouse_id, company_id, key, payload in entries:
+            if isinstance(res_id, NewId) or not res_id:
+                continue  # in memory only: not a change
             pending[(event_type, model, res_id, warehouse_id or 0)] = (
                 company_id or 0,
                 key or "",

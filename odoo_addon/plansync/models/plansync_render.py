@@ -330,8 +330,10 @@ class PlansyncRender(models.AbstractModel):
             warehouse = self.env["stock.warehouse"].browse(warehouse_id).exists()
             if not warehouse:
                 for head in wh_heads:
+                    # a warehouse gone before the capture's commit left its id in the payload
+                    gone = warehouse_id or (head.get("payload") or {}).get("warehouse_id")
                     results[head["id"]] = MissingError(
-                        _("stock.warehouse(%s) no longer exists") % warehouse_id
+                        _("stock.warehouse(%s) no longer exists") % gone
                     )
                 continue
             found, missing = self._browse_heads("product.product", wh_heads)

@@ -147,6 +147,71 @@ class TestCapture(PlansyncCase):
                 raise ZeroDivisionError()
         self.assertFalse(self.rows())
 
+    def test_savepoint_rolled_back_without_flush_leaves_no_dangling_row(self):
+        """Odoo's base_import and its own test cases roll back savepoints
+        without clearing the precommit data: what the rolled-back part
+        captured must neither abort the commit nor become a row."""
+        savepoint = self.env.cr.savepoint(flush=False)
+        warehouse = self.env["stock.warehouse"].create(
+            {"name": "Gone WH", "code": "TGWH", "company_id": self.company.id}
+        )
+        product = self.env["product.product"].create(
+            {"name": "Rolled back", "detailed_type": "product"}
+        )
+        self.env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 3)
+        self.product.write({"name": "kept"})  # the same transaction goes on with this
+        self.env.flush_all()
+        savepoint.close(rollback=True)
+        self.env.invalidate_all()
+        self.product.write({"default_code": "T-KEPT"})
+        rows = self.rows()  # the precommit insert runs here, as at commit
+        self.assertEqual(set(rows.mapped("aggregate_id")), {self.product.id})
+        self.assertEqual(set(rows.mapped("event_type")), {"product.changed"})
+
+    def test_warehouse_deleted_in_the_transaction_is_still_recorded(self):
+        """A stock change captured for a warehouse that is gone by the commit
+        (deleted after the capture, or made in a rolled-back savepoint)."""
+        self.flush_capture()
+        self.clear_outbox()
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) + 1000 FROM stock_warehouse")
+        gone = self.env.cr.fetchone()[0]
+        self.env["plansync.capture"]._record(
+            [("stock.level", "product.product", self.product.id, gone, self.company.id, "", None)]
+        )
+        rows = self.rows([("event_type", "=", "stock.level")])
+        self.assertEqual(len(rows), 2, "one row per subscribed endpoint")
+        self.assertFalse(rows.warehouse_id)
+        self.assertEqual(rows[0].payload, {"warehouse_id": gone})
+        # the claim names the warehouse that disappeared
+        claimed = self.claim(endpoint=self.endpoint)
+        self.assertFalse(claimed["events"])
+        dead = rows.filtered(lambda r: r.endpoint_id == self.endpoint)
+        self.assertEqual(dead.state, "dead")
+        self.assertIn("stock.warehouse(%s) no longer exists" % gone, dead.last_error)
+
+    def test_in_memory_records_are_not_changes(self):
+        """Onchanges, Form and the replenishment report build records that
+        never reach the database; writing them captures nothing."""
+        new_product = self.env["product.product"].new({"name": "In memory", "detailed_type": "product"})
+        new_product.write({"name": "Still in memory"})
+        copy = self.env["product.product"].new(origin=self.product)
+        copy.write({"name": "Draft of a change"})
+        move = self.env["stock.move"].new(
+            {
+                "name": "draft move",
+                "product_id": self.product.id,
+                "product_uom": self.product.uom_id.id,
+                "product_uom_qty": 1,
+                "location_id": self.supplier_location.id,
+                "location_dest_id": self.warehouse.lot_stock_id.id,
+            }
+        )
+        move.write({"product_uom_qty": 2})
+        self.assertFalse(self.rows())
+        # and a stored record still is, in the same transaction
+        self.product.write({"name": "Stored"})
+        self.assertEqual(len(self.rows()), 2)
+
     def test_consumable_has_no_stock_level(self):
         consu = self.env["product.product"].create({"name": "Tape", "detailed_type": "consu"})
         self.flush_capture()
