@@ -21,7 +21,7 @@ import { loadConfig, redactedConfig, type AgentConfig } from './config.ts';
 import { runDemo } from './demo.ts';
 import { ConfigError, describeError, isPlanSyncError } from './errors.ts';
 import { PlanSyncOdoo } from './odoo/client.ts';
-import { createTransport } from './odoo/index.ts';
+import { connectOdoo, logResolution } from './odoo/connect.ts';
 import { Agent, AGENT_VERSION, connectionAdvice } from './runner.ts';
 import { openStateStore } from './state/store.ts';
 import { createLogger, type Logger } from './telemetry/log.ts';
@@ -42,7 +42,7 @@ interface Common {
 const makeAgent = (config: AgentConfig, logger: Logger, metrics?: AgentMetrics): Agent =>
   new Agent({
     config,
-    odoo: new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo)),
+    odoo: new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(logger) })),
     openState: (database) => openStateStore({ url: config.state, database, receiptTtlMs: config.receiptTtlMs }),
     logger,
     ...(metrics ? { metrics } : {}),
@@ -111,7 +111,7 @@ const commandOnce = async (args: Common): Promise<void> => {
 
 const commandStatus = async (args: Common): Promise<void> => {
   const config = loadConfig({ file: args.config });
-  const odoo = new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo));
+  const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(createLogger(config.logLevel)) }));
   try {
     const agent = new Agent({ config, odoo, openState: () => Promise.resolve(noState), logger: createLogger('silent') });
     const result = await agent.heartbeat('check');

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { formatIssues } from '../shared-types/index.ts';
-import type { TransportName } from './odoo/port.ts';
+import type { TransportSetting } from './odoo/connect.ts';
 
 const FileEndpoint = z
   .object({
@@ -44,8 +44,11 @@ const FileConfig = z
         db: z.string().min(1).optional(),
         /** Login of the integration user. Env ODOO_LOGIN. */
         login: z.string().min(1).optional(),
-        /** jsonrpc (default; Odoo 17 and 18), json2 (Odoo 19+) or xmlrpc. Env PLANSYNC_TRANSPORT. */
-        transport: z.enum(['jsonrpc', 'json2', 'xmlrpc']).optional(),
+        /**
+         * auto (default): asked from the server's version at the first call (json2 from Odoo 19, jsonrpc for
+         * 17 and 18; agent/odoo/version.ts); or jsonrpc, json2, xmlrpc, used without asking. Env PLANSYNC_TRANSPORT.
+         */
+        transport: z.enum(['auto', 'jsonrpc', 'json2', 'xmlrpc']).optional(),
         /** Per-call timeout in seconds. Default 30. */
         timeout_seconds: z.number().min(0.1).max(600).optional(),
       })
@@ -121,7 +124,8 @@ export interface AgentConfig {
     readonly db: string;
     readonly login: string;
     readonly apiKey: string;
-    readonly transport: TransportName;
+    /** `auto` unless configured: see agent/odoo/connect.ts. */
+    readonly transport: TransportSetting;
     readonly timeoutMs: number;
   };
   readonly consumer: string;
@@ -318,7 +322,7 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
       db: odoo.db ?? '',
       login: odoo.login ?? '',
       apiKey: apiKey ?? '',
-      transport: odoo.transport ?? 'jsonrpc',
+      transport: odoo.transport ?? 'auto',
       timeoutMs: Math.round((odoo.timeout_seconds ?? 30) * 1000),
     },
     consumer,

@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EnvelopeBase } from '../shared-types/index.ts';
 import { codeVariable, loadConfig, type AgentConfig, type Env } from './config.ts';
 import { PlanSyncOdoo } from './odoo/client.ts';
-import { createTransport } from './odoo/index.ts';
+import { connectOdoo, logResolution } from './odoo/connect.ts';
 import { Agent } from './runner.ts';
 import { GROUPS, StandinOdoo } from './standin/model.ts';
 import { serveStandin } from './standin/server.ts';
@@ -116,7 +116,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     out(`PlanSync demo: Odoo stand-in ${standinServer.url} → agent (state ${config.state}) → endpoint ${sinkUrl}`);
   }
 
-  const odoo = new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo));
+  const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(logger) }));
   const agent = new Agent({
     config,
     odoo,

@@ -15,7 +15,7 @@ import { HISTORY_KINDS, isCalendarDate, type EndpointConfig, type HeartbeatResul
 import type { AgentConfig } from '../config.ts';
 import { describeError } from '../errors.ts';
 import { PlanSyncOdoo } from '../odoo/client.ts';
-import { createTransport } from '../odoo/index.ts';
+import { connectOdoo, logResolution } from '../odoo/connect.ts';
 import { EndpointWorker } from '../pipeline/worker.ts';
 import { retryPolicy, withRetry } from '../retry.ts';
 import { AGENT_VERSION, connectionAdvice, loopDelay } from '../runner.ts';
@@ -85,7 +85,7 @@ export const runBackfill = async (command: BackfillCommand): Promise<number> => 
   const config = commandConfig(command, err);
   if (!config) return 2;
   const logger = createLogger(config.logLevel);
-  const odoo = new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo));
+  const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(logger) }));
   const stats = (mode: 'once' | 'check') => ({ version: AGENT_VERSION, host: '', pid: process.pid, started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), mode, endpoints: {} });
   let state: StateStore | undefined;
   try {

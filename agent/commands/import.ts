@@ -7,7 +7,8 @@
 import type { ImportKind } from '../../shared-types/index.ts';
 import { describeError } from '../errors.ts';
 import { PlanSyncOdoo } from '../odoo/client.ts';
-import { createTransport } from '../odoo/index.ts';
+import { connectOdoo, logResolution } from '../odoo/connect.ts';
+import { createLogger } from '../telemetry/log.ts';
 import { readImportFile, refOfFile } from '../pipeline/import-file.ts';
 import { importLines, type ImportSummary } from '../pipeline/inbound.ts';
 import { connectionAdvice } from '../runner.ts';
@@ -51,7 +52,7 @@ export const runImport = async (command: ImportCommand): Promise<number> => {
   }
 
   const started = Date.now();
-  const odoo = new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo));
+  const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(createLogger(config.logLevel)) }));
   const progress = createProgress(command.progress);
   const bar = progress.bar('import', file.lines.length, 'lines');
   let summary: ImportSummary;

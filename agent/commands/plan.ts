@@ -11,7 +11,8 @@
 import { writeFileSync } from 'node:fs';
 import { describeError } from '../errors.ts';
 import { PlanSyncOdoo } from '../odoo/client.ts';
-import { createTransport } from '../odoo/index.ts';
+import { connectOdoo, logResolution } from '../odoo/connect.ts';
+import { createLogger } from '../telemetry/log.ts';
 import { countsOf, EMBEDDED_SOURCE, runEmbeddedPlan, type EmbeddedPlanReport } from '../pipeline/plan.ts';
 import { connectionAdvice } from '../runner.ts';
 import { createProgress } from '../telemetry/progress.ts';
@@ -60,7 +61,7 @@ export const runPlan = async (command: PlanCommand): Promise<number> => {
   const config = commandConfig(command, err);
   if (!config) return 2;
   const warehouses = command.warehouses && command.warehouses.length > 0 ? command.warehouses : config.planner.warehouses;
-  const odoo = new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo));
+  const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(createLogger(config.logLevel)) }));
   const progress = createProgress(command.progress);
   let bar: ReturnType<typeof progress.bar> | undefined;
   let phase = '';

@@ -3,7 +3,8 @@ import type { HeartbeatResult } from '../../shared-types/index.ts';
 import type { AgentConfig } from '../config.ts';
 import { describeError } from '../errors.ts';
 import { PlanSyncOdoo } from '../odoo/client.ts';
-import { createTransport } from '../odoo/index.ts';
+import { connectOdoo, logResolution } from '../odoo/connect.ts';
+import { createLogger } from '../telemetry/log.ts';
 import { AGENT_VERSION, connectionAdvice } from '../runner.ts';
 import { openStateStore, type StateStore } from '../state/store.ts';
 
@@ -16,7 +17,7 @@ export interface Session {
 
 /** Connect, heartbeat and open the state store; on failure say why (prefixed with `name`) and resolve to undefined. */
 export const openSession = async (config: AgentConfig, name: string, err: (line: string) => void): Promise<Session | undefined> => {
-  const odoo = new PlanSyncOdoo(createTransport(config.odoo.transport, config.odoo));
+  const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(createLogger(config.logLevel)) }));
   try {
     const hb = await odoo.heartbeat(config.consumer, { version: AGENT_VERSION, host: '', pid: process.pid, started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), mode: 'once', endpoints: {} });
     const state = await openStateStore({ url: config.state, database: hb.database.uuid, receiptTtlMs: config.receiptTtlMs });

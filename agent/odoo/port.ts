@@ -20,7 +20,8 @@ export interface OdooConnection {
 }
 
 export interface OdooTransport {
-  readonly name: TransportName;
+  /** The protocol spoken; `auto` for connect.ts's transport until the server's version is known. */
+  readonly name: TransportName | 'auto';
   /**
    * Call `model.method(*args, **kwargs)` on the server as the integration user.
    * JSON-2 has no positional arguments: `args` are mapped onto `kwargs` by the caller's

@@ -6,7 +6,8 @@
  * - XML-RPC `/xmlrpc/2/common` and `/xmlrpc/2/object`, faults as Odoo 17's `xmlrpc_handle_exception_string`
  *   writes them, and a fault when a result holds a null (Odoo cannot marshal None);
  * - JSON-2 `/json/2/<model>/<method>` (Odoo 19), bearer API key, named arguments, HTTP status errors;
- * - `/web/version`.
+ * - `/web/version` (Odoo 19's) and `POST /web/webclient/version_info` (17, 18, 19): the version probe of
+ *   agent/odoo/version.ts, which makes an unconfigured agent speak jsonrpc to this 17.0 stand-in.
  */
 import http from 'node:http';
 import { Readable } from 'node:stream';
@@ -84,6 +85,7 @@ export const serveStandin = async (odoo: StandinOdoo, port = 0, options: Standin
     const json = (status: number, value: unknown) => send(status, 'application/json', JSON.stringify(value));
     try {
       if (url.pathname === '/web/version') return json(200, { version_info: VERSION.server_version_info, version: VERSION.server_version });
+      if (url.pathname === '/web/webclient/version_info' && req.method === 'POST') return json(200, { jsonrpc: '2.0', id: null, result: VERSION });
       if (url.pathname === '/jsonrpc' && req.method === 'POST') return handleJsonRpc(body, json, dispatch);
       if (url.pathname.startsWith('/xmlrpc/2/') && req.method === 'POST') return handleXmlRpc(url.pathname.slice('/xmlrpc/2/'.length), body, send, dispatch);
       const json2 = /^\/json\/2\/([^/]+)\/([^/]+)$/.exec(url.pathname);
