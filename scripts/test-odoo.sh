@@ -1,44 +1,40 @@
 #!/usr/bin/env bash
-# The real-Odoo tier (`npm run test:odoo`):
+# The real-Odoo tier (`npm run test:odoo [-- --odoo 17 --odoo 19]`), once per Odoo version whose source
+# tree is present (17: ODOO_SRC, default /opt/odoo-src; 18: ODOO18_SRC, /opt/odoo18-src; 19: ODOO19_SRC,
+# /opt/odoo19-src; never inside this repository), one version after another:
 #   1. starts PostgreSQL if it is not running,
-#   2. installs the addon on top of stock, purchase and sale_management in a throwaway database and
-#      runs its Odoo tests (--test-tags /plansync),
+#   2. installs the addon family on top of stock, purchase and sale_management in a throwaway database
+#      and runs its Odoo tests,
 #   3. creates the integration user, a planner and their API keys (scripts/odoo/setup_tier.py), and a
 #      year of synthetic sales, purchase and transfer history for the embedded planner
 #      (scripts/odoo/planner_fixture.py),
 #   4. serves that database on loopback and runs the contract suite and the end-to-end tests
 #      against it (test/**/*.real.ts),
-#   5. stops Odoo and drops the database (KEEP_DB=1 keeps both for a look).
-# Its last line is `REAL TIER: N passed, M failed`.
-#
-# ODOO_SRC: the Odoo 17 source tree (default /opt/odoo-src). Never inside this repository.
+#   5. runs Odoo's own suites (stock, purchase_stock, sale_stock, sale, purchase; mrp where installed)
+#      in a copy of the database taken right after step 2, with an endpoint subscribed to every event
+#      type, and compares each test's outcome with the same suites in a database without PlanSync
+#      (scripts/odoo-suites.sh; that baseline is cached per Odoo tree): a test that passes without
+#      PlanSync and not with it is a failure of this tier,
+#   6. stops Odoo and drops the databases (KEEP_DB=1 keeps them).
+# Prints `REAL TIER <version>: N passed, M failed` (or `... SKIPPED: <why>`) per version and ends with
+# `REAL TIER: N passed, M failed` over the versions that ran.
+# PLANSYNC_SUITES=0 leaves step 5 out (a quicker loop while developing).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ODOO_SRC=${ODOO_SRC:-/opt/odoo-src}
 PY=${ODOO_PYTHON:-/usr/bin/python3}
-if [ ! -f "$ODOO_SRC/odoo-bin" ]; then
-  echo "real-Odoo tier: no Odoo source tree at $ODOO_SRC (set ODOO_SRC; see README, 'The real-Odoo tier')"
-  exit 2
-fi
+# shellcheck source=scripts/odoo/versions.sh
+. "$ROOT/scripts/odoo/versions.sh"
 
-DB=${PLANSYNC_TIER_DB:-plansync_tier_$$}
-PORT=${PLANSYNC_TIER_PORT:-$((20000 + RANDOM % 20000))}
-WORK=$(mktemp -d /tmp/plansync-tier.XXXXXX)
-ADDONS="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT/odoo_addon"
-ODOO=("$PY" "$ODOO_SRC/odoo-bin" -d "$DB" --db_host= --addons-path="$ADDONS" --http-interface=127.0.0.1 --http-port="$PORT")
-SERVER_PID=
-
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  if [ "${KEEP_DB:-0}" = 1 ]; then
-    echo "real-Odoo tier: kept database $DB and logs in $WORK"
-  else
-    dropdb --if-exists "$DB" >/dev/null 2>&1
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
+requested=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --odoo) requested+=("${2%%.*}"); shift 2 ;;
+    --odoo=*) v=${1#--odoo=}; requested+=("${v%%.*}"); shift ;;
+    *) echo "usage: npm run test:odoo [-- --odoo 17|18|19 ...]"; exit 2 ;;
+  esac
+done
+[ ${#requested[@]} -eq 0 ] && requested=("${ODOO_VERSIONS[@]}")
 
 # 1. PostgreSQL
 if ! pg_isready -q; then
@@ -50,74 +46,150 @@ if ! psql -d postgres -Atc "select 1" >/dev/null 2>&1; then
   su postgres -c "createuser --superuser $me" || { echo "real-Odoo tier: cannot create the PostgreSQL role $me"; exit 2; }
 fi
 
-odoo_passed=0
-odoo_failed=0
+SERVER_PID=
+CLEAN_DBS=()
+CLEAN_DIRS=()
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=
+  if [ "${KEEP_DB:-0}" = 1 ]; then
+    [ ${#CLEAN_DBS[@]} -gt 0 ] && echo "real-Odoo tier: kept databases ${CLEAN_DBS[*]} and logs in ${CLEAN_DIRS[*]}"
+  else
+    for db in "${CLEAN_DBS[@]}"; do dropdb --if-exists "$db" >/dev/null 2>&1; done
+    for dir in "${CLEAN_DIRS[@]}"; do rm -rf "$dir"; done
+  fi
+  CLEAN_DBS=() CLEAN_DIRS=()
+}
+trap cleanup EXIT
 
-# 2. install + the addon's Odoo tests
-echo "real-Odoo tier: installing sale_stock, purchase_stock, sale_management and plansync into $DB, running --test-tags /plansync"
-started=$(date +%s)
-"${ODOO[@]}" -i sale_stock,purchase_stock,sale_management,plansync --test-tags /plansync \
-  --without-demo=all --stop-after-init --log-level=test >"$WORK/install.log" 2>&1
-install_rc=$?
-line=$(grep -Eo '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$WORK/install.log" | tail -1)
-if [ -z "$line" ]; then
-  echo "real-Odoo tier: the install or the Odoo tests did not run (exit $install_rc); the end of the log:"
-  tail -40 "$WORK/install.log"
-  odoo_failed=1
-else
+# Runs the tier on one version; sets v_passed and v_failed.
+run_version() {
+  local version=$1 src=$2
+  local DB=${PLANSYNC_TIER_DB:-plansync_tier_${version}_$$}
+  local PORT=${PLANSYNC_TIER_PORT:-$((20000 + RANDOM % 20000))}
+  local WORK; WORK=$(mktemp -d "/tmp/plansync-tier-$version.XXXXXX")
+  CLEAN_DBS+=("$DB" "${DB}_suites") CLEAN_DIRS+=("$WORK")
+  local ADDONS="$src/addons,$src/odoo/addons,$ROOT/odoo_addon"
+  local ODOO=("$PY" "$src/odoo-bin" -d "$DB" --db_host= --addons-path="$ADDONS" --http-interface=127.0.0.1 --http-port="$PORT")
+  local tags; tags=$(printf '/%s,' "${PLANSYNC_MODULES[@]}"); tags=${tags%,}
+  local modules; modules=$(IFS=,; echo "${PLANSYNC_MODULES[*]}")
+  v_passed=0 v_failed=0
+
+  # 2. install + the addon's Odoo tests
+  echo "real-Odoo tier $version: installing $BUSINESS_MODULES,$modules into $DB, running --test-tags $tags"
+  local started; started=$(date +%s)
+  "${ODOO[@]}" -i "$BUSINESS_MODULES,$modules" --test-tags "$tags" \
+    --without-demo=all --stop-after-init --log-level=test >"$WORK/install.log" 2>&1
+  local install_rc=$?
+  local line; line=$(grep -Eo '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$WORK/install.log" | tail -1)
+  local odoo_passed=0 odoo_failed=0
+  if [ -z "$line" ]; then
+    echo "real-Odoo tier $version: the install or the Odoo tests did not run (exit $install_rc); the end of the log:"
+    tail -40 "$WORK/install.log"
+    v_failed=1
+    return
+  fi
+  local f e total
   read -r f e total <<<"$(echo "$line" | sed -E 's/([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests/\1 \2 \3/')"
   odoo_failed=$((f + e))
   odoo_passed=$((total - f - e))
-  echo "real-Odoo tier: Odoo tests: $line ($(($(date +%s) - started)) s)"
+  echo "real-Odoo tier $version: Odoo tests: $line ($(($(date +%s) - started)) s)"
   if [ "$odoo_failed" -gt 0 ]; then grep -E '^(FAIL|ERROR):|ERROR .*plansync' "$WORK/install.log" | head -40; fi
-fi
-warnings=$(grep -E ' (WARNING|ERROR) .*plansync' "$WORK/install.log" | grep -v 'odoo.tests' | head -5)
-[ -n "$warnings" ] && echo "real-Odoo tier: warnings mentioning plansync during install:" && echo "$warnings"
+  local warnings; warnings=$(grep -E ' (WARNING|ERROR) .*plansync' "$WORK/install.log" | grep -v 'odoo.tests' | head -5)
+  [ -n "$warnings" ] && echo "real-Odoo tier $version: warnings mentioning plansync during install:" && echo "$warnings"
+  # the database as installed, for Odoo's own suites (step 5)
+  local suites=${PLANSYNC_SUITES:-1}
+  if [ "$suites" = 1 ]; then createdb -T "$DB" "${DB}_suites" || suites=0; fi
 
-real_passed=0
-real_failed=0
-if [ "$odoo_failed" -eq 0 ] || [ -n "$line" ]; then
   # 3. users and keys
   export PLANSYNC_TIER_FILE="$WORK/tier.json"
   export PLANSYNC_TIER_ADMIN_PASSWORD="tier-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  if ! "$PY" "$ODOO_SRC/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn \
+  local real_passed=0 real_failed=0
+  if ! "$PY" "$src/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn \
       <"$ROOT/scripts/odoo/setup_tier.py" >"$WORK/setup.log" 2>&1 || [ ! -s "$PLANSYNC_TIER_FILE" ]; then
-    echo "real-Odoo tier: set-up failed:"; tail -20 "$WORK/setup.log"; exit 1
-  fi
-
-  # 3b. a year of synthetic history for the embedded planner's test (scripts/odoo/planner_fixture.py)
-  export PLANSYNC_PLANNER_FILE="$WORK/planner.json"
-  if ! "$PY" "$ODOO_SRC/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn \
-      <"$ROOT/scripts/odoo/planner_fixture.py" >"$WORK/planner.log" 2>&1 || [ ! -s "$PLANSYNC_PLANNER_FILE" ]; then
-    echo "real-Odoo tier: the planner's history could not be made (its test will say so):"; tail -10 "$WORK/planner.log"
-    rm -f "$PLANSYNC_PLANNER_FILE"
-  fi
-
-  # 4. serve and run the contract suite and the end-to-end tests
-  "${ODOO[@]}" --log-level=warn --max-cron-threads=0 >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 120); do
-    curl -sf "http://127.0.0.1:$PORT/web/webclient/version_info" -H 'content-type: application/json' -d '{}' >/dev/null 2>&1 && break
-    sleep 0.5
-  done
-  export ODOO_URL="http://127.0.0.1:$PORT" ODOO_DB="$DB"
-  echo "real-Odoo tier: Odoo serving $DB on $ODOO_URL; running test/**/*.real.ts"
-  (cd "$ROOT" && node --import tsx node_modules/uvu/bin.js test '\.real\.ts$' --no-color) 2>&1 | tee "$WORK/real.log" | grep -v '^{"level"'
-  total=$(grep -Eo 'Total: +[0-9]+' "$WORK/real.log" | grep -Eo '[0-9]+' | tail -1)
-  passed=$(grep -Eo 'Passed: +[0-9]+' "$WORK/real.log" | grep -Eo '[0-9]+' | tail -1)
-  skipped=$(grep -Eo 'Skipped: +[0-9]+' "$WORK/real.log" | grep -Eo '[0-9]+' | tail -1)
-  if [ -z "$total" ]; then
-    echo "real-Odoo tier: the suites died before their summary"
+    echo "real-Odoo tier $version: set-up failed:"; tail -20 "$WORK/setup.log"
     real_failed=1
   else
-    real_passed=$passed
-    real_failed=$((total - passed - skipped))
-  fi
-  if grep -qE ' (ERROR|CRITICAL) ' "$WORK/server.log"; then
-    echo "real-Odoo tier: errors in the Odoo server log:"; grep -E ' (ERROR|CRITICAL) ' "$WORK/server.log" | head -10
-  fi
-fi
+    # 3b. a year of synthetic history for the embedded planner's test (scripts/odoo/planner_fixture.py)
+    export PLANSYNC_PLANNER_FILE="$WORK/planner.json"
+    if ! "$PY" "$src/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn \
+        <"$ROOT/scripts/odoo/planner_fixture.py" >"$WORK/planner.log" 2>&1 || [ ! -s "$PLANSYNC_PLANNER_FILE" ]; then
+      echo "real-Odoo tier $version: the planner's history could not be made (its test will say so):"; tail -10 "$WORK/planner.log"
+      rm -f "$PLANSYNC_PLANNER_FILE"
+    fi
 
-echo "real-Odoo tier: Odoo tests $odoo_passed passed, $odoo_failed failed; contract and end-to-end $real_passed passed, $real_failed failed"
-echo "REAL TIER: $((odoo_passed + real_passed)) passed, $((odoo_failed + real_failed)) failed"
-[ $((odoo_failed + real_failed)) -eq 0 ]
+    # 4. serve and run the contract suite and the end-to-end tests
+    "${ODOO[@]}" --log-level=warn --max-cron-threads=0 >"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 120); do
+      curl -sf "http://127.0.0.1:$PORT/web/webclient/version_info" -H 'content-type: application/json' -d '{}' >/dev/null 2>&1 && break
+      sleep 0.5
+    done
+    export ODOO_URL="http://127.0.0.1:$PORT" ODOO_DB="$DB" PLANSYNC_TIER_ODOO="$version"
+    echo "real-Odoo tier $version: Odoo serving $DB on $ODOO_URL; running test/**/*.real.ts"
+    (cd "$ROOT" && node --import tsx node_modules/uvu/bin.js test '\.real\.ts$' --no-color) 2>&1 | tee "$WORK/real.log" | grep -v '^{"level"'
+    local rtotal rpassed rskipped
+    rtotal=$(grep -Eo 'Total: +[0-9]+' "$WORK/real.log" | grep -Eo '[0-9]+' | tail -1)
+    rpassed=$(grep -Eo 'Passed: +[0-9]+' "$WORK/real.log" | grep -Eo '[0-9]+' | tail -1)
+    rskipped=$(grep -Eo 'Skipped: +[0-9]+' "$WORK/real.log" | grep -Eo '[0-9]+' | tail -1)
+    if [ -z "$rtotal" ]; then
+      echo "real-Odoo tier $version: the suites died before their summary"
+      real_failed=1
+    else
+      real_passed=$rpassed
+      real_failed=$((rtotal - rpassed - rskipped))
+    fi
+    if grep -qE ' (ERROR|CRITICAL) ' "$WORK/server.log"; then
+      echo "real-Odoo tier $version: errors in the Odoo server log:"; grep -E ' (ERROR|CRITICAL) ' "$WORK/server.log" | head -10
+    fi
+    kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    SERVER_PID=
+  fi
+
+  # 5. Odoo's own suites, with and without PlanSync
+  local suites_passed=0 suites_failed=0
+  if [ "$suites" = 1 ]; then
+    local out
+    out=$(bash "$ROOT/scripts/odoo-suites.sh" --odoo "$version" --db "${DB}_suites" 2>&1 | tee "$WORK/suites.log")
+    echo "$out" | grep -E '^odoo suites' || tail -20 "$WORK/suites.log"
+    local sline; sline=$(echo "$out" | grep -E '^ODOO SUITES: [0-9]+ passed, [0-9]+ failed' | tail -1)
+    if [ -z "$sline" ]; then
+      echo "real-Odoo tier $version: Odoo's own suites did not report"; suites_failed=1
+    else
+      suites_passed=$(echo "$sline" | sed -E 's/^ODOO SUITES: ([0-9]+) passed.*/\1/')
+      suites_failed=$(echo "$sline" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    fi
+  else
+    echo "real-Odoo tier $version: Odoo's own suites SKIPPED (PLANSYNC_SUITES=0)"
+  fi
+
+  echo "real-Odoo tier $version: Odoo tests $odoo_passed passed, $odoo_failed failed; contract and end-to-end $real_passed passed, $real_failed failed; Odoo's own suites $suites_passed same, $suites_failed changed by PlanSync"
+  v_passed=$((odoo_passed + real_passed + suites_passed))
+  v_failed=$((odoo_failed + real_failed + suites_failed))
+}
+
+all_passed=0
+all_failed=0
+ran=0
+for version in "${requested[@]}"; do
+  src=$(odoo_tree "$version")
+  why=$(odoo_skip_reason "$version" "$src")
+  if [ -n "$why" ]; then
+    echo "REAL TIER $version: SKIPPED: $why"
+    continue
+  fi
+  started=$(date +%s)
+  run_version "$version" "$src"
+  cleanup
+  echo "REAL TIER $version: $v_passed passed, $v_failed failed ($(($(date +%s) - started)) s)"
+  all_passed=$((all_passed + v_passed))
+  all_failed=$((all_failed + v_failed))
+  ran=$((ran + 1))
+done
+
+if [ "$ran" -eq 0 ]; then
+  echo "REAL TIER: no Odoo version ran"
+  exit 2
+fi
+echo "REAL TIER: $all_passed passed, $all_failed failed"
+[ "$all_failed" -eq 0 ]
