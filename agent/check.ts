@@ -4,37 +4,36 @@
  */
 import { loadConfig, type AgentConfig } from './config.ts';
 import { ConfigError, describeError } from './errors.ts';
-import { PlanSyncOdoo } from './odoo/client.ts';
-import { createTransport } from './odoo/index.ts';
+import { apiKeyLines, serverLines, type CheckLine } from './check-odoo.ts';
+import { PlanSyncOdoo, type HeartbeatReply } from './odoo/client.ts';
+import { connectOdoo } from './odoo/connect.ts';
+import { serverMajor } from './odoo/version.ts';
 import { AGENT_VERSION } from './runner.ts';
 import { openStateStore } from './state/store.ts';
 import { createTarget, effectiveEndpoint } from './targets/index.ts';
-import type { HeartbeatResult } from '../shared-types/index.ts';
 
 /** Addon versions this agent speaks the contract of. */
 export const SUPPORTED_ADDON = /^1[7-9]\.0\.1\.\d+\.\d+$/;
 
-export interface CheckLine {
-  readonly status: 'ok' | 'warn' | 'fail';
-  readonly what: string;
-  readonly detail: string;
-}
+export type { CheckLine } from './check-odoo.ts';
 
 export interface CheckOptions {
   readonly file?: string | undefined;
   readonly json?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly out?: (line: string) => void;
+  /** The clock API key expiry is measured against. Default: now. */
+  readonly now?: () => Date;
 }
 
-const explainOdooError = (error: unknown, config: AgentConfig): string => {
+const explainOdooError = (error: unknown, config: AgentConfig, transport: string = config.odoo.transport): string => {
   const e = error as { code?: string; odooName?: string; message?: string };
   const message = e.message ?? String(error);
   if (e.code === 'ERR_ODOO_AUTH') return `Odoo refused login ${JSON.stringify(config.odoo.login)} with this API key on database ${JSON.stringify(config.odoo.db)}: check ODOO_LOGIN, ODOO_DB and ODOO_API_KEY`;
   if (e.code === 'ERR_ODOO_ACCESS') return `the user ${JSON.stringify(config.odoo.login)} is not allowed to call PlanSync: add it to the group PlanSync / Integration (${message})`;
   if (/plansync\.(agent|outbox)/.test(message) && /exist/i.test(message)) return `the PlanSync addon is not installed in database ${JSON.stringify(config.odoo.db)}: install odoo_addon/plansync (README, "Installing the addon")`;
   if (e.code === 'ERR_NETWORK' || e.code === 'ERR_TIMEOUT') return `cannot reach ${config.odoo.url}: ${message}`;
-  if (e.code === 'ERR_ODOO_PROTOCOL') return `${config.odoo.url} does not answer like Odoo on ${config.odoo.transport}: ${message}`;
+  if (e.code === 'ERR_ODOO_PROTOCOL') return `${config.odoo.url} does not answer like Odoo on ${transport}: ${message}`;
   return describeError(error);
 };
 
@@ -49,32 +48,42 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
     add('fail', 'config', error instanceof ConfigError ? error.message : describeError(error));
     return { code: 2, lines };
   }
-  const transport = createTransport(config.odoo.transport, config.odoo);
+  let transport: ReturnType<typeof connectOdoo>;
+  try {
+    transport = connectOdoo(config.odoo);
+  } catch (error) {
+    add('fail', 'config', error instanceof ConfigError ? error.message : describeError(error));
+    return { code: 2, lines };
+  }
   const odoo = new PlanSyncOdoo(transport);
   try {
     try {
       const started = Date.now();
+      // auto: the unauthenticated version probe; configured: the transport's own version call.
       const version = await transport.version();
       add('ok', 'Odoo reachable', `${config.odoo.url}, server ${version.server_version} (${Date.now() - started} ms)`);
+      const resolution = await transport.resolution();
+      lines.push(...serverLines({ version: version.server_version, major: serverMajor(version.server_version_info, version.server_version) }, resolution));
     } catch (error) {
-      add('fail', 'Odoo reachable', explainOdooError(error, config));
+      add('fail', 'Odoo reachable', explainOdooError(error, config, transport.name));
       return { code: 1, lines };
     }
     try {
       const uid = await transport.uid();
       add('ok', 'logged in', `${config.odoo.login} (uid ${uid}) on database ${config.odoo.db}`);
     } catch (error) {
-      add('fail', 'logged in', explainOdooError(error, config));
+      add('fail', 'logged in', explainOdooError(error, config, transport.name));
       return { code: 1, lines };
     }
-    let hb: HeartbeatResult;
+    let hb: HeartbeatReply;
     try {
       hb = await odoo.heartbeat(config.consumer, { version: AGENT_VERSION, host: '', pid: process.pid, started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), mode: 'check', endpoints: {} });
     } catch (error) {
-      add('fail', 'PlanSync addon', explainOdooError(error, config));
+      add('fail', 'PlanSync addon', explainOdooError(error, config, transport.name));
       return { code: 1, lines };
     }
     add(SUPPORTED_ADDON.test(hb.addon_version) ? 'ok' : 'fail', 'PlanSync addon', `version ${hb.addon_version}${SUPPORTED_ADDON.test(hb.addon_version) ? '' : ` is not one this agent (${AGENT_VERSION}) speaks: expected ${SUPPORTED_ADDON.source}`}`);
+    lines.push(...apiKeyLines(hb.api_keys, (options.now ?? (() => new Date()))()));
     const groups = hb.user.groups;
     if (!groups.includes('plansync.group_plansync_integration')) add('fail', 'groups', `${config.odoo.login} is not in PlanSync / Integration`);
     else if (groups.some((g) => g !== 'plansync.group_plansync_integration')) {
@@ -122,7 +131,7 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
         const page = await odoo.planningSnapshot(planner.warehouses, 1, 0, 1);
         add('ok', 'embedded planner', `the daemon plans every ${planner.everyHours} h ${planner.warehouses ? `warehouses ${planner.warehouses.join(', ')}` : 'every warehouse'}: ${page.total} product × warehouse items today`);
       } catch (error) {
-        add('fail', 'embedded planner', `planning_snapshot: ${explainOdooError(error, config)}`);
+        add('fail', 'embedded planner', `planning_snapshot: ${explainOdooError(error, config, transport.name)}`);
       }
     }
   } finally {

@@ -9,6 +9,20 @@ import { AvailabilitySnapshot, ReconcileCounts, type ChannelSent, ClaimResult, H
 
 const IntResult = z.number().int().nonnegative();
 
+/**
+ * The API keys of the integration user with their expiry, as the addon's heartbeat reports them
+ * (optional: an addon that predates it leaves it out). `expires` false: the key never expires.
+ */
+export const ApiKeyExpiry = z.object({
+  name: z.string(),
+  expires: z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'a UTC time YYYY-MM-DDTHH:MM:SSZ'), z.literal(false)]),
+});
+export type ApiKeyExpiry = z.infer<typeof ApiKeyExpiry>;
+
+/** The heartbeat's reply as the agent validates it: the shared contract plus the optional `api_keys`. */
+export const HeartbeatReply = HeartbeatResult.extend({ api_keys: z.array(ApiKeyExpiry).optional() });
+export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
+
 export class PlanSyncOdoo {
   readonly transport: OdooTransport;
 
@@ -50,8 +64,8 @@ export class PlanSyncOdoo {
   }
 
   /** Report this agent's health; returns the configuration admins keep in Odoo. */
-  heartbeat(consumer: string, stats: HeartbeatStats): Promise<HeartbeatResult> {
-    return this.call(HeartbeatResult, 'plansync.agent', 'heartbeat', [consumer, stats], ['consumer', 'stats']);
+  heartbeat(consumer: string, stats: HeartbeatStats): Promise<HeartbeatReply> {
+    return this.call(HeartbeatReply, 'plansync.agent', 'heartbeat', [consumer, stats], ['consumer', 'stats']);
   }
 
   /**
