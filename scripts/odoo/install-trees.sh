@@ -34,10 +34,14 @@ for v in "${versions[@]}"; do
         unpack 18 "$d" "$MIRRORS/dglezz1+odoo-18.0/repo" 2268dca3b2af20bfadd08000b4b49459b93ecb06 ;;
     19) d=${ODOO19_SRC:-/opt/odoo19-src}
         unpack 19 "$d" "$MIRRORS/AmitbhatiAvantenow+HRSD-PP/repo" 195f2da73193eaecad18a7a1e84b754e2280c6f4 -- . ':(exclude)venv'
-        # keep only Odoo S.A.'s addons: that owner's HR/OCA/Cybrosys extras are not Odoo's
+        # leave out that owner's extras (HR modules of OCA, Cybrosys/Open HRMS, "My Company"...): an addon
+        # whose author names neither Odoo nor is a localisation, or names the OCA. Odoo's own addons are
+        # written by "Odoo S.A.", "Odoo SA", "odoo", "Odoo IN Pvt Ltd", and localisations by partners.
         for m in "$d"/addons/*/__manifest__.py; do
-          grep -Eq "['\"]author['\"]\s*:" "$m" || continue
-          grep -Eq "['\"]author['\"]\s*:\s*['\"]Odoo S\.A\.['\"]" "$m" || rm -rf "$(dirname "$m")"
+          dir=$(dirname "$m"); case $(basename "$dir") in l10n_*) continue ;; esac
+          author=$(grep -Eo "['\"]author['\"]\s*:\s*['\"][^'\"]*" "$m" | sed -E "s/.*['\"]//")
+          [ -z "$author" ] && continue
+          if echo "$author" | grep -qi 'community association' || ! echo "$author" | grep -qi odoo; then rm -rf "$dir"; fi
         done
         find "$d" -name __pycache__ -type d -prune -exec rm -rf {} + ; find "$d" -name .DS_Store -delete ;;
     *) echo "unknown version $v (17, 18 or 19)"; exit 2 ;;
