@@ -33,9 +33,9 @@ const withFile = (file: unknown, env: Env = ODOO) => loadConfig({ file: CONFIG_P
 
 // ---- defaults and precedence ----
 
-test('a complete environment and no file gives the documented defaults (jsonrpc, 30 s, sqlite state, info, 7 days)', () => {
+test('a complete environment and no file gives the documented defaults (transport auto, 30 s, sqlite state, info, 7 days)', () => {
   const config = loadConfig({ env: { ...ODOO, ODOO_URL: 'https://erp.example.test//' } });
-  assert.equal(config.odoo, { url: 'https://erp.example.test', db: 'prod', login: 'plansync', apiKey: API_KEY, transport: 'jsonrpc', timeoutMs: 30_000 });
+  assert.equal(config.odoo, { url: 'https://erp.example.test', db: 'prod', login: 'plansync', apiKey: API_KEY, transport: 'auto', timeoutMs: 30_000 });
   assert.is(config.state, 'sqlite://.plansync/state.sqlite');
   assert.is(config.logLevel, 'info');
   assert.is(config.receiptTtlMs, 7 * 86_400_000);
