@@ -89,8 +89,9 @@ if ('reason' in tier) {
     ids.stock = wh?.lot_stock_id[0] ?? 0;
     const [stock] = await admin.call<Array<{ complete_name: string }>>('stock.location', 'read', [[ids.stock], ['complete_name']]);
     stockName = stock?.complete_name ?? '';
-    ids.p1 = await admin.call<number>('product.product', 'create', [{ name: `Inventory chair ${tag}`, default_code: sku1, detailed_type: 'product' }]);
-    ids.p2 = await admin.call<number>('product.product', 'create', [{ name: `Inventory desk ${tag}`, default_code: sku2, detailed_type: 'product' }]);
+    const storable = await admin.storable();
+    ids.p1 = await admin.call<number>('product.product', 'create', [{ name: `Inventory chair ${tag}`, default_code: sku1, ...storable }]);
+    ids.p2 = await admin.call<number>('product.product', 'create', [{ name: `Inventory desk ${tag}`, default_code: sku2, ...storable }]);
     await admin.validate(await admin.receive(warehouse.id, [{ product: ids.p1, quantity: 20 }, { product: ids.p2, quantity: 30 }]));
 
     await sink.start();
@@ -201,7 +202,7 @@ if ('reason' in tier) {
     const [wh] = await admin.call<Array<{ out_type_id: [number, string] }>>('stock.warehouse', 'read', [[ids.warehouse], ['out_type_id']]);
     const customers = await admin.ref('stock.stock_location_customers');
     const picking = await admin.call<number>('stock.picking', 'create', [
-      { picking_type_id: wh?.out_type_id[0], location_id: ids.stock, location_dest_id: customers, move_ids: [[0, 0, { name: 'wms delivery', product_id: ids.p2, product_uom_qty: 5, location_id: ids.stock, location_dest_id: customers }]] },
+      { picking_type_id: wh?.out_type_id[0], location_id: ids.stock, location_dest_id: customers, move_ids: [[0, 0, { ...(await admin.moveName('wms delivery')), product_id: ids.p2, product_uom_qty: 5, location_id: ids.stock, location_dest_id: customers }]] },
     ]);
     await admin.call('stock.picking', 'action_confirm', [[picking]]);
     await admin.call('stock.picking', 'action_assign', [[picking]]);

@@ -113,7 +113,7 @@ if ('reason' in tier) {
         picking_type_id: wh.out_type_id[0],
         location_id: stock,
         location_dest_id: customers,
-        move_ids: [[0, 0, { name: 'big order', product_id: pick.id, product_uom_qty: pick.qty_available, location_id: stock, location_dest_id: customers }]],
+        move_ids: [[0, 0, { ...(await admin.moveName('big order')), product_id: pick.id, product_uom_qty: pick.qty_available, location_id: stock, location_dest_id: customers }]],
       },
     ]);
     await admin.call('stock.picking', 'action_confirm', [[picking]]);

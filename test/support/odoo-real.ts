@@ -1,5 +1,5 @@
 /**
- * What the real-Odoo tier's tests need of a live Odoo 17 (served by scripts/test-odoo.sh):
+ * What the real-Odoo tier's tests need of a live Odoo 17, 18 or 19 (served by scripts/test-odoo.sh):
  * the credentials it wrote, an admin JSON-RPC client to make business changes the way users do,
  * and the contract harness over it.
  */
@@ -51,6 +51,30 @@ export class OdooAdmin {
     return (await this.rpc('object', 'execute_kw', [this.tier.db, this.uid, this.tier.file.admin.password, model, method, args, kwargs])) as T;
   }
 
+  private major: number | undefined;
+
+  /** The server's major version (17, 18, 19). */
+  async serverMajor(): Promise<number> {
+    if (this.major === undefined) {
+      const info = (await this.rpc('common', 'version', [])) as { server_version_info?: unknown[] };
+      this.major = Number(info.server_version_info?.[0]);
+    }
+    return this.major;
+  }
+
+  /**
+   * The values that make a product storable on this server: `detailed_type: 'product'` on 17,
+   * `type: 'consu'` + `is_storable` from 18 (the one difference between the versions the tests see).
+   */
+  async storable(): Promise<Record<string, unknown>> {
+    return (await this.serverMajor()) >= 18 ? { type: 'consu', is_storable: true } : { detailed_type: 'product' };
+  }
+
+  /** A move's description: stock.move has a required `name` up to 18 and none from 19. */
+  async moveName(name: string): Promise<Record<string, unknown>> {
+    return (await this.serverMajor()) >= 19 ? {} : { name };
+  }
+
   ref = async (xmlid: string): Promise<number> => {
     const [module, name] = xmlid.split('.');
     const [row] = await this.call<Array<{ res_id: number }>>('ir.model.data', 'search_read', [[['module', '=', module], ['name', '=', name]]], { fields: ['res_id'] });
@@ -95,8 +119,9 @@ export class OdooAdmin {
   /** Storable products, one create call each (each its own transaction, as users make them). */
   async createProducts(count: number, prefix: string): Promise<number[]> {
     const ids: number[] = [];
+    const storable = await this.storable();
     for (let i = 0; i < count; i++) {
-      ids.push(await this.call<number>('product.product', 'create', [{ name: `${prefix} ${i}`, default_code: `${prefix}-${i}`, detailed_type: 'product' }]));
+      ids.push(await this.call<number>('product.product', 'create', [{ name: `${prefix} ${i}`, default_code: `${prefix}-${i}`, ...storable }]));
     }
     return ids;
   }
@@ -106,12 +131,13 @@ export class OdooAdmin {
     const [warehouse] = await this.call<Array<{ in_type_id: [number, string]; lot_stock_id: [number, string] }>>('stock.warehouse', 'read', [[warehouseId], ['in_type_id', 'lot_stock_id']]);
     if (!warehouse) throw new Error(`no warehouse ${warehouseId}`);
     const supplier = await this.ref('stock.stock_location_suppliers');
+    const receiptName = await this.moveName('receipt');
     const picking = await this.call<number>('stock.picking', 'create', [
       {
         picking_type_id: warehouse.in_type_id[0],
         location_id: supplier,
         location_dest_id: warehouse.lot_stock_id[0],
-        move_ids: lines.map((l) => [0, 0, { name: 'receipt', product_id: l.product, product_uom_qty: l.quantity, location_id: supplier, location_dest_id: warehouse.lot_stock_id[0] }]),
+        move_ids: lines.map((l) => [0, 0, { ...receiptName, product_id: l.product, product_uom_qty: l.quantity, location_id: supplier, location_dest_id: warehouse.lot_stock_id[0] }]),
       },
     ]);
     await this.call('stock.picking', 'action_confirm', [[picking]]);
@@ -152,12 +178,13 @@ export class OdooAdmin {
     if (!warehouse) throw new Error(`no warehouse ${warehouseId}`);
     const customers = await this.ref('stock.stock_location_customers');
     const stock = warehouse.lot_stock_id[0];
+    const deliveryName = await this.moveName('delivery');
     const picking = await this.call<number>('stock.picking', 'create', [
       {
         picking_type_id: warehouse.out_type_id[0],
         location_id: stock,
         location_dest_id: customers,
-        move_ids: lines.map((l) => [0, 0, { name: 'delivery', product_id: l.product, product_uom_qty: l.quantity, location_id: stock, location_dest_id: customers }]),
+        move_ids: lines.map((l) => [0, 0, { ...deliveryName, product_id: l.product, product_uom_qty: l.quantity, location_id: stock, location_dest_id: customers }]),
       },
     ]);
     await this.call('stock.picking', 'action_confirm', [[picking]]);
