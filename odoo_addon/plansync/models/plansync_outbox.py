@@ -11,6 +11,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
+from ..tools import check_int, check_str, iso_time
+
 _logger = logging.getLogger(__name__)
 
 STATE_PENDING = "pending"
@@ -35,31 +37,6 @@ MAX_RETRY_AFTER = 30 * 86400
 # Only code that holds this object in its context may change the integration
 # fields: a context sent over RPC is JSON and can never carry it (the idea of
 # queue_job's protected fields).
-
-
-def iso_time(value):
-    """A naive UTC datetime as ``YYYY-MM-DDTHH:MM:SSZ``, or False."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else False
-
-
-def check_int(name, value, low, high):
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(
-            _("%(name)s must be an integer from %(low)s to %(high)s, got %(value)r")
-            % {"name": name, "low": low, "high": high, "value": value}
-        )
-    return value
-
-
-def check_str(name, value, low, high):
-    if not isinstance(value, str) or not low <= len(value) <= high or (
-        low and not value.strip()
-    ):
-        raise ValidationError(
-            _("%(name)s must be a string of %(low)s to %(high)s characters, got %(value)r")
-            % {"name": name, "low": low, "high": high, "value": value}
-        )
-    return value
 
 
 def check_ids(name, value):
