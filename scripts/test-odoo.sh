@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The real-Odoo tier (`npm run test:odoo`):
 #   1. starts PostgreSQL if it is not running,
-#   2. installs the addon on top of stock, purchase and sale_management in a throwaway database and
-#      runs its Odoo tests (--test-tags /plansync),
+#   2. installs the addon family (plansync, plansync_planning, plansync_inventory) on top of stock, purchase and sale_management in a throwaway database and
+#      runs their Odoo tests (--test-tags /plansync,/plansync_planning,/plansync_inventory),
 #   3. creates the integration user, a planner and their API keys (scripts/odoo/setup_tier.py), and a
 #      year of synthetic sales, purchase and transfer history for the embedded planner
 #      (scripts/odoo/planner_fixture.py),
@@ -54,9 +54,10 @@ odoo_passed=0
 odoo_failed=0
 
 # 2. install + the addon's Odoo tests
-echo "real-Odoo tier: installing sale_stock, purchase_stock, sale_management and plansync into $DB, running --test-tags /plansync"
+echo "real-Odoo tier: installing sale_stock, purchase_stock, sale_management, plansync, plansync_planning and plansync_inventory into $DB, running --test-tags /plansync,/plansync_planning,/plansync_inventory"
 started=$(date +%s)
-"${ODOO[@]}" -i sale_stock,purchase_stock,sale_management,plansync --test-tags /plansync \
+"${ODOO[@]}" -i sale_stock,purchase_stock,sale_management,plansync,plansync_planning,plansync_inventory \
+  --test-tags /plansync,/plansync_planning,/plansync_inventory \
   --without-demo=all --stop-after-init --log-level=test >"$WORK/install.log" 2>&1
 install_rc=$?
 line=$(grep -Eo '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$WORK/install.log" | tail -1)
