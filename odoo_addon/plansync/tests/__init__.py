@@ -2,6 +2,7 @@ from . import test_capture
 from . import test_commit
 from . import test_concurrency
 from . import test_claim
+from . import test_claim_phases
 from . import test_ack_nack
 from . import test_coalescing
 from . import test_validation
