@@ -21,6 +21,7 @@ from odoo import _, api, fields, models
 from odoo.tools import float_compare, float_round, mute_logger
 
 from .plansync_exception import STATE_DISMISSED, STATE_OPEN, STATE_RESOLVED
+from .plansync_import_kinds import LINE_KINDS, RUN_KINDS
 from .plansync_import_line import (
     LineError,
     external_id_of,
@@ -40,8 +41,6 @@ from .plansync_proposal import (
 
 _logger = logging.getLogger(__name__)
 
-MODELS = {"forecast": "plansync.forecast", "proposal": "plansync.proposal"}
-TABLES = {"forecast": "plansync_forecast", "proposal": "plansync_proposal"}
 IMPORT_CONTEXT = {
     "tracking_disable": True,
     "mail_create_nolog": True,
@@ -110,6 +109,7 @@ class PlansyncImport(models.AbstractModel):
         self = self.sudo().with_context(**IMPORT_CONTEXT)
         run = run.with_env(self.env)
         kind = run.kind
+        strategy = RUN_KINDS[kind]
         entries = [Entry(index, raw) for index, raw in enumerate(lines)]
         for index, (code, message) in (rejected or {}).items():
             entries[index].fail(code, message)
@@ -147,17 +147,13 @@ class PlansyncImport(models.AbstractModel):
             context = self._prefetch(run, [e.line for e in pending])
             for entry in pending:
                 try:
-                    if kind == "forecast":
-                        entry.vals = self._forecast_vals(run, entry, context)
-                    else:
-                        entry.vals = self._proposal_vals(run, entry, context)
+                    entry.vals = strategy.vals(self, run, entry, context)
                 except LineError as exc:
                     if entry.keep:
                         entry.keep = False  # superseded anyway: nothing to keep
                     else:
                         entry.fail(exc.code, exc.message)
-            if kind == "proposal":
-                self._apply_rules([e for e in pending if e.vals], context)
+            strategy.before_create(self, [e for e in pending if e.vals], context)
             self._create_records(run, [e for e in pending if e.vals])
         self._write_exceptions(run, entries, replay)
         created = [e for e in entries if e.new_id]
@@ -165,12 +161,9 @@ class PlansyncImport(models.AbstractModel):
             touched = [e.exception_id for e in entries if e.exception_id]
             self._after_create(run, created, touched)
         if replay is not None and entries[0].status != "exception":
-            record = self.env[MODELS[kind]].browse(entries[0].record_id)
+            record = self.env[strategy.model].browse(entries[0].record_id)
             replay._close(
-                STATE_RESOLVED,
-                _("Replayed: %s") % entries[0].status,
-                proposal=record if kind == "proposal" else None,
-                forecast=record if kind == "forecast" else None,
+                STATE_RESOLVED, _("Replayed: %s") % entries[0].status, **strategy.links(record)
             )
         results = [self._result(entry) for entry in entries]
         if replay is None:
@@ -274,8 +267,8 @@ class PlansyncImport(models.AbstractModel):
         valid = [e for e in entries if e.pending]
         if not valid:
             return
-        table = TABLES[run.kind]
-        state_column = "state" if run.kind == "proposal" else "active"
+        strategy = RUN_KINDS[run.kind]
+        table, state_column = strategy.table, strategy.state_column
         self.env.flush_all()
         self.env.cr.execute(
             "SELECT external_id, revision, id, %s FROM %s WHERE source = %%s AND external_id = ANY(%%s)"
@@ -285,20 +278,7 @@ class PlansyncImport(models.AbstractModel):
         existing = defaultdict(dict)
         for external_id, revision, record_id, state in self.env.cr.fetchall():
             existing[external_id][revision] = (record_id, state)
-        exceptions_of = {}
-        if run.kind == "proposal":
-            ids = [
-                rec[0]
-                for revs in existing.values()
-                for rec in revs.values()
-                if rec[1] == STATE_EXCEPTION
-            ]
-            if ids:
-                opened = self.env["plansync.exception"].search(
-                    [("proposal_id", "in", ids), ("state", "=", STATE_OPEN)], order="id"
-                )
-                for exc in opened:
-                    exceptions_of.setdefault(exc.proposal_id.id, exc)
+        exceptions_of = strategy.open_exceptions(self, existing)
         for entry in valid:
             revisions = existing.get(entry.line["external_id"])
             if not revisions:
@@ -325,6 +305,18 @@ class PlansyncImport(models.AbstractModel):
                     "high": highest,
                 }
                 entry.keep = True
+
+    @api.model
+    def _open_exceptions_of(self, proposal_ids):
+        """{proposal id: its oldest open exception} of ``proposal_ids``."""
+        exceptions_of = {}
+        if proposal_ids:
+            opened = self.env["plansync.exception"].search(
+                [("proposal_id", "in", proposal_ids), ("state", "=", STATE_OPEN)], order="id"
+            )
+            for exc in opened:
+                exceptions_of.setdefault(exc.proposal_id.id, exc)
+        return exceptions_of
 
     @api.model
     def _settings(self):
@@ -356,8 +348,14 @@ class PlansyncImport(models.AbstractModel):
         for product in products:
             by_sku[product.default_code].append(product)
         context["products"] = by_sku
-        if run.kind == "forecast":
-            return context
+        return RUN_KINDS[run.kind].prefetch(self, lines, products, context)
+
+    @api.model
+    def _prefetch_proposal(self, lines, products, context):
+        """The references of proposal lines: units, vendors, vendor terms,
+        packagings, approval rules and last approved quantities."""
+        env = self.env
+        companies = env.user.company_ids
         # units by name (the user's language and English)
         uoms = env["uom.uom"].search([])
         by_name = {}
@@ -548,52 +546,9 @@ class PlansyncImport(models.AbstractModel):
             "company_id": company.id,
             "categ_path": product.categ_id.parent_path or "",
         }
-        business = None
-        value = line["value"]
-        notes = []
-        if line["kind"] == "purchase":
-            vendor, infos, business = self._vendor_terms(line, context, product, company)
-            vals["vendor_id"] = vendor.id if vendor else False
-            if infos:
-                quantity, notes = self._round_purchase(quantity, infos, context, product, uom)
-                info = self._price_terms(infos, quantity, product)
-                vals["supplierinfo_id"] = info.id
-                if value is False:
-                    value = self._purchase_value(info, quantity, product, company, context)
-            rule = warehouse.buy_pull_id
-            if not business and (not rule or not rule.active):
-                business = (
-                    "no_route",
-                    _("warehouse %s has no active Buy rule to purchase with")
-                    % show(line["warehouse"]),
-                )
-        elif line["kind"] == "transfer":
-            source = self._warehouse(
-                line, context, "source_warehouse", "unknown_source_warehouse"
-            )
-            vals["source_warehouse_id"] = source.id
-            route = warehouse.resupply_route_ids.filtered(
-                lambda r: r.active and r.supplier_wh_id == source
-            )[:1]
-            vals["route_id"] = route.id
-            if not route:
-                business = (
-                    "no_route",
-                    _(
-                        "source_warehouse %(src)s does not resupply warehouse %(wh)s "
-                        "(no resupply route between them)"
-                    )
-                    % {"src": show(line["source_warehouse"]), "wh": show(line["warehouse"])},
-                )
-            if value is False:
-                value = quantity * product.with_company(company).standard_price
-        else:
-            parameter = line["parameter"] or {}
-            vals["parameter_min_qty"] = convert(parameter.get("min_qty", 0.0))
-            vals["parameter_max_qty"] = convert(parameter.get("max_qty", 0.0))
-            vals["parameter_safety_stock"] = convert(parameter.get("safety_stock", 0.0))
-            if value is False:
-                value = 0.0
+        quantity, value, notes, business = LINE_KINDS[line["kind"]].resolve(
+            self, line, context, vals, warehouse, product, uom, quantity, line["value"], convert
+        )
         vals["quantity_received"] = quantity_received
         vals["quantity"] = quantity
         vals["value"] = value
@@ -610,13 +565,7 @@ class PlansyncImport(models.AbstractModel):
     @api.model
     def _check_bounds(self, line, vals, context):
         max_quantity, max_value = context["max_quantity"], context["max_value"]
-        quantities = [("quantity", vals["quantity"])]
-        if line["kind"] == "parameter":
-            quantities = [
-                ("parameter.%s" % key, vals["parameter_%s" % key])
-                for key in ("min_qty", "max_qty", "safety_stock")
-            ]
-        for key, quantity in quantities:
+        for key, quantity in LINE_KINDS[line["kind"]].bounded(vals):
             if quantity > max_quantity:
                 return (
                     "out_of_bounds",
@@ -814,7 +763,7 @@ class PlansyncImport(models.AbstractModel):
     def _create_records(self, run, entries):
         if not entries:
             return
-        Model = self.env[MODELS[run.kind]]
+        Model = self.env[RUN_KINDS[run.kind].model]
         for entry in entries:
             entry.vals.pop("categ_path", None)
         cr = self.env.cr
@@ -865,13 +814,7 @@ class PlansyncImport(models.AbstractModel):
     @api.model
     def _exception_vals(self, run, entry, code, message, proposal=None):
         raw = entry.raw
-        line_kind = "forecast" if run.kind == "forecast" else False
-        if run.kind == "proposal" and isinstance(raw, dict) and raw.get("kind") in (
-            "purchase",
-            "transfer",
-            "parameter",
-        ):
-            line_kind = raw["kind"]
+        line_kind = RUN_KINDS[run.kind].line_kind(raw)
         company = proposal.company_id if proposal else run.company_id
         return {
             "run_id": run.id,
@@ -980,7 +923,8 @@ class PlansyncImport(models.AbstractModel):
         """Resolve the open exceptions of lines now imported, supersede lower
         revisions and older runs, post and capture auto-approvals, execute."""
         kind = run.kind
-        Model = self.env[MODELS[kind]]
+        strategy = RUN_KINDS[kind]
+        Model = self.env[strategy.model]
         records = Model.with_context(active_test=False).browse([e.new_id for e in entries])
         if not records:
             return
@@ -1009,41 +953,27 @@ class PlansyncImport(models.AbstractModel):
                     matched._close(
                         STATE_RESOLVED,
                         _("Imported by a later batch of run %s") % run.display_name,
-                        proposal=record if kind == "proposal" else None,
-                        forecast=record if kind == "forecast" else None,
+                        **strategy.links(record),
                     )
         # lower revisions of the same external ids
         by_external = {}
         for record in records:
-            if kind == "forecast" and not record.active:
-                continue
-            if kind == "proposal" and record.state == STATE_SUPERSEDED:
-                continue
-            by_external[record.external_id] = record
+            if strategy.is_live(record):
+                by_external[record.external_id] = record
         if by_external:
             domain = [
                 ("source", "=", run.source),
                 ("external_id", "in", list(by_external)),
                 ("id", "not in", records.ids),
             ]
-            if kind == "forecast":
-                lower = Model.search(domain + [("active", "=", True)])
-                lower = lower.filtered(
-                    lambda r: r.revision < by_external[r.external_id].revision
-                )
-                lower._edit().write({"active": False})
-            else:
-                lower = Model.search(domain + [("state", "in", OPEN_STATES)])
-                lower = lower.filtered(
-                    lambda r: r.revision < by_external[r.external_id].revision
-                )
-                self._supersede(
-                    lower,
-                    {r.id: by_external[r.external_id] for r in lower},
-                    lambda newer: _("revision %s") % newer.revision,
-                )
-        if kind != "proposal":
-            return
+            strategy.retire_lower(self, run, domain, by_external)
+        strategy.after_create(self, run, records)
+
+    @api.model
+    def _after_create_proposals(self, run, records):
+        """Proposals just imported: a newer run supersedes the open proposals
+        of older runs; post, capture and execute the auto-approved ones."""
+        Model = self.env["plansync.proposal"]
         # a newer run supersedes the open proposals of older runs
         fresh = records.filtered(lambda r: r.state != STATE_SUPERSEDED)
         if fresh and run.id:
