@@ -1,7 +1,14 @@
 #!/usr/bin/env python3
-"""Static checks of the PlanSync Odoo addon, without Odoo.
+"""Static checks of the PlanSync Odoo addon family, without Odoo.
 
-    python3 scripts/check_addon.py [ADDON_DIR] [--json]
+    python3 scripts/check_addon.py [ADDONS_DIR | ADDON_DIR ...] [--json]
+
+Without argument, checks every module of odoo_addon/ (plansync, plansync_planning,
+plansync_inventory, ...). An ADDONS_DIR argument checks every module under it; an ADDON_DIR
+(a folder with a __manifest__.py) checks that module. Each module is checked with the
+knowledge of the modules it depends on among its siblings (its family): a field that the core
+defines can be used in a feature's view, ``plansync.group_plansync_user`` resolves in the core,
+and a reference to a sibling that is not a dependency fails.
 
 Checks (one result per item):
   python-compiles  every .py file compiles
@@ -9,12 +16,13 @@ Checks (one result per item):
   manifest-data    every data file of the manifest exists, and every XML/CSV file under
                    data/, views/ and security/ is listed in the manifest
   access-models    every ir.model.access.csv row names a model defined (by ``_name``) in the
-                   addon or, when ODOO_SRC (default /opt/odoo-src) exists, in Odoo's addons
+                   module or its family dependencies, or, when ODOO_SRC (default /opt/odoo-src) exists, in Odoo's addons
   view-fields      every <field name="..."> of an ir.ui.view arch names a field of its model
                    (fields collected with ast from the addon, and from ODOO_SRC when present;
                    a field of an Odoo model that cannot be checked is reported "unchecked")
   xml-refs         every reference (ref=, ref('...'), %(...)d, parent=, action=, groups=)
-                   local to the addon names an XML id the addon defines
+                   to the module or to a family module names an XML id that module defines,
+                   and a family module referenced is the module itself or one of its dependencies
 
 With --json, prints a JSON list of {"check", "ok", "detail"}; otherwise a summary.
 Exits 1 when any item failed. Standard library only.
@@ -29,7 +37,7 @@ import xml.etree.ElementTree as ET
 from xml.parsers import expat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_ADDON = os.path.join(HERE, "..", "odoo_addon", "plansync")
+DEFAULT_ADDONS = os.path.join(HERE, "..", "odoo_addon")
 MAGIC_FIELDS = {"id", "display_name", "create_uid", "create_date", "write_uid", "write_date"}
 CHECKED_DIRS = ("data", "views", "security")
 REF_CALL_RE = re.compile(r"""\bref\(\s*['"]([\w.]+)['"]\s*\)""")
@@ -212,7 +220,8 @@ class ModelIndex:
 
 
 def rel(path, addon):
-    return os.path.relpath(path, addon)
+    """``path`` relative to the addons folder: ``<module>/views/x.xml``."""
+    return os.path.relpath(path, os.path.dirname(os.path.abspath(addon).rstrip(os.sep)))
 
 
 def walk_files(addon, suffix):
@@ -266,7 +275,7 @@ def check_manifest(addon, manifest, results):
         results.add(
             "manifest-data",
             exists,
-            "%s is listed%s" % (name, "" if exists else " but does not exist"),
+            "%s/%s is listed%s" % (os.path.basename(addon), name, "" if exists else " but does not exist"),
         )
     listed_set = {os.path.normpath(name) for name in listed}
     for folder in CHECKED_DIRS:
@@ -275,12 +284,12 @@ def check_manifest(addon, manifest, results):
             continue
         for suffix in (".xml", ".csv"):
             for path in walk_files(root, suffix):
-                name = os.path.normpath(rel(path, addon))
+                name = os.path.normpath(os.path.relpath(path, addon))
                 ok = name in listed_set
                 results.add(
                     "manifest-data",
                     ok,
-                    "%s is %s in the manifest's data" % (name, "listed" if ok else "NOT listed"),
+                    "%s is %s in the manifest's data" % (rel(path, addon), "listed" if ok else "NOT listed"),
                 )
 
 
@@ -413,18 +422,26 @@ def defined_ids(trees, addon_index, addon):
     return ids
 
 
-def check_refs(addon, module, trees, addon_index, results):
-    ids = defined_ids(trees, addon_index, addon)
+def check_refs(addon, module, trees, family_ids, closure, results):
+    """``family_ids``: {family module: its XML ids}; ``closure``: ``module`` and its
+    family dependencies."""
 
     def check(ref, where):
         ref = ref.strip().lstrip("!")
         if not ref:
             return
-        local = local_id(ref, module)
-        if local is None:
-            return  # another module's id: not checked here
-        ok = local in ids
-        results.add("xml-refs", ok, "%s: %s %s" % (where, ref, "exists" if ok else "is not defined in the addon"))
+        owner, name = ref.split(".", 1) if "." in ref else (module, ref)
+        if owner not in family_ids:
+            return  # an Odoo module's id: not checked here
+        if owner not in closure:
+            results.add(
+                "xml-refs", False, "%s: %s names %s, which %s does not depend on" % (where, ref, owner, module)
+            )
+            return
+        ok = name in family_ids[owner]
+        results.add(
+            "xml-refs", ok, "%s: %s %s" % (where, ref, "exists" if ok else "is not defined in %s" % owner)
+        )
 
     for path, tree in trees.items():
         for element in tree.getroot().iter():
@@ -457,41 +474,101 @@ def check_refs(addon, module, trees, addon_index, results):
                         check(value, "%s:%s %s" % (rel(path, addon), line, column))
 
 
-def run(addon, odoo_src):
-    addon = os.path.abspath(addon)
-    module = os.path.basename(addon.rstrip(os.sep))
+def is_addon(path):
+    return os.path.isfile(os.path.join(path, "__manifest__.py"))
+
+
+def addons_of(folder):
+    """The modules (folders with a __manifest__.py) directly under ``folder``."""
+    return [
+        os.path.join(folder, name)
+        for name in sorted(os.listdir(folder))
+        if is_addon(os.path.join(folder, name))
+    ]
+
+
+def family_closure(module, depends):
+    """``module`` and the family modules it depends on, directly or not."""
+    closure, todo = [], [module]
+    while todo:
+        name = todo.pop()
+        if name in closure:
+            continue
+        closure.append(name)
+        todo.extend(dep for dep in depends.get(name, ()) if dep in depends)
+    return closure
+
+
+def run(paths, odoo_src):
+    """Check the modules named by ``paths`` (modules or folders of modules) with
+    their siblings as family."""
     results = Results()
-    if not os.path.isfile(os.path.join(addon, "__manifest__.py")):
-        results.add("manifest-data", False, "%s has no __manifest__.py" % addon)
+    targets, family = [], {}
+    for path in paths:
+        path = os.path.abspath(path).rstrip(os.sep)
+        if is_addon(path):
+            targets.append(path)
+            siblings = addons_of(os.path.dirname(path))
+        elif os.path.isdir(path):
+            siblings = addons_of(path)
+            targets.extend(siblings)
+        else:
+            results.add("manifest-data", False, "%s has no __manifest__.py" % path)
+            continue
+        for sibling in siblings:
+            family.setdefault(os.path.basename(sibling), sibling)
+    if not targets:
+        results.add("manifest-data", False, "no module found in %s" % ", ".join(paths))
         return results
-    check_python(addon, results)
-    trees = parse_xml(addon, results)
-    manifest = read_manifest(addon, results)
-    check_manifest(addon, manifest, results)
-    addon_index = ModelIndex()
-    addon_index.add_tree(addon)
-    odoo_index = None
+    depends, indexes, trees_of, manifests = {}, {}, {}, {}
+    for name, path in family.items():
+        quiet = Results()  # siblings that are not targets are read, not reported
+        manifests[name] = read_manifest(path, quiet)
+        depends[name] = list(manifests[name].get("depends", []))
+        indexes[name] = ModelIndex()
+        indexes[name].add_tree(path)
+    odoo_base = None
     if odoo_src and os.path.isdir(odoo_src):
-        odoo_index = ModelIndex()
+        odoo_base = ModelIndex()
         for sub in ("addons", os.path.join("odoo", "addons")):
             root = os.path.join(odoo_src, sub)
             if os.path.isdir(root):
-                odoo_index.add_tree(root)
-        odoo_index.classes += addon_index.classes
-        for model, files in addon_index.defined.items():
-            odoo_index.defined.setdefault(model, files)
-    check_access(addon, module, addon_index, odoo_index, results)
-    check_view_fields(addon, trees, addon_index, odoo_index, results)
-    check_refs(addon, module, trees, addon_index, results)
+                odoo_base.add_tree(root)
+    family_ids = {}
+    for name, path in family.items():
+        trees_of[name] = parse_xml(path, Results())
+        family_ids[name] = defined_ids(trees_of[name], indexes[name], path)
+    for addon in targets:
+        module = os.path.basename(addon)
+        check_python(addon, results)
+        trees = parse_xml(addon, results)
+        manifest = read_manifest(addon, results)
+        check_manifest(addon, manifest, results)
+        closure = family_closure(module, depends)
+        addon_index = ModelIndex()
+        for name in closure:
+            addon_index.classes += indexes[name].classes
+            for model, files in indexes[name].defined.items():
+                addon_index.defined.setdefault(model, []).extend(files)
+        odoo_index = None
+        if odoo_base is not None:
+            odoo_index = ModelIndex()
+            odoo_index.classes = odoo_base.classes + addon_index.classes
+            odoo_index.defined = dict(odoo_base.defined)
+            for model, files in addon_index.defined.items():
+                odoo_index.defined.setdefault(model, files)
+        check_access(addon, module, addon_index, odoo_index, results)
+        check_view_fields(addon, trees, addon_index, odoo_index, results)
+        check_refs(addon, module, trees, family_ids, closure, results)
     return results
 
 
 def main(argv):
     args = [a for a in argv if not a.startswith("--")]
     as_json = "--json" in argv
-    addon = args[0] if args else DEFAULT_ADDON
+    paths = args or [DEFAULT_ADDONS]
     odoo_src = os.environ.get("ODOO_SRC", "/opt/odoo-src")
-    results = run(addon, odoo_src)
+    results = run(paths, odoo_src)
     if as_json:
         print(json.dumps(results.items, indent=1))
     else:

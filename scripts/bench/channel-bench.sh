@@ -29,7 +29,7 @@ odoo() { "$PY" "$ODOO_SRC/odoo-bin" -d "$DB" --db_host= --addons-path="$ADDONS" 
 # Served in the background: exec, so that $! is Odoo itself (cleanup kills it, then drops the database).
 odoo_server() { exec "$PY" "$ODOO_SRC/odoo-bin" -d "$DB" --db_host= --addons-path="$ADDONS" --http-interface=127.0.0.1 --http-port="$PORT" "$@"; }
 echo "bench: installing sale_stock, purchase_stock, sale_management and plansync into $DB"
-odoo -i sale_stock,purchase_stock,sale_management,plansync --without-demo=all --stop-after-init --log-level=warn >"$WORK/install.log" 2>&1 || { tail -20 "$WORK/install.log"; exit 1; }
+odoo -i sale_stock,purchase_stock,sale_management,plansync,plansync_planning,plansync_inventory --without-demo=all --stop-after-init --log-level=warn >"$WORK/install.log" 2>&1 || { tail -20 "$WORK/install.log"; exit 1; }
 export PLANSYNC_TIER_FILE="$WORK/tier.json" PLANSYNC_TIER_ADMIN_PASSWORD="bench-$RANDOM$RANDOM"
 "$PY" "$ODOO_SRC/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn <"$ROOT/scripts/odoo/setup_tier.py" >"$WORK/setup.log" 2>&1 || { tail "$WORK/setup.log"; exit 1; }
 odoo_server --log-level=warn --max-cron-threads=0 >"$WORK/server.log" 2>&1 &

@@ -42,7 +42,7 @@ echo "bench: template database with stock, purchase, sale_management (no demo da
 odoo "$TPL" -i sale_stock,purchase_stock,sale_management --without-demo=all --stop-after-init --log-level=warn >"$WORK/tpl.log" 2>&1 || { tail -20 "$WORK/tpl.log"; exit 1; }
 createdb -T "$TPL" "$A" && createdb -T "$TPL" "$B"
 echo "bench: installing plansync in B"
-odoo "$B" -i plansync --without-demo=all --stop-after-init --log-level=warn >"$WORK/install.log" 2>&1 || { tail -20 "$WORK/install.log"; exit 1; }
+odoo "$B" -i plansync,plansync_planning,plansync_inventory --without-demo=all --stop-after-init --log-level=warn >"$WORK/install.log" 2>&1 || { tail -20 "$WORK/install.log"; exit 1; }
 shell "$B" >"$WORK/endpoints.log" 2>&1 <<'PY'
 types = env["plansync.event.type"].search([]).ids
 for code in ("CAPTURE-1", "CAPTURE-2"):

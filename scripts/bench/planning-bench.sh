@@ -41,7 +41,7 @@ serve() {
 stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
 
 echo "pbench: database with stock, purchase, sale_management and plansync (no demo data)"
-odoo -i sale_stock,purchase_stock,sale_management,plansync --without-demo=all --stop-after-init --log-level=warn >"$WORK/install.log" 2>&1 || { tail -20 "$WORK/install.log"; exit 1; }
+odoo -i sale_stock,purchase_stock,sale_management,plansync,plansync_planning,plansync_inventory --without-demo=all --stop-after-init --log-level=warn >"$WORK/install.log" 2>&1 || { tail -20 "$WORK/install.log"; exit 1; }
 export PLANSYNC_TIER_FILE="$WORK/tier.json" PLANSYNC_TIER_ADMIN_PASSWORD="pbench-$RANDOM$RANDOM"
 shell <"$ROOT/scripts/odoo/setup_tier.py" >"$WORK/setup.log" 2>&1 || { tail "$WORK/setup.log"; exit 1; }
 setup=$(shell <"$ROOT/scripts/bench/planning_setup.py" 2>>"$WORK/setup.err" | grep '^SETUP ' | cut -c7-)

@@ -4,7 +4,7 @@ ODOO_VERSIONS=(17 18 19)
 # The versions the addon family installs on (kept equal to SUPPORTED in odoo_addon/plansync/compat).
 PLANSYNC_SUPPORTED=(17)
 # The family, in install order.
-PLANSYNC_MODULES=(plansync)
+PLANSYNC_MODULES=(plansync plansync_planning plansync_inventory)
 # What the tier installs the family on.
 BUSINESS_MODULES=sale_stock,purchase_stock,sale_management
 

@@ -1,8 +1,10 @@
 /**
- * The addon's static checks (scripts/check_addon.py) as uvu tests: one test per check group, each
- * asserting that every item of the group passed, so that a broken view, a missing data file or an
- * access rule naming no model fails `npm run test:unit`. The last test proves that the checker
- * itself can fail: it breaks a copy of a view and expects the field to be reported.
+ * The static checks of the addon family (scripts/check_addon.py over every module of odoo_addon/)
+ * as uvu tests: one test per check group, each asserting that every item of the group passed, so
+ * that a broken view, a missing data file or an access rule naming no model fails
+ * `npm run test:unit`. The last tests prove that the checker itself can fail: they break a copy
+ * of the family and expect the fault to be reported, including a core view that uses a field only
+ * a feature module defines (the core never depends on a feature).
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,8 @@ interface CheckItem {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'check_addon.py');
-const ADDON = join(ROOT, 'odoo_addon', 'plansync');
+const ADDONS = join(ROOT, 'odoo_addon');
+const MODULES = ['plansync', 'plansync_planning', 'plansync_inventory'] as const;
 const GROUPS = ['python-compiles', 'xml-parses', 'manifest-data', 'access-models', 'view-fields', 'xml-refs'] as const;
 
 const runChecker = (...args: string[]): { status: number | null; items: CheckItem[]; stderr: string } => {
@@ -47,31 +50,71 @@ for (const group of GROUPS) {
   });
 }
 
+test('every module of the family is checked', () => {
+  for (const module of MODULES) {
+    assert.ok(
+      report.items.some((item) => item.check === 'manifest-data' && item.detail.startsWith(`${module}/`)),
+      `${module} was not checked`,
+    );
+  }
+});
+
 test('the checker exits 0 when every item passes', () => {
   assert.is(report.status, 0, report.stderr);
   assert.ok(report.items.every((item) => GROUPS.includes(item.check as (typeof GROUPS)[number])), 'only known check groups');
 });
 
-test('a broken copy of a view is reported, with file, line and field', () => {
+/** Copies the family to a temporary folder, applies ``edit`` to one file and runs the checker on the copy. */
+const checkBroken = (file: string, edit: (text: string) => string): CheckItem[] => {
   const dir = mkdtempSync(join(tmpdir(), 'plansync-addon-'));
   try {
-    const copy = join(dir, 'plansync');
-    cpSync(ADDON, copy, { recursive: true, filter: (src) => !src.includes('__pycache__') });
-    const view = join(copy, 'views', 'plansync_endpoint_views.xml');
-    const original = readFileSync(view, 'utf8');
-    const broken = original.replace('<field name="dead_count"/>', '<field name="no_such_field"/>');
-    assert.is.not(broken, original, 'the view has the field to break');
-    writeFileSync(view, broken);
+    const copy = join(dir, 'odoo_addon');
+    cpSync(ADDONS, copy, { recursive: true, filter: (src) => !src.includes('__pycache__') });
+    const path = join(copy, file);
+    const original = readFileSync(path, 'utf8');
+    const broken = edit(original);
+    assert.is.not(broken, original, `${file} has the text to break`);
+    writeFileSync(path, broken);
     const result = runChecker(copy);
     assert.is(result.status, 1, 'exit code 1 when an item fails');
-    const failed = result.items.filter((item) => !item.ok);
-    assert.is(failed.length, 1, JSON.stringify(failed));
-    const [item] = failed;
-    assert.is(item?.check, 'view-fields');
-    assert.match(item?.detail ?? '', /views\/plansync_endpoint_views\.xml:\d+ .*'no_such_field' of plansync\.endpoint/);
+    return result.items.filter((item) => !item.ok);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+};
+
+test('a broken copy of a view is reported, with module, file, line and field', () => {
+  const failed = checkBroken(join('plansync', 'views', 'plansync_endpoint_views.xml'), (text) =>
+    text.replace('<field name="dead_count"/>', '<field name="no_such_field"/>'),
+  );
+  assert.is(failed.length, 1, JSON.stringify(failed));
+  const [item] = failed;
+  assert.is(item?.check, 'view-fields');
+  assert.match(item?.detail ?? '', /plansync\/views\/plansync_endpoint_views\.xml:\d+ .*'no_such_field' of plansync\.endpoint/);
+});
+
+test('a core view that uses a field of a feature module is reported', () => {
+  const failed = checkBroken(join('plansync', 'views', 'plansync_endpoint_views.xml'), (text) =>
+    text.replace('<field name="dead_count"/>', '<field name="availability_basis"/>'),
+  );
+  assert.is(failed.length, 1, JSON.stringify(failed));
+  assert.is(failed[0]?.check, 'view-fields');
+  assert.match(failed[0]?.detail ?? '', /'availability_basis' of plansync\.endpoint does not exist/);
+});
+
+test('a core reference to an XML id of a feature module is reported', () => {
+  const failed = checkBroken(join('plansync', 'views', 'menus.xml'), (text) =>
+    text.replace('action="plansync_outbox_action"', 'action="plansync_planning.plansync_proposal_action"'),
+  );
+  assert.is(failed.length, 1, JSON.stringify(failed));
+  assert.is(failed[0]?.check, 'xml-refs');
+  assert.match(failed[0]?.detail ?? '', /plansync_planning\.plansync_proposal_action names plansync_planning, which plansync does not depend on/);
+});
+
+test('a feature view may use a field and an XML id of the core', () => {
+  const items = report.items.filter((item) => item.detail.startsWith('plansync_inventory/'));
+  assert.ok(items.some((item) => item.check === 'xml-refs' && item.detail.includes('plansync.plansync_endpoint_view_form exists')));
+  assert.ok(items.some((item) => item.check === 'view-fields' && /'kind' of plansync\.endpoint$/.test(item.detail)));
 });
 
 test.run();

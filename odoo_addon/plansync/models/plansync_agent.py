@@ -6,7 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.modules.module import get_manifest
 
-from .plansync_outbox import check_str, iso_time
+from ..tools import check_str, iso_time
 
 MODES = [("run", "Run"), ("once", "Once"), ("check", "Check")]
 STATUSES = [("alive", "Alive"), ("silent", "Silent")]

@@ -14,22 +14,6 @@ KINDS = [
     ("webhook", "Webhook"),
 ]
 
-BASES = [
-    ("on_hand", "On hand"),
-    ("reserved", "Reserved"),
-    ("free", "Free (on hand - reserved)"),
-    ("incoming", "Incoming"),
-    ("outgoing", "Outgoing"),
-    ("forecast", "Forecast (on hand + incoming - outgoing)"),
-]
-
-# Fields whose change makes a new version of the availability definition.
-DEFINITION_FIELDS = (
-    "availability_basis",
-    "availability_location_ids",
-    "availability_excluded_location_ids",
-    "availability_horizon_days",
-)
 # Fields whose change alters what the capture writes.
 SUBSCRIPTION_FIELDS = ("event_type_ids", "warehouse_ids", "company_id", "active")
 
@@ -82,51 +66,6 @@ class PlansyncEndpoint(models.Model):
         help="0 means no limit.",
     )
     timeout_seconds = fields.Integer(default=30, tracking=True)
-    availability_basis = fields.Selection(
-        BASES, required=True, default="free", tracking=True
-    )
-    availability_location_ids = fields.Many2many(
-        "stock.location",
-        "plansync_endpoint_location_rel",
-        "endpoint_id",
-        "location_id",
-        string="Included locations",
-        domain=[("usage", "in", ("internal", "view"))],
-        help="Count only these locations and their children (within each "
-        "warehouse). Empty means every internal location of the warehouse.",
-    )
-    availability_excluded_location_ids = fields.Many2many(
-        "stock.location",
-        "plansync_endpoint_excluded_location_rel",
-        "endpoint_id",
-        "location_id",
-        string="Excluded locations",
-        domain=[("usage", "in", ("internal", "view"))],
-        help="Never count these locations nor their children.",
-    )
-    availability_horizon_days = fields.Integer(
-        string="Horizon (days)",
-        default=0,
-        tracking=True,
-        help="Incoming and outgoing (and so forecast) count only open moves "
-        "dated within this many days from now. 0 means no limit.",
-    )
-    allocation_rule_ids = fields.One2many(
-        "plansync.allocation.rule", "endpoint_id", string="Allocation rules"
-    )
-    allocation_rule_count = fields.Integer(
-        string="Rules", compute="_compute_allocation_rule_count"
-    )
-    channel_mapping_ids = fields.One2many(
-        "plansync.channel.mapping", "endpoint_id", string="Channel mappings"
-    )
-    availability_version = fields.Integer(
-        readonly=True,
-        default=1,
-        copy=False,
-        tracking=True,
-        help="Increases whenever the availability definition changes.",
-    )
     pending_count = fields.Integer(compute="_compute_backlog")
     dead_count = fields.Integer(compute="_compute_backlog")
     lag_seconds = fields.Float(compute="_compute_backlog")
@@ -161,11 +100,6 @@ class PlansyncEndpoint(models.Model):
             rec.lag_seconds = backlog.get("lag_seconds", 0.0)
             rec.done_last_hour = backlog.get("done_last_hour", 0)
 
-    @api.depends("allocation_rule_ids")
-    def _compute_allocation_rule_count(self):
-        for rec in self:
-            rec.allocation_rule_count = len(rec.allocation_rule_ids)
-
     @api.constrains("code")
     def _check_code(self):
         for rec in self:
@@ -178,30 +112,6 @@ class PlansyncEndpoint(models.Model):
                     % (rec.code,)
                 )
 
-    @api.constrains("availability_horizon_days")
-    def _check_availability_horizon_days(self):
-        for rec in self:
-            if rec.availability_horizon_days < 0:
-                raise ValidationError(
-                    _("availability_horizon_days must be 0 or more, got %r")
-                    % (rec.availability_horizon_days,)
-                )
-
-    @api.constrains("kind")
-    def _check_kind_allocation(self):
-        for rec in self:
-            if rec.kind != "channel" and (
-                rec.with_context(active_test=False).allocation_rule_ids
-                or rec.channel_mapping_ids
-            ):
-                raise ValidationError(
-                    _(
-                        "kind: endpoint %(code)s has allocation rules or channel mappings, "
-                        "which only a sales channel may have, got %(kind)r"
-                    )
-                    % {"code": rec.code, "kind": rec.kind}
-                )
-
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
@@ -209,18 +119,7 @@ class PlansyncEndpoint(models.Model):
         return records
 
     def write(self, vals):
-        if any(field in vals for field in DEFINITION_FIELDS):
-            before = {
-                rec.id: rec._definition_snapshot() for rec in self
-            }
-            res = super().write(vals)
-            for rec in self:
-                if rec._definition_snapshot() != before[rec.id]:
-                    super(PlansyncEndpoint, rec).write(
-                        {"availability_version": rec.availability_version + 1}
-                    )
-        else:
-            res = super().write(vals)
+        res = super().write(vals)
         if any(field in vals for field in SUBSCRIPTION_FIELDS):
             self.env.registry.clear_cache()
         return res
@@ -249,31 +148,20 @@ class PlansyncEndpoint(models.Model):
         action["context"] = {"default_endpoint_id": self.id}
         return action
 
-    def _definition_snapshot(self):
-        self.ensure_one()
-        return (
-            self.availability_basis,
-            tuple(sorted(self.availability_location_ids.ids)),
-            tuple(sorted(self.availability_excluded_location_ids.ids)),
-            self.availability_horizon_days,
-        )
-
-    def _bump_availability_version(self):
-        """A new version of the definition (allocation rules changed)."""
-        for rec in self.sudo().exists():
-            rec.write({"availability_version": rec.availability_version + 1})
-
     def _definition(self):
-        """The availability definition stock events carry."""
+        """The availability definition stock events carry. The core counts
+        the free quantity (on hand - reserved) of every internal location of
+        the warehouse, without horizon; plansync_inventory makes it a per
+        endpoint choice (basis, locations, horizon, version)."""
         self.ensure_one()
         return {
             "id": self.id,
             "endpoint": self.code,
-            "version": self.availability_version,
-            "basis": self.availability_basis,
-            "horizon_days": self.availability_horizon_days,
-            "included_location_ids": sorted(self.availability_location_ids.ids),
-            "excluded_location_ids": sorted(self.availability_excluded_location_ids.ids),
+            "version": 1,
+            "basis": "free",
+            "horizon_days": 0,
+            "included_location_ids": [],
+            "excluded_location_ids": [],
         }
 
     def _backlog_values(self):

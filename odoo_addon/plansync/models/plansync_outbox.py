@@ -11,6 +11,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
+from ..tools import check_int, check_str, iso_time
+
 _logger = logging.getLogger(__name__)
 
 STATE_PENDING = "pending"
@@ -37,31 +39,6 @@ MAX_RETRY_AFTER = 30 * 86400
 # queue_job's protected fields).
 
 
-def iso_time(value):
-    """A naive UTC datetime as ``YYYY-MM-DDTHH:MM:SSZ``, or False."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else False
-
-
-def check_int(name, value, low, high):
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(
-            _("%(name)s must be an integer from %(low)s to %(high)s, got %(value)r")
-            % {"name": name, "low": low, "high": high, "value": value}
-        )
-    return value
-
-
-def check_str(name, value, low, high):
-    if not isinstance(value, str) or not low <= len(value) <= high or (
-        low and not value.strip()
-    ):
-        raise ValidationError(
-            _("%(name)s must be a string of %(low)s to %(high)s characters, got %(value)r")
-            % {"name": name, "low": low, "high": high, "value": value}
-        )
-    return value
-
-
 def check_ids(name, value):
     if (
         not isinstance(value, (list, tuple))
@@ -73,6 +50,111 @@ def check_ids(name, value):
             % {"name": name, "max": MAX_EVENT_IDS, "value": value}
         )
     return list(dict.fromkeys(value))
+
+
+# ----------------------------------------------------------------------
+# the claim's pure phases (no database): see PlansyncOutbox._claim
+# ----------------------------------------------------------------------
+
+
+def no_claim():
+    """The answer of a claim that hands out nothing."""
+    return {"lease": "", "events": []}
+
+
+def scan_size(limit):
+    """How many claimable rows phase 1 scans for ``limit`` aggregates."""
+    return min(max(limit * 10, 200), 20000)
+
+
+def candidate_keys(rows):
+    """Phase 1: the distinct aggregate keys of scanned rows ``(id, model,
+    res_id, warehouse_id)``, in the order of their first row."""
+    candidates = OrderedDict()
+    for _row_id, model, res_id, warehouse_id in rows:
+        candidates.setdefault((model, res_id, warehouse_id), True)
+    return list(candidates)
+
+
+def group_claimable(locked, rows, now, max_attempts):
+    """Phase 3: the open ``rows`` (dicts) of the ``locked`` aggregates ->
+    ``(groups, poison)``.
+
+    ``groups``: one ``{"key", "rows", "head"}`` per aggregate to hand out (its
+    claimable rows, the newest of them as head), in the order of ``locked``;
+    an aggregate still in flight (seen only now that the rows are locked) is
+    left out. ``poison``: ``(rows, attempts)`` of the aggregates whose expired
+    leases reached ``max_attempts``: the consumers kept dying on them."""
+    rows_by_key = OrderedDict((key, []) for key in locked)
+    for row in rows:
+        key = (row["aggregate_model"], row["aggregate_id"], row["wh"])
+        rows_by_key[key].append(row)
+    poison = []
+    groups = []
+    for key, key_rows in rows_by_key.items():
+        if any(
+            r["state"] == STATE_CLAIMED and r["lease_expires_at"] > now for r in key_rows
+        ):
+            continue  # in flight (seen only now that the rows are locked)
+        claimable = [
+            r
+            for r in key_rows
+            if r["state"] == STATE_CLAIMED
+            or not r["next_attempt_at"]
+            or r["next_attempt_at"] <= now
+        ]
+        exhausted = [
+            r["attempts"] or 0
+            for r in claimable
+            if r["state"] == STATE_CLAIMED and (r["attempts"] or 0) >= max_attempts
+        ]
+        if exhausted:
+            poison.append((claimable, max(exhausted)))
+        elif claimable:
+            head = max(claimable, key=lambda r: r["id"])
+            groups.append({"key": key, "rows": claimable, "head": head})
+    return groups, poison
+
+
+def lease_columns(events_groups, sequences):
+    """Phase 5: the columns of the lease UPDATE, one entry per row: ids, head
+    ids, sequences (the head's only), payloads (JSON, the head's only, none
+    for a deletion) and aggregate keys. Sets each group's ``sequence``."""
+    ids, heads, seqs, payloads, agg_keys = [], [], [], [], []
+    for group, seq in zip(events_groups, sequences):
+        group["sequence"] = seq
+        head_id = group["head"]["id"]
+        deleted = group["head"]["event_type"].endswith(".deleted")
+        for row in group["rows"]:
+            ids.append(row["id"])
+            heads.append(head_id)
+            is_head = row["id"] == head_id
+            seqs.append(seq if is_head else None)
+            payloads.append(json.dumps(group["payload"]) if is_head and not deleted else None)
+            agg_keys.append(group["aggregate_key"])
+    return ids, heads, seqs, payloads, agg_keys
+
+
+def envelope(endpoint_code, group, company):
+    """Phase 6: the envelope of one claimed group (docs/contract.md)."""
+    head = group["head"]
+    return {
+        "id": head["id"],
+        "type": head["event_type"],
+        "endpoint": endpoint_code,
+        "aggregate": {
+            "model": head["aggregate_model"],
+            "id": head["aggregate_id"],
+            "key": group["aggregate_key"] or "",
+        },
+        "company": company,
+        "occurred_at": iso_time(max(r["occurred_at"] for r in group["rows"])),
+        "sequence": group["sequence"],
+        "schema": SCHEMA_VERSION,
+        "coalesced": len(group["rows"]),
+        "attempt": max(r["attempts"] or 0 for r in group["rows"]) + 1,
+        "payload": group["payload"],
+    }
 
 
 class PlansyncOutbox(models.Model):
@@ -443,18 +525,52 @@ class PlansyncOutbox(models.Model):
 
     @api.model
     def _claim(self, endpoint, limit, lease_seconds, consumer):
-        cr = self.env.cr
+        """The claim in numbered phases; each phase is one method, pure where
+        it needs no database (module functions above the class)."""
         settings = self._settings()
-        max_attempts = settings["max_attempts"]
         now = fields.Datetime.now()
         self.env.flush_all()
-        # 1. Scan claimable rows in id order, leaving out every aggregate that
-        #    is in flight under an unexpired lease for this endpoint. The
-        #    aggregates in flight are read first (a partial index on claimed
-        #    rows) and excluded through a hashed array: no anti-join whose plan
-        #    depends on statistics (with stale statistics on a large backlog an
-        #    anti-join plan re-scanned every claimed row version per candidate
-        #    and ran for minutes).
+        # 1. Scan claimable rows, leaving out the aggregates in flight.
+        keys = self._claim_scan(endpoint, limit, now)
+        if not keys:
+            return no_claim()
+        # 2. Advisory-lock up to `limit` aggregates, oldest first.
+        locked = self._claim_lock_aggregates(endpoint, keys, limit)
+        if not locked:
+            return no_claim()
+        # 3. Lock their open rows, group them; poison aggregates die.
+        rows = self._lock_open_rows(endpoint, locked)
+        groups, poison = group_claimable(locked, rows, now, settings["max_attempts"])
+        for rows, attempts in poison:
+            self._mark_dead(
+                [r["id"] for r in rows],
+                _("lease expired %s times without ack or nack") % attempts,
+                now,
+            )
+        if not groups:
+            return no_claim()
+        # 4. Render the heads, batched per event type; failing groups die.
+        events_groups = self._claim_render(endpoint, groups, now)
+        if not events_groups:
+            self.invalidate_model()
+            return no_claim()
+        # 5. Sequence, lease and attempts, in one statement.
+        lease = self._claim_lease(events_groups, lease_seconds, consumer, now)
+        # 6. The envelopes.
+        return {"lease": lease, "events": self._claim_envelopes(endpoint, events_groups)}
+
+    def _claim_scan(self, endpoint, limit, now):
+        """Phase 1: the keys (model, id, warehouse id or 0) of the claimable
+        aggregates in order of their oldest row.
+
+        Scan claimable rows in id order, leaving out every aggregate that is
+        in flight under an unexpired lease for this endpoint. The aggregates
+        in flight are read first (a partial index on claimed rows) and
+        excluded through a hashed array: no anti-join whose plan depends on
+        statistics (with stale statistics on a large backlog an anti-join plan
+        re-scanned every claimed row version per candidate and ran for
+        minutes)."""
+        cr = self.env.cr
         cr.execute(
             """
             SELECT DISTINCT aggregate_model, aggregate_id, COALESCE(warehouse_id, 0)
@@ -466,9 +582,8 @@ class PlansyncOutbox(models.Model):
             {"endpoint": endpoint.id, "now": now},
         )
         in_flight = cr.fetchall()
-        scan = min(max(limit * 10, 200), 20000)
         exclude = ""
-        params = {"endpoint": endpoint.id, "now": now, "scan": scan}
+        params = {"endpoint": endpoint.id, "now": now, "scan": scan_size(limit)}
         if in_flight:
             exclude = """
                AND (o.aggregate_model || ':' || o.aggregate_id || ':' || COALESCE(o.warehouse_id, 0))
@@ -490,15 +605,14 @@ class PlansyncOutbox(models.Model):
             """,
             params,
         )
-        candidates = OrderedDict()
-        for _row_id, model, res_id, warehouse_id in cr.fetchall():
-            candidates.setdefault((model, res_id, warehouse_id), True)
-        if not candidates:
-            return {"lease": "", "events": []}
-        # 2. One transaction-scoped advisory lock per (endpoint, aggregate), taken
-        #    oldest first and only until `limit` aggregates are held: an
-        #    aggregate another claimer is handing out right now is skipped.
-        keys = list(candidates)
+        return candidate_keys(cr.fetchall())
+
+    def _claim_lock_aggregates(self, endpoint, keys, limit):
+        """Phase 2: one transaction-scoped advisory lock per (endpoint,
+        aggregate), taken oldest first and only until `limit` aggregates are
+        held: an aggregate another claimer is handing out right now is
+        skipped. Returns the keys locked, in order."""
+        cr = self.env.cr
         cr.execute(
             """
             SELECT c.m, c.i, c.w
@@ -519,55 +633,12 @@ class PlansyncOutbox(models.Model):
                 limit,
             ),
         )
-        locked = [tuple(row) for row in cr.fetchall()]
-        if not locked:
-            return {"lease": "", "events": []}
-        # 3. Lock every open row of those aggregates. Under REPEATABLE READ a
-        #    row that another claimer changed since our snapshot raises a
-        #    serialization failure. Rather than failing the call (Odoo would
-        #    retry it after a random sleep of up to 2 s and log the query as an
-        #    error), lock in a savepoint and, on that failure, aggregate by
-        #    aggregate: the ones taken meanwhile by another claimer are skipped,
-        #    exactly as SKIP LOCKED skips the ones it still holds.
-        rows = self._lock_open_rows(endpoint, locked)
-        rows_by_key = OrderedDict((key, []) for key in locked)
-        for row in rows:
-            key = (row["aggregate_model"], row["aggregate_id"], row["wh"])
-            rows_by_key[key].append(row)
-        poison = []
-        groups = []
-        for key, rows in rows_by_key.items():
-            if any(
-                r["state"] == STATE_CLAIMED and r["lease_expires_at"] > now for r in rows
-            ):
-                continue  # in flight (seen only now that the rows are locked)
-            claimable = [
-                r
-                for r in rows
-                if r["state"] == STATE_CLAIMED
-                or not r["next_attempt_at"]
-                or r["next_attempt_at"] <= now
-            ]
-            exhausted = [
-                r["attempts"] or 0
-                for r in claimable
-                if r["state"] == STATE_CLAIMED and (r["attempts"] or 0) >= max_attempts
-            ]
-            if exhausted:
-                # the consumers kept dying on this aggregate: dead letter
-                poison.append((claimable, max(exhausted)))
-            elif claimable:
-                head = max(claimable, key=lambda r: r["id"])
-                groups.append({"key": key, "rows": claimable, "head": head})
-        for rows, attempts in poison:
-            self._mark_dead(
-                [r["id"] for r in rows],
-                _("lease expired %s times without ack or nack") % attempts,
-                now,
-            )
-        if not groups:
-            return {"lease": "", "events": []}
-        # 4. Render the heads, batched per event type; failing groups die.
+        return [tuple(row) for row in cr.fetchall()]
+
+    def _claim_render(self, endpoint, groups, now):
+        """Phase 4: render the heads, batched per event type; the groups whose
+        rendering failed become dead letters. Returns the rendered groups,
+        with their ``aggregate_key`` and ``payload``."""
         rendered = self.env["plansync.render"]._render_groups(endpoint, groups, now)
         events_groups = []
         for group in groups:
@@ -581,10 +652,12 @@ class PlansyncOutbox(models.Model):
                 continue
             group["aggregate_key"], group["payload"] = result
             events_groups.append(group)
-        if not events_groups:
-            self.invalidate_model()
-            return {"lease": "", "events": []}
-        # 5. Sequence, lease and attempts, in one statement.
+        return events_groups
+
+    def _claim_lease(self, events_groups, lease_seconds, consumer, now):
+        """Phase 5: sequence, lease and attempts of every row of the groups,
+        in one statement. Returns the lease."""
+        cr = self.env.cr
         lease = secrets.token_hex(16)
         lease_expires_at = now + timedelta(seconds=lease_seconds)
         cr.execute(
@@ -592,20 +665,7 @@ class PlansyncOutbox(models.Model):
             (SEQUENCE_NAME, len(events_groups)),
         )
         sequences = sorted(row[0] for row in cr.fetchall())
-        ids, heads, seqs, payloads, agg_keys = [], [], [], [], []
-        for group, seq in zip(events_groups, sequences):
-            group["sequence"] = seq
-            head_id = group["head"]["id"]
-            deleted = group["head"]["event_type"].endswith(".deleted")
-            for row in group["rows"]:
-                ids.append(row["id"])
-                heads.append(head_id)
-                is_head = row["id"] == head_id
-                seqs.append(seq if is_head else None)
-                payloads.append(
-                    json.dumps(group["payload"]) if is_head and not deleted else None
-                )
-                agg_keys.append(group["aggregate_key"])
+        ids, heads, seqs, payloads, agg_keys = lease_columns(events_groups, sequences)
         cr.execute(
             """
             UPDATE plansync_outbox o
@@ -640,35 +700,20 @@ class PlansyncOutbox(models.Model):
             ),
         )
         self.invalidate_model()
+        return lease
+
+    def _claim_envelopes(self, endpoint, events_groups):
+        """Phase 6: one envelope per claimed group (docs/contract.md)."""
         companies = {
             company.id: {"id": company.id, "name": company.name or ""}
             for company in self.env["res.company"].sudo().browse(
                 {g["head"]["company_id"] for g in events_groups if g["head"]["company_id"]}
             )
         }
-        events = []
-        for group in events_groups:
-            head = group["head"]
-            events.append(
-                {
-                    "id": head["id"],
-                    "type": head["event_type"],
-                    "endpoint": endpoint.code,
-                    "aggregate": {
-                        "model": head["aggregate_model"],
-                        "id": head["aggregate_id"],
-                        "key": group["aggregate_key"] or "",
-                    },
-                    "company": companies.get(head["company_id"], False),
-                    "occurred_at": iso_time(max(r["occurred_at"] for r in group["rows"])),
-                    "sequence": group["sequence"],
-                    "schema": SCHEMA_VERSION,
-                    "coalesced": len(group["rows"]),
-                    "attempt": max(r["attempts"] or 0 for r in group["rows"]) + 1,
-                    "payload": group["payload"],
-                }
-            )
-        return {"lease": lease, "events": events}
+        return [
+            envelope(endpoint.code, group, companies.get(group["head"]["company_id"], False))
+            for group in events_groups
+        ]
 
     def _mark_dead(self, ids, reason, now):
         self.env.cr.execute(

@@ -11,25 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import MissingError, UserError
 from odoo.tools import float_round
 
-from .plansync_allocation_rule import allocate, match_rule
-from .plansync_outbox import iso_time
-
-
-def ref(record, name=None):
-    """``{"id", "name"}`` of a record, or False."""
-    if not record:
-        return False
-    return {"id": record.id, "name": name or record.display_name or record.name or ""}
-
-
-def number(value):
-    return float(value or 0.0)
-
-
-def category_path(product):
-    """Ids of the product's category and its ancestors, nearest first."""
-    path = product.categ_id.parent_path or ""
-    return [int(part) for part in reversed(path.split("/")) if part]
+from ..tools import iso_time, number, ref
 
 
 class PlansyncRender(models.AbstractModel):
@@ -323,9 +305,6 @@ class PlansyncRender(models.AbstractModel):
             heads_by_warehouse[head["wh"]].append(head)
         definition = endpoint._definition()
         computed_at = iso_time(now)
-        rules = endpoint.allocation_rule_ids.filtered("active").sorted(
-            lambda rule: (rule.sequence, rule.id)
-        )
         for warehouse_id, wh_heads in heads_by_warehouse.items():
             warehouse = self.env["stock.warehouse"].browse(warehouse_id).exists()
             if not warehouse:
@@ -344,12 +323,7 @@ class PlansyncRender(models.AbstractModel):
                 {p.id for p in found.values()}
             )
             levels = self._stock_levels(endpoint, warehouse, products, now)
-            mappings = {
-                mapping.product_id.id: mapping
-                for mapping in self.env["plansync.channel.mapping"].search(
-                    [("endpoint_id", "=", endpoint.id), ("product_id", "in", products.ids)]
-                )
-            }
+            prefetch = self._stock_level_prefetch(endpoint, warehouse, products)
             for head_id, product in found.items():
                 level = levels[product.id]
                 sku = self._sku(product)
@@ -372,45 +346,54 @@ class PlansyncRender(models.AbstractModel):
                 }
                 payload.update(values)
                 basis_quantity = values[definition["basis"]]
-                rule, scope = match_rule(rules, product.id, category_path(product))
-                if rule:
-                    available = allocate(
-                        basis_quantity,
-                        rule.share_percent,
-                        rule.buffer_qty,
-                        rule.floor_qty,
-                        rule.ceiling_qty,
-                        rounding,
-                    )
-                else:
-                    available = basis_quantity
-                mapping = mappings.get(product.id)
                 payload["basis_quantity"] = basis_quantity
-                payload["available"] = available
+                payload["available"] = basis_quantity
                 payload["definition"] = dict(definition)
-                payload["allocation"] = rule._allocation(scope) if rule else False
-                payload["channel"] = mapping._channel(available) if mapping else False
+                payload["allocation"] = False
+                payload["channel"] = False
                 payload["computed_at"] = computed_at
+                payload = self._stock_level_payload(endpoint, product, payload, prefetch)
                 results[head_id] = ("%s@%s" % (sku, warehouse.code or ""), payload)
         return results
+
+    # ------------------------------------------------------------------
+    # stock.level hooks: feature modules (plansync_inventory) extend them
+    # through _inherit and super()
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _stock_level_prefetch(self, endpoint, warehouse, products):
+        """What ``_stock_level_payload`` needs for ``products`` of one
+        warehouse, read once per batch. The core needs nothing."""
+        return {}
+
+    @api.model
+    def _stock_level_payload(self, endpoint, product, payload, prefetch):
+        """The stock.level payload of one product: the core sends the plain
+        figure of the definition's basis as ``available``, without allocation
+        nor channel. Returns the payload (changed in place or a new dict)."""
+        return payload
+
+    @api.model
+    def _level_domain(self, endpoint, warehouse):
+        """Domain of the internal locations counted for ``warehouse``: every
+        internal location of the warehouse in the core."""
+        return [
+            ("id", "child_of", warehouse.view_location_id.id),
+            ("usage", "=", "internal"),
+        ]
 
     @api.model
     def _level_locations(self, endpoint, warehouse):
         """Internal locations counted for ``warehouse`` by ``endpoint``'s
         availability definition."""
         Location = self.env["stock.location"].with_context(active_test=False)
-        domain = [
-            ("id", "child_of", warehouse.view_location_id.id),
-            ("usage", "=", "internal"),
-        ]
-        if endpoint.availability_location_ids:
-            domain.append(("id", "child_of", endpoint.availability_location_ids.ids))
-        locations = Location.search(domain)
-        if endpoint.availability_excluded_location_ids:
-            locations -= Location.search(
-                [("id", "child_of", endpoint.availability_excluded_location_ids.ids)]
-            )
-        return locations
+        return Location.search(self._level_domain(endpoint, warehouse))
+
+    @api.model
+    def _level_horizon_days(self, endpoint):
+        """Days ahead that incoming and outgoing moves count (0: no limit)."""
+        return 0
 
     @api.model
     def _stock_levels(self, endpoint, warehouse, products, now=None):
@@ -436,10 +419,9 @@ class PlansyncRender(models.AbstractModel):
         closed_states = ("draft", "done", "cancel")
         Move = self.env["stock.move"]
         open_moves = [("product_id", "in", products.ids), ("state", "not in", closed_states)]
-        if endpoint.availability_horizon_days:
-            until = (now or fields.Datetime.now()) + timedelta(
-                days=endpoint.availability_horizon_days
-            )
+        horizon_days = self._level_horizon_days(endpoint)
+        if horizon_days:
+            until = (now or fields.Datetime.now()) + timedelta(days=horizon_days)
             open_moves.append(("date", "<=", until))
         incoming = Move._read_group(
             open_moves

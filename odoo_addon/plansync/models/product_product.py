@@ -22,6 +22,3 @@ class ProductProduct(models.Model):
     def unlink(self):
         self.env["plansync.capture"]._capture_deleted("product.deleted", self)
         return super().unlink()
-
-    def action_plansync_channel_availability(self):
-        return self.env["plansync.channel.availability"]._action_open(self)

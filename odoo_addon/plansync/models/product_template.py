@@ -30,6 +30,3 @@ class ProductTemplate(models.Model):
         if self and capture._is_subscribed("product.changed"):
             variants = self.with_context(active_test=False).sudo().product_variant_ids
             capture._capture_changed("product.changed", variants)
-
-    def action_plansync_channel_availability(self):
-        return self.env["plansync.channel.availability"]._action_open(self.product_variant_ids)

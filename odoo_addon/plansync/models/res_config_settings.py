@@ -13,8 +13,6 @@ SETTINGS = {
     "heartbeat_seconds": (int, 30, 1, 3600),
     "poll_seconds": (float, 1.0, 0.05, 3600.0),
     "agent_silent_after_seconds": (int, 120, 1, 86400),
-    "max_line_quantity": (float, 1000000.0, 1.0, 1e15),
-    "max_line_value": (float, 10000000.0, 1.0, 1e15),
 }
 
 
@@ -69,58 +67,10 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="plansync.agent_silent_after_seconds",
         default=120,
     )
-    plansync_max_line_quantity = fields.Float(
-        string="Max quantity per line",
-        config_parameter="plansync.max_line_quantity",
-        default=1000000.0,
-        help="Imported forecast and proposal lines above this quantity are exceptions "
-        "(out_of_bounds).",
-    )
-    plansync_max_line_value = fields.Float(
-        string="Max value per line",
-        config_parameter="plansync.max_line_value",
-        default=10000000.0,
-        help="Imported proposal lines above this value (company currency) are exceptions "
-        "(out_of_bounds).",
-    )
-    # Stored as "True"/"False" (not as a boolean parameter, which Odoo deletes
-    # when unchecked): an absent parameter means the default, True.
-    plansync_execute_on_approval = fields.Boolean(
-        string="Execute on approval",
-        default=True,
-        help="Approving a proposal executes it at once (purchase, transfer or reordering "
-        "rule); otherwise approved proposals wait for the Execute button.",
-    )
-
-    plansync_default_service_level = fields.Float(
-        related="company_id.plansync_default_service_level",
-        readonly=False,
-        help="Target cycle service level of the company's products whose category sets "
-        "none (0.5 to 0.9999): the embedded planner's input (planning_snapshot).",
-    )
-
-    @api.model
-    def get_values(self):
-        res = super().get_values()
-        res["plansync_execute_on_approval"] = self.env["plansync.proposal"]._execute_on_approval()
-        return res
-
-    def set_values(self):
-        super().set_values()
-        self.env["ir.config_parameter"].sudo().set_param(
-            "plansync.execute_on_approval", "True" if self.plansync_execute_on_approval else "False"
-        )
-
     @api.constrains(*["plansync_%s" % key for key in SETTINGS])
     def _check_plansync_settings(self):
+        self._check_plansync_ranges(SETTINGS)
         for rec in self:
-            for key, (_type, _default, low, high) in SETTINGS.items():
-                value = rec["plansync_%s" % key]
-                if not low <= value <= high:
-                    raise ValidationError(
-                        _("%(key)s must be from %(low)s to %(high)s, got %(value)r")
-                        % {"key": key, "low": low, "high": high, "value": value}
-                    )
             if rec.plansync_backoff_max_seconds < rec.plansync_backoff_base_seconds:
                 raise ValidationError(
                     _(
@@ -133,6 +83,23 @@ class ResConfigSettings(models.TransientModel):
                     }
                 )
 
+    def _check_plansync_ranges(self, specs):
+        """Every setting of ``specs`` ({key: (type, default, low, high)}) in range."""
+        for rec in self:
+            for key, (_type, _default, low, high) in specs.items():
+                value = rec["plansync_%s" % key]
+                if not low <= value <= high:
+                    raise ValidationError(
+                        _("%(key)s must be from %(low)s to %(high)s, got %(value)r")
+                        % {"key": key, "low": low, "high": high, "value": value}
+                    )
+
+    @api.model
+    def _plansync_setting_specs(self):
+        """{key: (type, default, low, high)} of the settings stored as
+        ``plansync.<key>`` system parameters; feature modules add theirs."""
+        return dict(SETTINGS)
+
     @api.model
     def _plansync_settings(self):
         """All PlanSync settings, read with safe defaults.
@@ -142,7 +109,7 @@ class ResConfigSettings(models.TransientModel):
         """
         params = self.env["ir.config_parameter"].sudo()
         result = {}
-        for key, (kind, default, low, high) in SETTINGS.items():
+        for key, (kind, default, low, high) in self._plansync_setting_specs().items():
             raw = params.get_param("plansync.%s" % key)
             try:
                 value = kind(float(raw)) if kind is int else kind(raw)

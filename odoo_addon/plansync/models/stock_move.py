@@ -19,11 +19,6 @@ class StockMove(models.Model):
 
     def write(self, vals):
         capture = self.env["plansync.capture"]
-        # demand.line: _action_done writes {"state": "done", "date": now} on
-        # the moves it validates (Odoo 17, stock.move._action_done)
-        demand = self.browse()
-        if vals.get("state") == "done" and capture._is_subscribed("demand.line"):
-            demand = self.filtered(lambda move: move.state != "done")
         # picking.changed: the picking a move leaves as well
         pickings = self.picking_id if "picking_id" in vals else self.env["stock.picking"]
         if not MOVE_FIELDS.intersection(vals) or not capture._is_subscribed("stock.level"):
@@ -33,7 +28,6 @@ class StockMove(models.Model):
                 capture._capture_stock(self, LOCATION_FIELDS)  # before the change
             res = super().write(vals)
             capture._capture_stock(self, LOCATION_FIELDS)
-        capture._capture_demand(demand)
         if PICKING_MOVE_FIELDS.intersection(vals):
             capture._capture_pickings(pickings | self.picking_id)
         return res

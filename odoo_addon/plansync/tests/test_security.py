@@ -13,7 +13,9 @@ class TestSecurity(PlansyncCase):
         self.assertFalse(env["stock.quant"].search([]))
         with self.assertRaises(AccessError):
             env["stock.quant"].browse(quant.ids).read(["quantity"])
-        for model in ("sale.order", "purchase.order", "stock.move"):
+        # sale and purchase when installed: the core depends on stock only
+        models = [m for m in ("sale.order", "purchase.order", "stock.move") if m in self.env]
+        for model in models:
             with self.subTest(model=model), self.assertRaises(AccessError):
                 env[model].search([], limit=1)
         with self.assertRaises(AccessError):
