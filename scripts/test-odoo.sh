@@ -171,6 +171,9 @@ run_version() {
 all_passed=0
 all_failed=0
 ran=0
+# each version's envelopes of the same business facts (test/e2e/envelopes.real.ts), compared at the end
+export PLANSYNC_ENVELOPES_DIR; PLANSYNC_ENVELOPES_DIR=$(mktemp -d /tmp/plansync-envelopes.XXXXXX)
+CLEAN_ENVELOPES=$PLANSYNC_ENVELOPES_DIR
 for version in "${requested[@]}"; do
   src=$(odoo_tree "$version")
   why=$(odoo_skip_reason "$version" "$src")
@@ -191,5 +194,15 @@ if [ "$ran" -eq 0 ]; then
   echo "REAL TIER: no Odoo version ran"
   exit 2
 fi
+if [ "$ran" -gt 1 ]; then
+  out=$(cd "$ROOT" && node --import tsx scripts/compare-envelopes.ts "$PLANSYNC_ENVELOPES_DIR" 2>&1)
+  echo "$out" | sed 's/^/real-Odoo tier: /'
+  eline=$(echo "$out" | grep -E '^ENVELOPES: [0-9]+ passed, [0-9]+ failed' | tail -1)
+  if [ -z "$eline" ]; then all_failed=$((all_failed + 1)); else
+    all_passed=$((all_passed + $(echo "$eline" | sed -E 's/^ENVELOPES: ([0-9]+) passed.*/\1/')))
+    all_failed=$((all_failed + $(echo "$eline" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+  fi
+fi
+[ "${KEEP_DB:-0}" = 1 ] || rm -rf "$CLEAN_ENVELOPES"
 echo "REAL TIER: $all_passed passed, $all_failed failed"
 [ "$all_failed" -eq 0 ]
