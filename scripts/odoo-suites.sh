@@ -18,20 +18,26 @@ PY=${ODOO_PYTHON:-/usr/bin/python3}
 . "$ROOT/scripts/odoo/versions.sh"
 SUITE_MODULES=${PLANSYNC_SUITES_MODULES:-stock,purchase_stock,sale_stock,sale,purchase,mrp}
 
-version= db=
+# --baseline-only makes (or checks) the cached baseline and stops; --base-template DB makes the
+# baseline database as a copy of DB (an install of the business modules without PlanSync) instead of
+# installing them.
+version= db= baseline_only=0 base_template=
+usage="usage: scripts/odoo-suites.sh --odoo 17|18|19 (--db DB | --baseline-only) [--base-template DB]"
 while [ $# -gt 0 ]; do
   case $1 in
     --odoo) version=${2%%.*}; shift 2 ;;
     --db) db=$2; shift 2 ;;
-    *) echo "usage: scripts/odoo-suites.sh --odoo 17|18|19 --db DB"; exit 2 ;;
+    --baseline-only) baseline_only=1; shift ;;
+    --base-template) base_template=$2; shift 2 ;;
+    *) echo "$usage"; exit 2 ;;
   esac
 done
-[ -n "$version" ] && [ -n "$db" ] || { echo "usage: scripts/odoo-suites.sh --odoo 17|18|19 --db DB"; exit 2; }
+[ -n "$version" ] && { [ -n "$db" ] || [ "$baseline_only" = 1 ]; } || { echo "$usage"; exit 2; }
 src=$(odoo_tree "$version")
 addons="$src/addons,$src/odoo/addons,$ROOT/odoo_addon"
 work=$(mktemp -d "/tmp/plansync-suites-$version.XXXXXX")
 base_db=plansync_suites_base_${version}_$$
-trap 'dropdb --if-exists "$base_db" >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'dropdb --if-exists "$base_db" >/dev/null 2>&1; rm -rf "$work" "${ODOO_DATA_DIR:-$HOME/.local/share/Odoo}/filestore/$base_db"' EXIT
 
 exclude=$(grep -Ev '^\s*(#|$)' "$ROOT/scripts/odoo/suites-exclude.txt" | awk -v v="$version" '$1 == v || $1 == "*" {print $2}' | paste -sd, -)
 
@@ -50,11 +56,18 @@ key=$( { cat "$ROOT/scripts/odoo/odoo_suites.py" "$src/odoo/release.py"; echo "$
        | md5sum | cut -c1-16)
 base="$cache/odoo-suites-$version-$key.json"
 if [ ! -s "$base" ]; then
-  echo "odoo suites $version: no baseline for this tree yet: installing $BUSINESS_MODULES without PlanSync into $base_db"
   started=$(date +%s)
-  "$PY" "$src/odoo-bin" -d "$base_db" --db_host= --addons-path="$addons" -i "$BUSINESS_MODULES" \
-    --without-demo=all --stop-after-init --log-level=warn --http-interface=127.0.0.1 --http-port=$((20000 + RANDOM % 20000)) \
-    >"$work/base-install.log" 2>&1 || { echo "odoo suites $version: baseline install failed"; tail -20 "$work/base-install.log"; echo "ODOO SUITES: 0 passed, 1 failed"; exit 1; }
+  if [ -n "$base_template" ]; then
+    echo "odoo suites $version: no baseline for this tree yet: copying $base_template (no PlanSync) into $base_db"
+    createdb -T "$base_template" "$base_db" || { echo "ODOO SUITES: 0 passed, 1 failed"; exit 1; }
+    fs=${ODOO_DATA_DIR:-$HOME/.local/share/Odoo}/filestore
+    [ -d "$fs/$base_template" ] && rm -rf "${fs:?}/$base_db" && cp -r "$fs/$base_template" "$fs/$base_db"
+  else
+    echo "odoo suites $version: no baseline for this tree yet: installing $BUSINESS_MODULES without PlanSync into $base_db"
+    "$PY" "$src/odoo-bin" -d "$base_db" --db_host= --addons-path="$addons" -i "$BUSINESS_MODULES" \
+      --without-demo=all --stop-after-init --log-level=warn --http-interface=127.0.0.1 --http-port=$((20000 + RANDOM % 20000)) \
+      >"$work/base-install.log" 2>&1 || { echo "odoo suites $version: baseline install failed"; tail -20 "$work/base-install.log"; echo "ODOO SUITES: 0 passed, 1 failed"; exit 1; }
+  fi
   if ! run_suites "$base_db" "$work/base.json" 0 "$work/base.log" || [ ! -s "$work/base.json" ]; then
     echo "odoo suites $version: baseline run failed"; tail -20 "$work/base.log"; echo "ODOO SUITES: 0 passed, 1 failed"; exit 1
   fi
@@ -63,6 +76,7 @@ if [ ! -s "$base" ]; then
 else
   echo "odoo suites $version: baseline without PlanSync from $base"
 fi
+[ "$baseline_only" = 1 ] && exit 0
 
 # with PlanSync: its outcome depends only on the addon family's files, the Odoo tree and the runner, so
 # a run for exactly these is kept too (a build cache, as Bazel keeps test results): any change to the
