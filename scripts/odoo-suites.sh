@@ -8,7 +8,7 @@
 # the install). The suites of stock, purchase_stock, sale_stock, sale and purchase (mrp where installed)
 # run in it, in a registry with every module loaded and one endpoint subscribed to every event type
 # (scripts/odoo/odoo_suites.py), then each test's outcome is compared with the same suites in a database
-# without PlanSync. That baseline depends only on the Odoo tree and the runner, so it is kept in
+# without PlanSync. That baseline depends only on the Odoo tree and the runner (its RUNNER_VERSION), so it is kept in
 # ${PLANSYNC_CACHE:-~/.cache/plansync} under a key of both, and made (one install, one run) when absent.
 # Tests excluded by name, with their reason, are in scripts/odoo/suites-exclude.txt.
 # Ends with `ODOO SUITES: N passed, M failed`: N tests with the same outcome, M changed by PlanSync.
@@ -51,7 +51,7 @@ run_suites() { # db out subscribe log
 # the baseline: Odoo without PlanSync, cached per tree and runner
 cache=${PLANSYNC_CACHE:-$HOME/.cache/plansync}
 mkdir -p "$cache"
-key=$( { cat "$ROOT/scripts/odoo/odoo_suites.py" "$src/odoo/release.py"; echo "$SUITE_MODULES $BUSINESS_MODULES $exclude";
+key=$( { grep -E '^RUNNER_VERSION' "$ROOT/scripts/odoo/odoo_suites.py"; cat "$src/odoo/release.py"; echo "$SUITE_MODULES $BUSINESS_MODULES $exclude";
          for m in ${SUITE_MODULES//,/ }; do find "$src/addons/$m/tests" -name '*.py' -printf '%P %s\n' 2>/dev/null | sort; done; } \
        | md5sum | cut -c1-16)
 base="$cache/odoo-suites-$version-$key.json"

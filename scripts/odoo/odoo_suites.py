@@ -7,14 +7,24 @@
 # everything). Browser tours (HttpCase) are left out: they need a browser and measure Odoo's JS.
 import json
 import os
+
+# What a run means: bump it when a change of this script changes which tests run or how an outcome is
+# recorded (scripts/odoo-suites.sh keys its cached results on it, not on this file's bytes).
+RUNNER_VERSION = 1
 import threading
 import time
 import unittest
 
 import odoo
-from odoo.modules import module as odoo_module
-from odoo.tests import loader
-from odoo.tests.common import HttpCase
+
+odoo.tools.config["test_enable"] = True  # before odoo.tests is imported (it warns otherwise)
+from odoo.modules import module as odoo_module  # noqa: E402
+from odoo.tests import loader  # noqa: E402
+from odoo.tests.common import HttpCase  # noqa: E402
+
+MAJOR = odoo.release.version_info[0]
+# 17 nests suites (loader.unwrap_suite flattens them); 18 and 19 give the test cases directly
+tests_of = getattr(loader, "unwrap_suite", None) or list
 
 env = env  # noqa: F821 (provided by odoo-bin shell)
 modules = [m for m in os.environ["PLANSYNC_SUITES_MODULES"].split(",") if m]
@@ -41,7 +51,6 @@ if os.environ.get("PLANSYNC_SUITES_SUBSCRIBE") == "1":
     print("suites: endpoint SUITES-ALL subscribed to %d event types" % len(types))
 env.cr.commit()
 
-odoo.tools.config["test_enable"] = True
 odoo.tools.config["test_tags"] = os.environ.get("PLANSYNC_SUITES_TAGS") or "standard"
 results = {}
 
@@ -84,19 +93,19 @@ started = time.time()
 for module_name in modules:
     for position in ("at_install", "post_install"):
         suite = loader.make_suite([module_name], position)
-        tests = [t for t in loader.unwrap_suite(suite) if not isinstance(t, HttpCase)]
+        tests = [t for t in tests_of(suite) if not isinstance(t, HttpCase)]
         tests = [t for t in tests if test_id(t) not in excluded]
         if not tests:
             continue
         suite = loader.OdooSuite(tests)
         result = Recorder()
-        odoo_module.current_test = module_name
+        odoo_module.current_test = module_name if MAJOR < 18 else True
         threading.current_thread().testing = True
         try:
             suite(result)
         finally:
             threading.current_thread().testing = False
-            odoo_module.current_test = None
+            odoo_module.current_test = None if MAJOR < 18 else False
         for t in tests:
             results[test_id(t)] = result.outcomes.get(test_id(t), "ok")
         # an error in setUpClass is reported against a placeholder (_ErrorHolder), not a test
