@@ -1,1 +1,2 @@
+from . import compat  # first: refuses an unsupported Odoo, adapts XML
 from . import models

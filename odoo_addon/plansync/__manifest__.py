@@ -4,7 +4,7 @@
     "name": "PlanSync",
     "summary": "Transactional outbox for planning, WMS and sales channels, "
     "claimed by the PlanSync agent",
-    "version": "17.0.1.0.0",
+    "version": "1.0.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "PlanSync",

@@ -4,7 +4,7 @@
     "name": "PlanSync Inventory",
     "summary": "Availability definitions, channel allocation and mappings, WMS messages "
     "and stock reconciliation for the PlanSync outbox",
-    "version": "17.0.1.0.0",
+    "version": "1.0.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "PlanSync",

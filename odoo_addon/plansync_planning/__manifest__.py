@@ -4,7 +4,7 @@
     "name": "PlanSync Planning",
     "summary": "Planning runs, forecasts, replenishment proposals, approval, execution "
     "and the planning events of the PlanSync outbox",
-    "version": "17.0.1.0.0",
+    "version": "1.0.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "PlanSync",

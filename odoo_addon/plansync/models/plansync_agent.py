@@ -7,6 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.modules.module import get_manifest
 
 from ..tools import check_str, iso_time
+from .. import compat
 
 MODES = [("run", "Run"), ("once", "Once"), ("check", "Check")]
 STATUSES = [("alive", "Alive"), ("silent", "Silent")]
@@ -45,6 +46,7 @@ def _time(name, value):
     return parsed.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+@compat.table_constraints
 class PlansyncAgent(models.Model):
     _name = "plansync.agent"
     _description = "PlanSync Agent"
@@ -53,7 +55,7 @@ class PlansyncAgent(models.Model):
     name = fields.Char(string="Consumer", required=True, readonly=True, index=True)
     version = fields.Char(readonly=True)
     host = fields.Char(readonly=True)
-    pid = fields.Integer(string="PID", readonly=True, group_operator=False)
+    pid = fields.Integer(string="PID", readonly=True, **compat.NOT_AGGREGATED)
     started_at = fields.Datetime(readonly=True)
     mode = fields.Selection(MODES, readonly=True)
     last_seen = fields.Datetime(readonly=True)

@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from .. import compat
 
+
+@compat.table_constraints
 class PlansyncAgentLine(models.Model):
     _name = "plansync.agent.line"
     _description = "PlanSync Agent Endpoint Statistics"

@@ -13,6 +13,8 @@ from odoo import api, models, tools
 from odoo.models import NewId
 from odoo.tools import SQL
 
+from .. import compat
+
 PRECOMMIT_KEY = "plansync.capture"
 
 # Fields whose change is captured (docs/events.md).
@@ -22,11 +24,10 @@ PRODUCT_FIELDS = frozenset(
         "default_code",
         "barcode",
         "active",
-        "detailed_type",
-        "type",
+        *compat.PRODUCT_TYPE_FIELDS,
         "categ_id",
         "uom_id",
-        "uom_po_id",
+        *compat.PURCHASE_UOM_FIELDS,
         "tracking",
         "sale_ok",
         "purchase_ok",
@@ -38,9 +39,7 @@ PRODUCT_FIELDS = frozenset(
         "company_id",
     ]
 )
-UOM_FIELDS = frozenset(
-    ["name", "category_id", "uom_type", "factor", "factor_inv", "rounding", "active"]
-)
+UOM_FIELDS = frozenset(compat.UOM_FIELDS)
 WAREHOUSE_FIELDS = frozenset(
     ["name", "code", "active", "company_id", "view_location_id", "lot_stock_id", "partner_id"]
 )
@@ -321,7 +320,7 @@ class PlansyncCapture(models.AbstractModel):
         entries = []
         for record in records.sudo():
             product = record.product_id
-            if product.type != "product":
+            if not compat.is_storable(product):
                 continue
             for fname in location_fields:
                 warehouse = record[fname].warehouse_id

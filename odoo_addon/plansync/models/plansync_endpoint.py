@@ -5,6 +5,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import compat
+
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 KINDS = [
@@ -18,6 +20,7 @@ KINDS = [
 SUBSCRIPTION_FIELDS = ("event_type_ids", "warehouse_ids", "company_id", "active")
 
 
+@compat.table_constraints
 class PlansyncEndpoint(models.Model):
     _name = "plansync.endpoint"
     _description = "PlanSync Endpoint"

@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from .. import compat
 
+
+@compat.table_constraints
 class PlansyncEventType(models.Model):
     _name = "plansync.event.type"
     _description = "PlanSync Event Type"

@@ -12,6 +12,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
 from ..tools import check_int, check_str, iso_time
+from .. import compat
 
 _logger = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ class PlansyncOutbox(models.Model):
         index="btree_not_null",
         help="The event this row was coalesced into at its last claim.",
     )
-    sequence = fields.Integer(readonly=True, copy=False, group_operator=False)
+    sequence = fields.Integer(readonly=True, copy=False, **compat.NOT_AGGREGATED)
     payload = fields.Json(readonly=True, copy=False)
     payload_text = fields.Text(compute="_compute_payload_text", string="Payload (JSON)")
     last_error = fields.Text(readonly=True, copy=False)
@@ -433,8 +434,7 @@ class PlansyncOutbox(models.Model):
             "plansync.group_plansync_manager"
         ):
             raise AccessError(_("Only PlanSync managers may retry or replay events."))
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        compat.check_access(self, "write")
 
     @api.model
     def _integration_endpoint(self, code):

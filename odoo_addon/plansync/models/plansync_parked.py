@@ -7,6 +7,8 @@ import json
 from odoo import _, api, models
 from odoo.exceptions import AccessError
 
+from .. import compat
+
 
 class PlansyncParked(models.AbstractModel):
     _name = "plansync.parked"
@@ -25,8 +27,7 @@ class PlansyncParked(models.AbstractModel):
         """Members of ``group`` (or the superuser) with write access, else AccessError(message)."""
         if not self.env.su and not self.env.user.has_group(group):
             raise AccessError(message)
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        compat.check_access(self, "write")
 
     def _dismiss_wizard(self, wizard, field):
         """The wizard that asks for the reason of a dismissal."""

@@ -12,6 +12,7 @@ from odoo.exceptions import MissingError, UserError
 from odoo.tools import float_round
 
 from ..tools import iso_time, number, ref
+from .. import compat
 
 
 class PlansyncRender(models.AbstractModel):
@@ -142,11 +143,11 @@ class PlansyncRender(models.AbstractModel):
                     "name": product.name or "",
                     "barcode": product.barcode or False,
                     "active": bool(product.active),
-                    "type": product.detailed_type,
+                    "type": compat.product_kind(product),
                     "tracking": product.tracking or "none",
                     "category": ref(product.categ_id),
                     "uom": ref(product.uom_id, product.uom_id.name),
-                    "purchase_uom": ref(product.uom_po_id, product.uom_po_id.name),
+                    "purchase_uom": ref(compat.purchase_uom(product), compat.purchase_uom(product).name),
                     "sale_ok": bool(product.sale_ok),
                     "purchase_ok": bool(product.purchase_ok),
                     "weight": number(product.weight),
@@ -168,9 +169,9 @@ class PlansyncRender(models.AbstractModel):
                 {
                     "id": uom.id,
                     "name": uom.name or "",
-                    "category": ref(uom.category_id, uom.category_id.name),
-                    "uom_type": uom.uom_type,
-                    "ratio_to_reference": number(uom.factor_inv),
+                    "category": ref(compat.unit_family(uom), compat.unit_family(uom).name),
+                    "uom_type": compat.unit_type(uom),
+                    "ratio_to_reference": number(compat.ratio_to_reference(uom)),
                     "rounding": number(uom.rounding),
                     "active": bool(uom.active),
                 },

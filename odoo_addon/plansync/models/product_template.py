@@ -1,11 +1,22 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, models
+from odoo import api, fields, models
 
+from .. import compat
 from .plansync_capture import PRODUCT_FIELDS
 
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
+
+    # views test this instead of a version's own field (detailed_type / is_storable)
+    plansync_storable = fields.Boolean(
+        string="Storable (PlanSync)", compute="_compute_plansync_storable"
+    )
+
+    @api.depends(compat.STORABLE_FIELD)
+    def _compute_plansync_storable(self):
+        for template in self:
+            template.plansync_storable = compat.is_storable(template)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -12,3 +12,4 @@ from . import test_agent
 from . import test_actions
 from . import test_no_none
 from . import test_picking_events
+from . import test_compat_xml

@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests.common import TransactionCase
 
+from .. import compat
+
 EVENT_TYPES = [
     "product.changed",
     "product.deleted",
@@ -25,7 +27,7 @@ def make_user(env, name, login, companies, groups):
             "login": login,
             "company_id": companies[0].id,
             "company_ids": [Command.set(companies.ids)],
-            "groups_id": [Command.set([env.ref("base.group_user").id] + [g.id for g in groups])],
+            compat.USER_GROUPS: [Command.set([env.ref("base.group_user").id] + [g.id for g in groups])],
         }
     )
 
@@ -113,13 +115,13 @@ class PlansyncCase(TransactionCase):
             {
                 "name": "Office chair",
                 "default_code": "T-CHAIR",
-                "detailed_type": "product",
+                **compat.storable_product_vals(),
                 "uom_id": cls.uom_unit.id,
-                "uom_po_id": cls.uom_unit.id,
+                **compat.purchase_uom_vals(cls.uom_unit),
             }
         )
         cls.product2 = cls.env["product.product"].create(
-            {"name": "Desk", "default_code": "T-DESK", "detailed_type": "product"}
+            {"name": "Desk", "default_code": "T-DESK", **compat.storable_product_vals()}
         )
         cls.supplier_location = cls.env.ref("stock.stock_location_suppliers")
         cls.customer_location = cls.env.ref("stock.stock_location_customers")
@@ -172,7 +174,7 @@ class PlansyncCase(TransactionCase):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": product.name,
+                            **compat.move_description_vals(product.name),
                             "product_id": product.id,
                             "product_uom_qty": quantity,
                             "product_uom": product.uom_id.id,
@@ -202,7 +204,7 @@ class PlansyncCase(TransactionCase):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": product.name,
+                            **compat.move_description_vals(product.name),
                             "product_id": product.id,
                             "product_uom_qty": quantity,
                             "product_uom": product.uom_id.id,

@@ -3,10 +3,12 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import SUPERUSER_ID, Command, api, fields, release
 from odoo.exceptions import ValidationError
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
+
+from .. import compat
 
 from .common import PlansyncCase
 
@@ -58,7 +60,7 @@ class TestAgent(PlansyncCase):
         self.assertEqual(agent.version, "0.2.0")
         self.assertEqual(len(agent.line_ids), 1)
 
-        self.assertEqual(config["addon_version"], "17.0.1.0.0")
+        self.assertEqual(config["addon_version"], "%s.1.0.0" % release.major_version)
         self.assertEqual(config["database"]["name"], self.env.cr.dbname)
         self.assertEqual(
             config["database"]["uuid"],
@@ -158,7 +160,7 @@ class TestHeartbeatRace(TransactionCase):
                     {
                         "name": "Racing agent",
                         "login": "plansync-racing-agent",
-                        "groups_id": [
+                        compat.USER_GROUPS: [
                             Command.set(
                                 [
                                     env.ref("base.group_user").id,

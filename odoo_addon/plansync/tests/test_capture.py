@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
 
+from .. import compat
+
 from .common import PlansyncCase
 
 
@@ -39,7 +41,7 @@ class TestCapture(PlansyncCase):
         template = self.env["product.template"].create(
             {
                 "name": "Lamp",
-                "detailed_type": "product",
+                **compat.storable_product_vals(),
                 "attribute_line_ids": [
                     Command.create(
                         {
@@ -156,7 +158,7 @@ class TestCapture(PlansyncCase):
             {"name": "Gone WH", "code": "TGWH", "company_id": self.company.id}
         )
         product = self.env["product.product"].create(
-            {"name": "Rolled back", "detailed_type": "product"}
+            {"name": "Rolled back", **compat.storable_product_vals()}
         )
         self.env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 3)
         self.product.write({"name": "kept"})  # the same transaction goes on with this
@@ -192,13 +194,13 @@ class TestCapture(PlansyncCase):
     def test_in_memory_records_are_not_changes(self):
         """Onchanges, Form and the replenishment report build records that
         never reach the database; writing them captures nothing."""
-        new_product = self.env["product.product"].new({"name": "In memory", "detailed_type": "product"})
+        new_product = self.env["product.product"].new({"name": "In memory", **compat.storable_product_vals()})
         new_product.write({"name": "Still in memory"})
         copy = self.env["product.product"].new(origin=self.product)
         copy.write({"name": "Draft of a change"})
         move = self.env["stock.move"].new(
             {
-                "name": "draft move",
+                **compat.move_description_vals("draft move"),
                 "product_id": self.product.id,
                 "product_uom": self.product.uom_id.id,
                 "product_uom_qty": 1,
@@ -213,7 +215,7 @@ class TestCapture(PlansyncCase):
         self.assertEqual(len(self.rows()), 2)
 
     def test_consumable_has_no_stock_level(self):
-        consu = self.env["product.product"].create({"name": "Tape", "detailed_type": "consu"})
+        consu = self.env["product.product"].create({"name": "Tape", **compat.consumable_product_vals()})
         self.flush_capture()
         self.clear_outbox()
         self.receive(consu, 3)

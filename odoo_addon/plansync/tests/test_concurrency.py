@@ -3,6 +3,8 @@
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests.common import TransactionCase
 
+from .. import compat
+
 
 class TestConcurrency(TransactionCase):
     def setUp(self):
@@ -28,7 +30,7 @@ class TestConcurrency(TransactionCase):
                     {
                         "name": "Concurrent agent",
                         "login": "plansync-concurrent-agent",
-                        "groups_id": [
+                        compat.USER_GROUPS: [
                             Command.set(
                                 [
                                     env.ref("base.group_user").id,

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
 
+from .. import compat
 from .common import PlansyncCase, walk_none
 
 PAYLOAD_KEYS = {
@@ -43,18 +44,8 @@ ENVELOPE_KEYS = {
 class TestNoNone(PlansyncCase):
     def test_every_type_and_every_result(self):
         vendor = self.env["res.partner"].create({"name": "Vendor without ref"})
-        uom_category = self.env["uom.category"].create({"name": "Test boxes"})
-        self.env["uom.uom"].create(
-            {"name": "Test box", "category_id": uom_category.id, "uom_type": "reference"}
-        )
-        dozen = self.env["uom.uom"].create(
-            {
-                "name": "Test dozen",
-                "category_id": uom_category.id,
-                "uom_type": "bigger",
-                "factor_inv": 12,
-            }
-        )
+        family, _box = compat.new_unit_family(self.env, "Test box")
+        dozen = self.env["uom.uom"].create(compat.unit_vals("Test dozen", family, 12))
         info = self.env["product.supplierinfo"].create(
             {"partner_id": vendor.id, "product_tmpl_id": self.product.product_tmpl_id.id}
         )

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
 
+from .. import compat
+
 from .common import PlansyncCase, walk_none
 
 
@@ -111,7 +113,7 @@ class TestPickingEvents(PlansyncCase):
         self.events()
         move2 = self.env["stock.move"].create(
             {
-                "name": "Desk",
+                **compat.move_description_vals("Desk"),
                 "picking_id": picking.id,
                 "product_id": self.product2.id,
                 "product_uom_qty": 1,
@@ -130,7 +132,7 @@ class TestPickingEvents(PlansyncCase):
 
     def test_internal_transfer_and_lot_tracking(self):
         lot_product = self.env["product.product"].create(
-            {"name": "Lot item", "default_code": "T-LOT", "detailed_type": "product",
+            {"name": "Lot item", "default_code": "T-LOT", **compat.storable_product_vals(),
              "tracking": "lot"}
         )
         shelf = self.env["stock.location"].create(
@@ -144,7 +146,7 @@ class TestPickingEvents(PlansyncCase):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": "Lot item",
+                            **compat.move_description_vals("Lot item"),
                             "product_id": lot_product.id,
                             "product_uom_qty": 5,
                             "product_uom": self.uom_unit.id,

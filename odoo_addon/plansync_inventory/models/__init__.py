@@ -8,3 +8,4 @@ from . import plansync_channel_mapping
 from . import plansync_endpoint_availability
 from . import plansync_channel_availability
 from . import plansync_render_stock_level
+from . import sale_order_line

@@ -4,6 +4,7 @@ warehouse, from the renderer of ``stock.level`` (same figures as the events)."""
 from odoo import _, api, fields, models
 
 from .plansync_endpoint_availability import BASES
+from odoo.addons.plansync import compat
 
 
 class PlansyncChannelAvailability(models.TransientModel):
@@ -76,7 +77,7 @@ class PlansyncChannelAvailability(models.TransientModel):
             "type": "ir.actions.act_window",
             "name": _("Channel availability"),
             "res_model": self._name,
-            "view_mode": "tree",
+            "view_mode": compat.view_modes("list"),
             "domain": [("id", "in", records.ids)],
             "context": {"create": False, "edit": False, "delete": False},
             "target": "current",

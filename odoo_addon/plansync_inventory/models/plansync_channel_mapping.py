@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_round
 
+from odoo.addons.plansync import compat
 from .plansync_allocation_rule import check_channel_endpoints
 
 KEY_FIELDS = ("endpoint_id", "product_id", "channel_sku")
@@ -20,6 +21,7 @@ def channel_units(quantity, ratio_from, ratio_to):
     return int(math.floor(converted))
 
 
+@compat.table_constraints
 class PlansyncChannelMapping(models.Model):
     _name = "plansync.channel.mapping"
     _description = "PlanSync Channel Mapping"
@@ -55,7 +57,7 @@ class PlansyncChannelMapping(models.Model):
     @api.onchange("product_id")
     def _onchange_product_id(self):
         if self.product_id and (
-            not self.uom_id or self.uom_id.category_id != self.product_id.uom_id.category_id
+            not self.uom_id or not compat.same_unit_family(self.uom_id, self.product_id.uom_id)
         ):
             self.uom_id = self.product_id.uom_id
 
@@ -71,7 +73,7 @@ class PlansyncChannelMapping(models.Model):
     def _check_uom_id(self):
         for mapping in self:
             product_uom = mapping.product_id.uom_id
-            if mapping.uom_id.category_id != product_uom.category_id:
+            if not compat.same_unit_family(mapping.uom_id, product_uom):
                 raise ValidationError(
                     _(
                         "uom_id: the channel unit %(uom)s (%(category)s) is not of the "
@@ -79,9 +81,9 @@ class PlansyncChannelMapping(models.Model):
                     )
                     % {
                         "uom": mapping.uom_id.name,
-                        "category": mapping.uom_id.category_id.name,
+                        "category": compat.unit_family(mapping.uom_id).name,
                         "product_uom": product_uom.name,
-                        "product_category": product_uom.category_id.name,
+                        "product_category": compat.unit_family(product_uom).name,
                     }
                 )
 
@@ -154,6 +156,8 @@ class PlansyncChannelMapping(models.Model):
             "sku": self.channel_sku,
             "uom": self.uom_id.name,
             "quantity": channel_units(
-                available, self.product_id.uom_id.factor_inv, self.uom_id.factor_inv
+                available,
+                compat.ratio_to_reference(self.product_id.uom_id),
+                compat.ratio_to_reference(self.uom_id),
             ),
         }

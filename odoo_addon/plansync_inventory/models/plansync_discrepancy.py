@@ -13,6 +13,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from odoo.addons.plansync.tools import show
+from odoo.addons.plansync import compat
 
 MAX_ITEMS = 5000
 
@@ -139,14 +140,15 @@ class PlansyncDiscrepancy(models.Model):
                     ]
                 ).filtered(
                     lambda l: float_compare(
-                        l.qty_delivered, l.product_uom_qty, precision_rounding=l.product_uom.rounding
+                        l.qty_delivered, l.product_uom_qty,
+                        precision_rounding=compat.line_uom(l).rounding,
                     )
                     < 0
                 )
             rec.at_risk_line_ids = lines
             rec.at_risk_count = len(lines)
             rec.at_risk_qty = sum(
-                l.product_uom._compute_quantity(
+                compat.line_uom(l)._compute_quantity(
                     l.product_uom_qty - l.qty_delivered, l.product_id.uom_id, round=False
                 )
                 for l in lines
@@ -248,8 +250,7 @@ class PlansyncDiscrepancy(models.Model):
     def _check_decide(self):
         if not self.env.su and not self.env.user.has_group("plansync.group_plansync_manager"):
             raise AccessError(_("Only PlanSync managers may decide discrepancies."))
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        compat.check_access(self, "write")
         if any(rec.state not in OPEN_STATES for rec in self):
             raise UserError(_("Only open discrepancies or those under investigation can be decided."))
 
@@ -325,7 +326,11 @@ class PlansyncDiscrepancy(models.Model):
         if isinstance(action, dict):
             raise UserError(_("Odoo asks for a decision on this adjustment: %s") % action.get("name"))
         moves = self.env["stock.move"].sudo().search(
-            [("product_id", "=", product.id), ("is_inventory", "=", True), ("name", "=", name)],
+            [
+                ("product_id", "=", product.id),
+                ("is_inventory", "=", True),
+                (compat.INVENTORY_MOVE_NAME, "=", name),
+            ],
             order="id desc",
             limit=1,
         )

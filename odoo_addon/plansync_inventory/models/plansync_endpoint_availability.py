@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.plansync.tools import check_int, check_str, pick_warehouses
+from odoo.addons.plansync import compat
 
 BASES = [
     ("on_hand", "On hand"),
@@ -185,10 +186,8 @@ class PlansyncEndpoint(models.Model):
             self.env["product.product"]
             .sudo()
             .search(
-                [
-                    ("detailed_type", "=", "product"),
-                    ("company_id", "in", (False, self.company_id.id)),
-                ],
+                compat.storable_domain()
+                + [("company_id", "in", (False, self.company_id.id))],
                 order="id",
             )
         )

@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from odoo.addons.plansync import compat
 
+
+@compat.table_constraints
 class PlansyncEndpoint(models.Model):
     """Tolerances of the reconciliation of WMS and channel endpoints: a
     difference is within tolerance when |other - odoo| <= max(qty, percent/100 * |odoo|)."""

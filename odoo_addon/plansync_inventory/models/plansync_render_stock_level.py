@@ -6,6 +6,7 @@ from odoo import api, models
 
 from odoo.addons.plansync.tools import category_path
 
+from odoo.addons.plansync import compat
 from .plansync_allocation_rule import allocate, match_rule
 
 

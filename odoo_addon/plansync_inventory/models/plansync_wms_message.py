@@ -18,6 +18,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round, mute_logger
 
 from odoo.addons.plansync.tools import check_str, parse_generated_at, show, storable
+from odoo.addons.plansync import compat
 
 MAX_MESSAGES = 500
 
@@ -79,6 +80,7 @@ def is_number(value):
     )
 
 
+@compat.table_constraints
 class PlansyncWmsMessage(models.Model):
     _name = "plansync.wms.message"
     _description = "PlanSync WMS Message"
@@ -430,7 +432,7 @@ class PlansyncWmsMessage(models.Model):
         if not uom:
             raise WmsError("uom_mismatch", _("%(field)s %(value)s is not the name of a unit of measure")
                            % {"field": field, "value": show(name)})
-        if uom.category_id != product.uom_id.category_id:
+        if not compat.same_unit_family(uom, product.uom_id):
             raise WmsError(
                 "uom_mismatch",
                 _("%(field)s %(value)s (%(cat)s) cannot be converted to %(puom)s, the unit of "
@@ -438,10 +440,10 @@ class PlansyncWmsMessage(models.Model):
                 % {
                     "field": field,
                     "value": show(name),
-                    "cat": uom.category_id.name,
+                    "cat": compat.unit_family(uom).name,
                     "puom": product.uom_id.name,
                     "sku": show(product.default_code),
-                    "pcat": product.uom_id.category_id.name,
+                    "pcat": compat.unit_family(product.uom_id).name,
                 },
             )
         return uom
@@ -718,7 +720,7 @@ class PlansyncWmsMessage(models.Model):
                 product = self._product(field + ".sku", line.get("sku"))
                 location = self._location(field + ".location", line.get("location"), internal,
                                           warehouse)
-                if product.type != "product":
+                if not compat.is_storable(product):
                     raise WmsError(
                         "unknown_sku",
                         _("%(field)s %(value)s is not a storable product")
@@ -733,7 +735,7 @@ class PlansyncWmsMessage(models.Model):
                 continue
             wms[(product.id, location.id)] += self._to_product_uom(quantity, uom, product)
         odoo = defaultdict(float)
-        domain = [("location_id", "in", internal.ids), ("product_id.type", "=", "product")]
+        domain = [("location_id", "in", internal.ids)] + compat.storable_domain("product_id.")
         if not complete:
             domain.append(("product_id", "in", list({p for p, _l in wms})))
         for product, location, quantity in self.env["stock.quant"]._read_group(

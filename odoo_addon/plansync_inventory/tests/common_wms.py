@@ -4,6 +4,7 @@ a shelf under the warehouse stock, helpers to receive as the agent."""
 from odoo import Command
 
 from odoo.addons.plansync.tests.common import PlansyncCase
+from odoo.addons.plansync import compat
 
 RESULT_KEYS = {"message_id", "status", "code", "detail", "record_id", "discrepancies"}
 
@@ -16,7 +17,7 @@ class WmsCase(PlansyncCase):
             {"name": "WMS (test)", "code": "T_WMS", "kind": "wms", "company_id": cls.company.id}
         )
         cls.product_lot = cls.env["product.product"].create(
-            {"name": "Paint (lots)", "default_code": "T-PAINT", "detailed_type": "product",
+            {"name": "Paint (lots)", "default_code": "T-PAINT", **compat.storable_product_vals(),
              "tracking": "lot"}
         )
         cls.shelf = cls.env["stock.location"].create(
@@ -24,7 +25,8 @@ class WmsCase(PlansyncCase):
              "barcode": "T-SHELF-1"}
         )
         cls.uom_dozen = cls.env.ref("uom.product_uom_dozen")
-        cls.env.user.groups_id = [Command.link(cls.env.ref("stock.group_production_lot").id)]
+        cls.uom_dozen.active = True  # archived by default in 19 (uom/data/uom_data.xml)
+        cls.env.user[compat.USER_GROUPS] = [Command.link(cls.env.ref("stock.group_production_lot").id)]
         cls.flush_capture()
         cls.clear_outbox()
 

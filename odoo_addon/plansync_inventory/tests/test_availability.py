@@ -5,6 +5,8 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 
+from odoo.addons.plansync import compat
+
 from ..models.plansync_allocation_rule import allocate, match_rule
 from ..models.plansync_channel_mapping import channel_units
 from odoo.addons.plansync.tests.common import PlansyncCase, walk_none
@@ -91,6 +93,7 @@ class TestAvailability(PlansyncCase):
             }
         )
         cls.uom_dozen = cls.env.ref("uom.product_uom_dozen")
+        cls.uom_dozen.active = True  # archived by default in 19 (uom/data/uom_data.xml)
         cls.uom_kg = cls.env.ref("uom.product_uom_kgm")
         cls.flush_capture()
         cls.clear_outbox()
@@ -264,7 +267,7 @@ class TestAvailability(PlansyncCase):
             self.mapping(channel_sku="OTHER")
         with self.refused(r"channel_sku.*SHOP-CHAIR"):
             self.mapping(product_id=self.product2.id)
-        lamp = self.env["product.product"].create({"name": "Lamp", "detailed_type": "product"})
+        lamp = self.env["product.product"].create({"name": "Lamp", **compat.storable_product_vals()})
         with self.refused(r"channel_sku.*'DUP'"):
             self.env["plansync.channel.mapping"].create(
                 [
@@ -350,7 +353,7 @@ class TestAvailability(PlansyncCase):
         codes = [self.warehouse.code, other.code]
         first = self.snapshot("T_SHOP", codes, 0, 5000)
         products = self.env["product.product"].search(
-            [("detailed_type", "=", "product"), ("company_id", "in", (False, self.company.id))]
+            compat.storable_domain() + [("company_id", "in", (False, self.company.id))]
         )
         self.assertEqual(first["total"], 2 * len(products))
         self.assertEqual(len(first["items"]), first["total"])

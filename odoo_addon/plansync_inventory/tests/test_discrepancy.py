@@ -4,6 +4,7 @@ the manager's decisions."""
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.plansync import compat
 from .common_wms import WmsCase
 
 
@@ -106,7 +107,7 @@ class TestWmsBalance(WmsCase):
             [("product_id", "=", self.product.id), ("is_inventory", "=", True), ("state", "=", "done")])
         self.assertEqual(len(move), 1)
         self.assertEqual((move.location_id, move.product_uom_qty), (self.shelf, 3.0))
-        self.assertIn("PlanSync", move.name)
+        self.assertIn("PlanSync", move[compat.INVENTORY_MOVE_NAME])
         self.assertIn("Accepted by %s" % self.manager.name, disc.message_ids[:1].body)
         with self.assertRaises(UserError):
             disc.with_user(self.manager).action_accept()

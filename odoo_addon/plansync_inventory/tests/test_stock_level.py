@@ -2,6 +2,7 @@
 from odoo import Command
 
 from odoo.addons.plansync.tests.common import PlansyncCase
+from odoo.addons.plansync import compat
 
 
 class TestStockLevel(PlansyncCase):
@@ -137,7 +138,7 @@ class TestStockLevel(PlansyncCase):
     def test_batched_render_reads(self):
         """Rendering 18 stock levels costs about the queries of 2."""
         products = self.env["product.product"].create(
-            [{"name": "P%s" % i, "detailed_type": "product"} for i in range(20)]
+            [{"name": "P%s" % i, **compat.storable_product_vals()} for i in range(20)]
         )
         result = self.claim(endpoint=self.endpoint_planning)
         self.as_agent().ack(result["lease"], [e["id"] for e in result["events"]])

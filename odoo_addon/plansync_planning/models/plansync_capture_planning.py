@@ -17,10 +17,11 @@ from odoo.models import NewId
 
 from odoo.addons.plansync.models.plansync_capture import PRECOMMIT_KEY
 from odoo.addons.plansync.tools import company_tz, local_date
+from odoo.addons.plansync import compat
 
 # Fields whose change is captured (docs/events.md).
 SALE_LINE_FIELDS = frozenset(
-    ["product_uom_qty", "qty_delivered", "product_id", "product_uom", "state"]
+    ["product_uom_qty", "qty_delivered", "product_id", compat.LINE_UOM, "state"]
 )
 SALE_ORDER_FIELDS = frozenset(["state", "commitment_date", "warehouse_id"])
 PURCHASE_LINE_FIELDS = frozenset(
@@ -29,12 +30,14 @@ PURCHASE_LINE_FIELDS = frozenset(
         "qty_received",
         "date_planned",
         "product_id",
-        "product_uom",
+        compat.LINE_UOM,
         "price_unit",
         "state",
     ]
 )
-PURCHASE_ORDER_FIELDS = frozenset(["state", "date_planned", "picking_type_id"])
+PURCHASE_ORDER_FIELDS = frozenset(
+    [*compat.PURCHASE_ORDER_STATE_FIELDS, "date_planned", "picking_type_id"]
+)
 
 SALE_CONFIRMED = ("sale",)
 PURCHASE_CONFIRMED = ("purchase", "done")

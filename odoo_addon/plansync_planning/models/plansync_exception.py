@@ -10,6 +10,8 @@ import code again. Or dismisses it with a reason.
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.plansync import compat
+
 # Reason codes of docs/contract.md (import_batch), in the order they are checked.
 CODES = [
     ("invalid", "Invalid line"),
@@ -61,7 +63,7 @@ class PlansyncException(models.Model):
     line_kind = fields.Selection(LINE_KINDS, readonly=True)
     source = fields.Char(required=True, readonly=True, index=True)
     external_id = fields.Char(readonly=True, index=True)
-    revision = fields.Integer(readonly=True, group_operator=False)
+    revision = fields.Integer(readonly=True, **compat.NOT_AGGREGATED)
     code = fields.Selection(CODES, required=True, readonly=True, index=True)
     message = fields.Text(readonly=True)
     payload = fields.Json(readonly=True, help="The line as it was received.")

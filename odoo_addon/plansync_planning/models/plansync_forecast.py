@@ -1,9 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from odoo.addons.plansync import compat
+
 GRANULARITIES = [("week", "Week"), ("month", "Month")]
 
 
+@compat.table_constraints
 class PlansyncForecast(models.Model):
     """One forecast figure of the planning platform: a product's demand in a
     warehouse for one week or month. A higher revision of the same external
@@ -42,7 +45,7 @@ class PlansyncForecast(models.Model):
     )
     source = fields.Char(required=True, readonly=True, index=True)
     external_id = fields.Char(required=True, readonly=True, index=True)
-    revision = fields.Integer(required=True, readonly=True, default=1, group_operator=False)
+    revision = fields.Integer(required=True, readonly=True, default=1, **compat.NOT_AGGREGATED)
     active = fields.Boolean(default=True, readonly=True)
     company_id = fields.Many2one(
         "res.company",

@@ -20,6 +20,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.tools import float_compare, float_round, mute_logger
 
+from odoo.addons.plansync import compat
 from .plansync_exception import STATE_DISMISSED, STATE_OPEN, STATE_RESOLVED
 from .plansync_import_kinds import LINE_KINDS, RUN_KINDS
 from .plansync_import_line import (
@@ -393,14 +394,7 @@ class PlansyncImport(models.AbstractModel):
             if info.partner_id.active:
                 by_template[info.product_tmpl_id.id].append(info)
         context["infos"] = by_template
-        packagings = env["product.packaging"].search(
-            [("product_id", "in", products.ids), ("purchase", "=", True), ("qty", ">", 0)],
-            order="sequence, id",
-        )
-        by_product = defaultdict(list)
-        for packaging in packagings:
-            by_product[packaging.product_id.id].append(packaging)
-        context["packagings"] = by_product
+        context["packagings"] = compat.purchase_packagings(env, products)
         # approval rules and, when a rule needs them, the last approved quantities
         context["rules"] = env["plansync.approval.rule"]._rules_by_company(companies.ids)
         context["last_quantities"] = {}
@@ -495,7 +489,7 @@ class PlansyncImport(models.AbstractModel):
                     "unknown_uom",
                     _("uom %s is not the name of a unit of measure") % show(line["uom"]),
                 )
-            if uom.category_id != product_uom.category_id:
+            if not compat.same_unit_family(uom, product_uom):
                 raise LineError(
                     "uom_incompatible",
                     _(
@@ -504,10 +498,10 @@ class PlansyncImport(models.AbstractModel):
                     )
                     % {
                         "uom": show(line["uom"]),
-                        "cat": uom.category_id.name,
+                        "cat": compat.unit_family(uom).name,
                         "puom": product_uom.name,
                         "sku": show(line["sku"]),
-                        "pcat": product_uom.category_id.name,
+                        "pcat": compat.unit_family(product_uom).name,
                     },
                 )
 
@@ -640,8 +634,8 @@ class PlansyncImport(models.AbstractModel):
         product_uom = product.uom_id
         notes = []
         minimum = min(
-            info.product_uom._compute_quantity(info.min_qty, product_uom, round=False)
-            if info.product_uom and info.product_uom != product_uom
+            compat.line_uom(info)._compute_quantity(info.min_qty, product_uom, round=False)
+            if compat.line_uom(info) and compat.line_uom(info) != product_uom
             else info.min_qty
             for info in infos
         )
@@ -687,8 +681,8 @@ class PlansyncImport(models.AbstractModel):
         product_uom = product.uom_id
 
         def in_seller_uom(info):
-            if info.product_uom and info.product_uom != product_uom:
-                return product_uom._compute_quantity(quantity, info.product_uom, round=False)
+            if compat.line_uom(info) and compat.line_uom(info) != product_uom:
+                return product_uom._compute_quantity(quantity, compat.line_uom(info), round=False)
             return quantity
 
         reached = [
@@ -703,8 +697,8 @@ class PlansyncImport(models.AbstractModel):
     def _purchase_value(self, info, quantity, product, company, context):
         product_uom = product.uom_id
         seller_quantity = quantity
-        if info.product_uom and info.product_uom != product_uom:
-            seller_quantity = product_uom._compute_quantity(quantity, info.product_uom, round=False)
+        if compat.line_uom(info) and compat.line_uom(info) != product_uom:
+            seller_quantity = product_uom._compute_quantity(quantity, compat.line_uom(info), round=False)
         amount = seller_quantity * info.price * (1 - (info.discount or 0.0) / 100.0)
         currency = info.currency_id or company.currency_id
         if currency != company.currency_id:

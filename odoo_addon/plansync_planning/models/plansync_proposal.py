@@ -15,6 +15,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
+from odoo.addons.plansync import compat
 from .plansync_exception import CODES
 
 _logger = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ DECISIONS = [
 EXECUTE_PARAM = "plansync.execute_on_approval"
 
 
+@compat.table_constraints
 class PlansyncProposal(models.Model):
     _name = "plansync.proposal"
     _description = "PlanSync Replenishment Proposal"
@@ -147,7 +149,7 @@ class PlansyncProposal(models.Model):
     )
     source = fields.Char(required=True, readonly=True, index=True)
     external_id = fields.Char(required=True, readonly=True, index=True)
-    revision = fields.Integer(required=True, readonly=True, default=1, group_operator=False)
+    revision = fields.Integer(required=True, readonly=True, default=1, **compat.NOT_AGGREGATED)
     # decision
     rule_id = fields.Many2one(
         "plansync.approval.rule", string="Approval rule", readonly=True, ondelete="set null"
@@ -165,14 +167,14 @@ class PlansyncProposal(models.Model):
         "purchase.order.line", string="Purchase lines", readonly=True, copy=False
     )
     purchase_order_ids = fields.Many2many(
-        "purchase.order", string="Purchase orders", compute="_compute_orders"
+        "purchase.order", string="Purchase orders", compute="_compute_orders", compute_sudo=True
     )
     picking_ids = fields.Many2many("stock.picking", string="Transfers", readonly=True, copy=False)
     orderpoint_id = fields.Many2one(
         "stock.warehouse.orderpoint", string="Reordering rule", readonly=True, copy=False
     )
-    purchase_order_count = fields.Integer(compute="_compute_orders")
-    picking_count = fields.Integer(compute="_compute_orders")
+    purchase_order_count = fields.Integer(compute="_compute_orders", compute_sudo=True)
+    picking_count = fields.Integer(compute="_compute_orders", compute_sudo=True)
     state = fields.Selection(
         STATES,
         default=STATE_NEW,
@@ -345,8 +347,7 @@ class PlansyncProposal(models.Model):
     def _check_planner(self):
         if not self.env.su and not self.env.user.has_group("plansync.group_plansync_user"):
             raise AccessError(_("Only PlanSync users may act on proposals."))
-        self.check_access_rights("write")
-        self.check_access_rule("write")
+        compat.check_access(self, "write")
 
     def _check_decision_right(self):
         """Planners decide what the rule leaves to planners; proposals whose
@@ -383,8 +384,7 @@ class PlansyncProposal(models.Model):
         LockNotAvailable, which Odoo's RPC and web layers retry."""
         if not self:
             raise UserError(_("Select at least one proposal to %s.") % verb)
-        self.check_access_rights("read")
-        self.check_access_rule("read")
+        compat.check_access(self, "read")
         self.env.flush_all()
         with mute_logger("odoo.sql_db"):
             self.env.cr.execute(
@@ -465,7 +465,7 @@ class PlansyncProposal(models.Model):
             "name": name,
             "res_model": model,
             "domain": [("id", "in", records.ids)],
-            "view_mode": "tree,form",
+            "view_mode": compat.view_modes("list", "form"),
         }
         if len(records) == 1:
             action.update({"view_mode": "form", "res_id": records.id})
@@ -484,7 +484,7 @@ class PlansyncProposal(models.Model):
     def _execute(self, raise_errors=True):
         """Execute approved proposals, already locked by the caller.
 
-        Purchases and transfers go through one ``procurement.group.run`` call,
+        Purchases and transfers go through one procurement run (``compat.run_procurements``),
         so that ``_run_buy`` groups them into one draft RFQ per vendor (its
         PO domain: vendor, picking type, company, buyer) and reuses an existing
         draft RFQ of that vendor. When the batch fails, each proposal is run
@@ -544,7 +544,7 @@ class PlansyncProposal(models.Model):
             procurements.append(procurement)
             links.append((proposal, proposal.kind, data))
         if procurements:
-            self.env["procurement.group"].sudo().run(procurements)
+            compat.run_procurements(self.env, procurements)
         now = fields.Datetime.now()
         for proposal, kind, data in links:
             vals = {
@@ -557,7 +557,8 @@ class PlansyncProposal(models.Model):
                 vals["purchase_line_ids"] = [(6, 0, proposal._find_purchase_lines(data).ids)]
             elif kind == "transfer":
                 moves = self.env["stock.move"].sudo().search(
-                    [("group_id", "=", data["group"].id), ("product_id", "=", proposal.product_id.id)]
+                    compat.moves_of_reference_domain(data["group"])
+                    + [("product_id", "=", proposal.product_id.id)]
                 )
                 vals["picking_ids"] = [(6, 0, moves.picking_id.ids)]
             else:
@@ -615,7 +616,6 @@ class PlansyncProposal(models.Model):
     def _procurement(self):
         """(Procurement, link data) of a purchase or transfer proposal."""
         self.ensure_one()
-        Procurement = self.env["procurement.group"].Procurement
         warehouse = self.warehouse_id
         product = self.product_id
         company = self.company_id
@@ -634,16 +634,16 @@ class PlansyncProposal(models.Model):
                 "date_planned": self._date_planned(supplier.delay if supplier else 0),
                 "supplierinfo_id": supplier,
                 "supplierinfo_name": self.vendor_id,
-                "group_id": False,
+                **compat.procurement_reference_values(False),
             }
             if self.order_by:
                 values["date_order"] = max(
                     datetime.combine(self.order_by, time(12, 0)), fields.Datetime.now()
                 )
             location = rule.location_dest_id or warehouse.lot_stock_id
-            procurement = Procurement(
-                product, self.quantity, product.uom_id, location, self.display_name, origin,
-                company, values,
+            procurement = compat.new_procurement(
+                self.env, product, self.quantity, product.uom_id, location, self.display_name,
+                origin, company, values,
             )
             return procurement, {"rule": rule, "values": values, "supplier": supplier}
         # transfer along the resupply route from the source warehouse
@@ -669,11 +669,11 @@ class PlansyncProposal(models.Model):
             "company_id": company,
             "date_planned": self._date_planned(),
             "date_deadline": self._date_planned() if self.need_by else False,
-            "group_id": group,
+            **compat.procurement_reference_values(group),
         }
-        procurement = Procurement(
-            product, self.quantity, product.uom_id, location, self.display_name, origin,
-            company, values,
+        procurement = compat.new_procurement(
+            self.env, product, self.quantity, product.uom_id, location, self.display_name,
+            origin, company, values,
         )
         return procurement, {"group": group}
 
@@ -681,9 +681,7 @@ class PlansyncProposal(models.Model):
         """One procurement group per run and pair of warehouses: the transfers
         of a run between two warehouses share their pickings."""
         name = "%s %s>%s" % (origin, self.source_warehouse_id.code, self.warehouse_id.code)
-        Group = self.env["procurement.group"].sudo()
-        group = Group.search([("name", "=", name)], limit=1)
-        return group or Group.create({"name": name, "move_type": "direct"})
+        return compat.shared_transfer_reference(self.env, name)
 
     def _supplier(self):
         """The vendor terms to order with: the ones chosen at import when
@@ -715,7 +713,7 @@ class PlansyncProposal(models.Model):
         lines = order.order_line.filtered(
             lambda l: not l.display_type
             and l.product_id == product
-            and l.product_uom == product.uom_po_id
+            and compat.line_uom(l) == compat.purchase_uom(product)
         )
         preferred = lines.filtered(lambda l: l.propagate_cancel == rule.propagate_cancel)
         return (preferred or lines)[:1]

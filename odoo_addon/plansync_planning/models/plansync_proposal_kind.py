@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from odoo.addons.plansync import compat
 
+
+@compat.table_constraints
 class PlansyncProposalKind(models.Model):
     """The three kinds of proposal, as records, so that an approval rule can
     name any of them (many2many tags)."""

@@ -10,6 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_round
 
+from odoo.addons.plansync import compat
 from .plansync_capture_planning import (
     PURCHASE_CONFIRMED,
     SALE_CONFIRMED,
@@ -128,8 +129,8 @@ class PlansyncRender(models.AbstractModel):
         for line in lines:
             order = line.order_id
             product = line.product_id
-            ordered = self._in_product_uom(line.product_uom_qty, line.product_uom, product)
-            delivered = self._in_product_uom(line.qty_delivered, line.product_uom, product)
+            ordered = self._in_product_uom(line.product_uom_qty, compat.line_uom(line), product)
+            delivered = self._in_product_uom(line.qty_delivered, compat.line_uom(line), product)
             open_quantity = 0.0
             if order.state in SALE_CONFIRMED and ordered > delivered:
                 open_quantity = float_round(
@@ -187,8 +188,8 @@ class PlansyncRender(models.AbstractModel):
         """(ordered, received, open quantity) of a purchase line, in the
         product's unit."""
         product = line.product_id
-        ordered = self._in_product_uom(line.product_qty, line.product_uom, product)
-        received = self._in_product_uom(line.qty_received, line.product_uom, product)
+        ordered = self._in_product_uom(line.product_qty, compat.line_uom(line), product)
+        received = self._in_product_uom(line.qty_received, compat.line_uom(line), product)
         open_quantity = 0.0
         if line.order_id.state in PURCHASE_CONFIRMED and ordered > received:
             open_quantity = float_round(
@@ -225,7 +226,7 @@ class PlansyncRender(models.AbstractModel):
                     "slip_days": (promised - first).days if promised and first else 0,
                     "price_unit": number(line.price_unit),
                     "currency": order.currency_id.name or False,
-                    "state": order.state or "",
+                    "state": compat.purchase_order_state(order),
                 },
             )
         return results

@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import mute_logger
 
+from odoo.addons.plansync import compat
 from .plansync_exception import CODE_VALUES
 from odoo.addons.plansync.tools import check_str, parse_generated_at
 
@@ -22,6 +23,7 @@ STATES = [
 MAX_LINES = 5000
 
 
+@compat.table_constraints
 class PlansyncRun(models.Model):
     _name = "plansync.run"
     _description = "PlanSync Planning Run"

@@ -20,6 +20,7 @@ from odoo.tools import float_round
 
 from odoo.addons.plansync.tools import check_int, pick_warehouses, show
 from .res_company import DEFAULT_SERVICE_LEVEL, SERVICE_LEVEL_MAX, SERVICE_LEVEL_MIN
+from odoo.addons.plansync import compat
 
 
 MAX_WEEKS = 260
@@ -108,7 +109,7 @@ pairs AS (
       FROM product_product pp
       JOIN product_template pt ON pt.id = pp.product_tmpl_id
       JOIN wh ON pt.company_id IS NULL OR pt.company_id = wh.company_id
-     WHERE pp.active AND pt.active AND pt.type = 'product'
+     WHERE pp.active AND pt.active AND {storable}
        AND COALESCE(pp.default_code, '') != ''
 )
 SELECT p.product_id, p.warehouse_id
@@ -128,7 +129,7 @@ SELECT p.product_id, p.warehouse_id
            AND m.state = 'done' AND m.date >= %(from_utc)s AND m.date < %(to_utc)s
            AND ((m.date AT TIME ZONE 'UTC') AT TIME ZONE p.tz)::date
                BETWEEN %(history_start)s AND %(history_last)s)
-"""
+""".replace("{storable}", compat.storable_sql("pt"))
 PAGE_SQL = (
     "SELECT product_id, warehouse_id, count(*) OVER () FROM ("
     + CANDIDATES_SQL
@@ -348,12 +349,12 @@ SELECT it.product_id, it.warehouse_id,
 # (an automatic one before one that Odoo's replenishment report made).
 ORDERPOINT_SQL = """
 SELECT DISTINCT ON (o.product_id, w.id)
-       o.product_id, w.id, o.id, o.product_min_qty, o.product_max_qty, o.qty_multiple
+       o.product_id, w.id, o.id, o.product_min_qty, o.product_max_qty, {multiple}
   FROM stock_warehouse_orderpoint o
   JOIN stock_warehouse w ON w.lot_stock_id = o.location_id
  WHERE o.active AND o.product_id = ANY(%(product_ids)s) AND w.id = ANY(%(zone_ids)s)
  ORDER BY o.product_id, w.id, o.trigger = 'auto' DESC, o.id
-"""
+""".replace("{multiple}", compat.orderpoint_multiple_sql("o"))
 
 
 def valid_tz(name):
@@ -578,13 +579,7 @@ class PlansyncRun(models.Model):
                 and (not info.date_end or info.date_end >= as_of)
             ):
                 by_template[info.product_tmpl_id.id].append(info)
-        packagings = self.env["product.packaging"].search(
-            [("product_id", "in", products.ids), ("purchase", "=", True), ("qty", ">", 0)],
-            order="sequence, id",
-        )
-        packs = defaultdict(list)
-        for packaging in packagings:
-            packs[packaging.product_id.id].append(packaging)
+        packs = compat.purchase_packagings(self.env, products)
         product_by_id = {p.id: p for p in products}
         company_by_warehouse = {w.id: w.company_id for w in warehouses}
         rates = {}
@@ -604,7 +599,7 @@ class PlansyncRun(models.Model):
             if info is None:
                 continue
             product_uom = product.uom_id
-            seller_uom = info.product_uom or product_uom
+            seller_uom = compat.line_uom(info) or product_uom
             min_qty = info.min_qty or 0.0
             price = (info.price or 0.0) * (1 - (info.discount or 0.0) / 100.0)
             if seller_uom != product_uom:

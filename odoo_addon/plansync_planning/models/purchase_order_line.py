@@ -1,11 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from odoo.addons.plansync import compat
 from .plansync_capture_planning import PURCHASE_CONFIRMED, PURCHASE_LINE_FIELDS
 
 
 class PurchaseOrderLine(models.Model):
     _inherit = "purchase.order.line"
+
+    # the line's unit under one name for PlanSync's views (product_uom / product_uom_id)
+    plansync_uom_id = fields.Many2one("uom.uom", string="Line unit (PlanSync)", related=compat.LINE_UOM)
 
     plansync_first_date_planned = fields.Datetime(
         string="First promised date",

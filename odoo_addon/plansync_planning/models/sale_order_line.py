@@ -1,11 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, models
+from odoo import api, fields, models
 
+from odoo.addons.plansync import compat
 from .plansync_capture_planning import SALE_LINE_FIELDS
 
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
+
+    # the line's unit under one name for PlanSync's views (product_uom / product_uom_id)
+    plansync_uom_id = fields.Many2one("uom.uom", string="Line unit (PlanSync)", related=compat.LINE_UOM)
 
     def _compute_qty_delivered(self):
         """``qty_delivered`` is a stored compute (sale_stock: from the done

@@ -4,6 +4,7 @@ a second warehouse resupplied from the first, helpers to import as the agent."""
 from odoo import Command
 
 from odoo.addons.plansync.tests.common import PlansyncCase
+from odoo.addons.plansync import compat
 
 RESULT_KEYS = {"external_id", "status", "id", "reason"}
 
@@ -16,13 +17,14 @@ class InboundCase(PlansyncCase):
         cls.vendor1 = Partner.create({"name": "Wood Corner (test)", "ref": "T-V1"})
         cls.vendor2 = Partner.create({"name": "Azure Interior (test)", "ref": "T-V2"})
         cls.uom_dozen = cls.env.ref("uom.product_uom_dozen")
+        cls.uom_dozen.active = True  # archived by default in 19 (uom/data/uom_data.xml)
         cls.uom_kg = cls.env.ref("uom.product_uom_kgm")
         Product = cls.env["product.product"]
         cls.prod_a = Product.create(
             {
                 "name": "Plan A",
                 "default_code": "T-PLAN-A",
-                "detailed_type": "product",
+                **compat.storable_product_vals(),
                 "standard_price": 8.0,
                 "seller_ids": [
                     Command.create({"partner_id": cls.vendor1.id, "price": 10.0, "min_qty": 5}),
@@ -34,7 +36,7 @@ class InboundCase(PlansyncCase):
             {
                 "name": "Plan B",
                 "default_code": "T-PLAN-B",
-                "detailed_type": "product",
+                **compat.storable_product_vals(),
                 "seller_ids": [
                     Command.create({"partner_id": cls.vendor2.id, "price": 20.0}),
                     Command.create({"partner_id": cls.vendor1.id, "price": 21.0}),
@@ -45,15 +47,13 @@ class InboundCase(PlansyncCase):
             {
                 "name": "Plan Pack",
                 "default_code": "T-PLAN-PACK",
-                "detailed_type": "product",
+                **compat.storable_product_vals(),
                 "seller_ids": [Command.create({"partner_id": cls.vendor1.id, "price": 2.0})],
             }
         )
-        cls.packaging = cls.env["product.packaging"].create(
-            {"name": "Box of 6", "product_id": cls.prod_pack.id, "qty": 6, "purchase": True}
-        )
+        cls.packaging = compat.new_purchase_packaging(cls.env, cls.prod_pack, "Box of 6", 6)
         cls.prod_nosell = Product.create(
-            {"name": "No seller", "default_code": "T-NOSELL", "detailed_type": "product"}
+            {"name": "No seller", "default_code": "T-NOSELL", **compat.storable_product_vals()}
         )
         cls.warehouse2 = cls.env["stock.warehouse"].create(
             {"name": "Second (test)", "code": "TWH2", "company_id": cls.company.id}

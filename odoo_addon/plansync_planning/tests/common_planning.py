@@ -5,6 +5,7 @@ helpers to sell, buy, validate, return and claim."""
 from odoo import Command
 
 from odoo.addons.plansync.tests.common import PlansyncCase
+from odoo.addons.plansync import compat
 
 PLANNING_TYPES = [
     "demand.line",
@@ -19,6 +20,7 @@ class PlanningCase(PlansyncCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.uom_dozen = cls.env.ref("uom.product_uom_dozen")
+        cls.uom_dozen.active = True  # archived by default in 19 (uom/data/uom_data.xml)
         cls.planning_types = cls.env["plansync.event.type"].search(
             [("code", "in", PLANNING_TYPES)]
         )
@@ -74,7 +76,7 @@ class PlanningCase(PlansyncCase):
                         {
                             "product_id": product.id,
                             "product_uom_qty": quantity,
-                            "product_uom": (uom or product.uom_id).id,
+                            compat.LINE_UOM: (uom or product.uom_id).id,
                         }
                     )
                 ],
@@ -122,7 +124,7 @@ class PlanningCase(PlansyncCase):
             .create({})
         )
         wizard.product_return_moves.quantity = quantity
-        action = wizard.create_returns()
+        action = compat.create_returns(wizard)
         return self.env["stock.picking"].browse(action["res_id"])
 
     def set_done_date(self, moves, when):

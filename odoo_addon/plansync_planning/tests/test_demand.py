@@ -3,6 +3,7 @@ from datetime import datetime
 
 from odoo import Command
 
+from odoo.addons.plansync import compat
 from .common_planning import PlanningCase
 
 
@@ -98,7 +99,7 @@ class TestDemand(PlanningCase):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": "dropship",
+                            **compat.move_description_vals("dropship"),
                             "product_id": self.product.id,
                             "product_uom_qty": 4,
                             "product_uom": self.uom_unit.id,

@@ -6,6 +6,8 @@ from odoo.exceptions import UserError
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
+from odoo.addons.plansync import compat
+
 from .common_inbound import InboundCase
 
 
@@ -166,7 +168,7 @@ class TestConcurrentExecution(TransactionCase):
                 {
                     "name": "Concurrent",
                     "default_code": "T-CONC-EXEC",
-                    "detailed_type": "product",
+                    **compat.storable_product_vals(),
                     "seller_ids": [Command.create({"partner_id": vendor.id, "price": 3})],
                 }
             )
@@ -177,7 +179,7 @@ class TestConcurrentExecution(TransactionCase):
                     {
                         "name": "Concurrent agent (exec)",
                         "login": "plansync-concurrent-exec",
-                        "groups_id": [
+                        compat.USER_GROUPS: [
                             Command.set(
                                 [
                                     env.ref("base.group_user").id,

@@ -4,6 +4,8 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 
+from odoo.addons.plansync import compat
+
 from .common_inbound import InboundCase
 
 
@@ -79,7 +81,7 @@ class TestImport(InboundCase):
     def test_every_reason_code(self):
         self.env["ir.config_parameter"].sudo().set_param("plansync.max_line_quantity", "1000")
         kg_product = self.env["product.product"].create(
-            {"name": "Flour", "default_code": "T-FLOUR", "uom_id": self.uom_kg.id, "uom_po_id": self.uom_kg.id,
+            {"name": "Flour", "default_code": "T-FLOUR", "uom_id": self.uom_kg.id, **compat.purchase_uom_vals(self.uom_kg),
              "seller_ids": [Command.create({"partner_id": self.vendor1.id, "price": 1})]}
         )
         cases = [

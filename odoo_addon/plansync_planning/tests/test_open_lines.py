@@ -3,6 +3,8 @@ from datetime import datetime, timedelta
 
 from odoo import fields
 
+from odoo.addons.plansync import compat
+
 from .common_planning import PLANNING_TYPES, PlanningCase
 
 
@@ -277,7 +279,7 @@ class TestPurchaseOpenLine(PlanningCase):
     def test_locked_order_stays_open(self):
         order = self.buy(self.product, 100, self.promised)
         self.claim_loop()
-        order.button_done()
+        compat.lock_purchase_order(order)
         payload = self._line_event(order.order_line)["payload"]
         self.assertEqual((payload["state"], payload["open_quantity"]), ("done", 100.0))
 
@@ -289,7 +291,7 @@ class TestPurchaseOpenLine(PlanningCase):
         purchase = self.buy(self.product, 10, self.promised)
         purchase.order_line.date_planned = self.promised + timedelta(days=1)
         # a vendor and a customer without ref, a product without SKU
-        bare = self.env["product.product"].create({"name": "No SKU", "detailed_type": "product"})
+        bare = self.env["product.product"].create({"name": "No SKU", **compat.storable_product_vals()})
         self.customer.ref = False
         self.vendor.ref = False
         self.buy(bare, 1, self.promised)
@@ -319,7 +321,7 @@ class TestPlanningRenderBatched(PlanningCase):
     def test_one_or_four_records_same_queries(self):
         self.env["stock.quant"]._update_available_quantity(self.product, self.stock_location, 50)
         products = self.product | self.product2 | self.env["product.product"].create(
-            [{"name": "P%s" % i, "default_code": "T-P%s" % i, "detailed_type": "product"} for i in range(2)]
+            [{"name": "P%s" % i, "default_code": "T-P%s" % i, **compat.storable_product_vals()} for i in range(2)]
         )
         sales = self.env["sale.order"]
         purchases = self.env["purchase.order"]
