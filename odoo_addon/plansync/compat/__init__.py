@@ -122,6 +122,20 @@ def check_access(records, operation):
         records.check_access(operation)
 
 
+# ---------------------------------------------------------------- records
+#: the id class of records that exist only in memory (onchanges, Form, ``new()``);
+#: ``odoo.models.NewId`` up to 18, ``odoo.orm.identifiers.NewId`` in 19
+if MAJOR < 19:
+    from odoo.models import NewId  # noqa: E402
+else:
+    from odoo.orm.identifiers import NewId  # noqa: E402
+
+
+def is_in_memory_id(value):
+    """True when ``value`` is the id of a record that was never stored."""
+    return isinstance(value, NewId)
+
+
 # ---------------------------------------------------------------- users and groups
 #: the many2many of a user's groups (``res.users``)
 USER_GROUPS = "groups_id" if MAJOR < 19 else "group_ids"

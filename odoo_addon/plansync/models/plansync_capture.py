@@ -10,7 +10,6 @@ event and subscribed active endpoint. Nothing is rendered here (Invariant 4).
 import json
 
 from odoo import api, models, tools
-from odoo.models import NewId
 from odoo.tools import SQL
 
 from .. import compat
@@ -142,7 +141,7 @@ def stored_id(value):
     """The stored record behind an id: the id itself (0 for none), the origin
     of an in-memory record made from a stored one, ``None`` for an in-memory
     record of nothing stored."""
-    if isinstance(value, NewId):
+    if compat.is_in_memory_id(value):
         return value.origin or None
     return value or 0
 
@@ -191,7 +190,7 @@ class PlansyncCapture(models.AbstractModel):
         """
         pending = None
         for event_type, model, res_id, warehouse_id, company_id, key, payload in entries:
-            if isinstance(res_id, NewId) or not res_id:
+            if compat.is_in_memory_id(res_id) or not res_id:
                 continue
             warehouse = stored_id(warehouse_id)
             if warehouse is None:

@@ -13,7 +13,6 @@ from datetime import datetime
 import pytz
 
 from odoo import api, fields, models
-from odoo.models import NewId
 
 from odoo.addons.plansync.models.plansync_capture import PRECOMMIT_KEY
 from odoo.addons.plansync.tools import company_tz, local_date
@@ -302,7 +301,7 @@ class PlansyncCapture(models.AbstractModel):
         in one transaction keeps the payload recorded at its deletion."""
         pending = self._pending()
         for event_type, model, res_id, warehouse_id, company_id, key, payload in entries:
-            if isinstance(res_id, NewId) or not res_id:
+            if compat.is_in_memory_id(res_id) or not res_id:
                 continue  # in memory only: not a change
             pending[(event_type, model, res_id, warehouse_id or 0)] = (
                 company_id or 0,
