@@ -37,8 +37,31 @@ import pytz
 from psycopg2.extras import execute_values
 
 from odoo import Command, fields
+from odoo.addons.plansync import compat  # the Odoo version seams (product types, units, packagings, ...)
 
 env = env  # noqa: F821 (provided by odoo-bin shell)
+
+
+def insert(model, rows, page_size, returning=True):
+    """Bulk INSERT of ``rows`` (dicts with the same keys: column -> value) into the table of
+    ``model``; the ids when ``returning``. Only the columns the model stores on this Odoo version
+    are written (19 stores neither a purchase line's currency and state, nor a move's ``scrapped``,
+    nor a move line's ``reference``); renamed columns come from compat (LINE_UOM, the move name)."""
+    if not rows:
+        return []
+    Model = env[model]
+    columns = [
+        column for column in rows[0]
+        if column in Model._fields and Model._fields[column].store and Model._fields[column].column_type
+    ]
+    query = "INSERT INTO %s (%s) VALUES %%s%s" % (
+        Model._table, ", ".join('"%s"' % column for column in columns), " RETURNING id" if returning else ""
+    )
+    result = execute_values(
+        env.cr, query, [tuple(row[column] for column in columns) for row in rows],
+        page_size=page_size, fetch=returning,
+    )
+    return [row[0] for row in result] if returning else []
 
 
 def main():
@@ -123,9 +146,9 @@ def main():
             {
                 "name": "%s planner product %s" % (prefix, s["index"]),
                 "default_code": s["sku"],
-                "detailed_type": "product",
+                **compat.storable_product_vals(),
                 "uom_id": unit.id,
-                "uom_po_id": unit.id,
+                **compat.purchase_uom_vals(unit),
                 "categ_id": (critical if s["index"] % 5 == 0 else category).id,
                 "standard_price": round(s["price"] * 0.9, 2),
                 "list_price": round(s["price"] * 1.6, 2),
@@ -145,13 +168,9 @@ def main():
     )
     for spec, product in zip(specs, products):
         spec["product"] = product
-    env["product.packaging"].create(
-        [
-            {"name": "Box of %s" % s["pack"], "product_id": s["product"].id, "qty": s["pack"], "purchase": True}
-            for s in specs
-            if s["pack"]
-        ]
-    )
+    for s in specs:
+        if s["pack"]:
+            compat.new_purchase_packaging(env, s["product"], "Box of %s" % s["pack"], s["pack"])
     second_wh = env["stock.warehouse"]
     if second_code != "0":
         second_wh = env["stock.warehouse"].search([("code", "=", second_code), ("company_id", "=", company.id)])
@@ -254,111 +273,66 @@ def main():
     now = fields.Datetime.now()
     currency = company.currency_id.id
     po_rows = [
-        (
-            "%s-PO-%05d" % (prefix, n + 1), spec["vendor"].id, currency, company.id, approve, approve,
-            planned, main_wh.in_type_id.id, "purchase", "full" if received else "pending",
-            "no", spec["price"] * quantity, 0.0, spec["price"] * quantity, 1.0, uid, approve, uid, now,
-            received or None,
-        )
+        {
+            "name": "%s-PO-%05d" % (prefix, n + 1), "partner_id": spec["vendor"].id, "currency_id": currency,
+            "company_id": company.id, "date_order": approve, "date_approve": approve, "date_planned": planned,
+            "picking_type_id": main_wh.in_type_id.id, "state": "purchase",
+            "receipt_status": "full" if received else "pending", "invoice_status": "no",
+            "amount_untaxed": spec["price"] * quantity, "amount_tax": 0.0, "amount_total": spec["price"] * quantity,
+            "currency_rate": 1.0, "create_uid": uid, "create_date": approve, "write_uid": uid, "write_date": now,
+            "effective_date": received or None,
+        }
         for n, (spec, approve, planned, received, quantity) in enumerate(orders)
     ]
-    order_ids = [
-        row[0]
-        for row in execute_values(
-            cr,
-            """
-            INSERT INTO purchase_order (
-                name, partner_id, currency_id, company_id, date_order, date_approve, date_planned,
-                picking_type_id, state, receipt_status, invoice_status, amount_untaxed, amount_tax,
-                amount_total, currency_rate, create_uid, create_date, write_uid, write_date,
-                effective_date)
-            VALUES %s RETURNING id
-            """,
-            po_rows,
-            page_size=1000,
-            fetch=True,
-        )
-    ]
+    order_ids = insert("purchase.order", po_rows, 1000)
     line_rows = [
-        (
-            order_ids[n], 10, spec["product"].display_name, spec["product"].id, unit.id, quantity, quantity,
-            spec["price"], spec["price"] * quantity, spec["price"] * quantity, 0.0, planned, planned,
-            quantity if received else 0.0, 0.0, "stock_moves", company.id, spec["vendor"].id, currency,
-            "purchase", uid, approve, uid, now,
-        )
+        {
+            "order_id": order_ids[n], "sequence": 10, "name": spec["product"].display_name,
+            "product_id": spec["product"].id, compat.LINE_UOM: unit.id, "product_qty": quantity,
+            "product_uom_qty": quantity, "price_unit": spec["price"], "price_subtotal": spec["price"] * quantity,
+            "price_total": spec["price"] * quantity, "price_tax": 0.0, "date_planned": planned,
+            "plansync_first_date_planned": planned, "qty_received": quantity if received else 0.0,
+            "qty_invoiced": 0.0, "qty_received_method": "stock_moves", "company_id": company.id,
+            "partner_id": spec["vendor"].id, "currency_id": currency, "state": "purchase",
+            "create_uid": uid, "create_date": approve, "write_uid": uid, "write_date": now,
+        }
         for n, (spec, approve, planned, received, quantity) in enumerate(orders)
     ]
-    line_ids = [
-        row[0]
-        for row in execute_values(
-            cr,
-            """
-            INSERT INTO purchase_order_line (
-                order_id, sequence, name, product_id, product_uom, product_qty, product_uom_qty,
-                price_unit, price_subtotal, price_total, price_tax, date_planned,
-                plansync_first_date_planned, qty_received, qty_invoiced, qty_received_method,
-                company_id, partner_id, currency_id, state, create_uid, create_date, write_uid,
-                write_date)
-            VALUES %s RETURNING id
-            """,
-            line_rows,
-            page_size=1000,
-            fetch=True,
-        )
-    ]
+    line_ids = insert("purchase.order.line", line_rows, 1000)
     move_rows = []
     for kind, product, quantity, source, dest, when, state, picking_type, wh, order_index in moves:
         reference = "%s/%s" % (prefix, kind.upper())
         move_rows.append(
-            (
-                "%s %s" % (prefix, kind), reference, reference, company.id, product.id, unit.id, quantity, quantity,
-                quantity if state == "done" else 0.0, source.id, dest.id,
-                customer.id if kind in ("delivery", "return") else None,
-                line_ids[order_index] if order_index is not None else None,
-                wh.id, picking_type.id if picking_type else None, state, "make_to_stock", "0",
-                state == "done", False, kind == "inventory", False, True, kind == "return", when,
-                orders[order_index][0].get("price", 0.0) if order_index is not None else 0.0,
-                uid, when, uid, when,
-            )
+            {
+                **compat.move_description_vals("%s %s" % (prefix, kind)),
+                "reference": reference, "origin": reference, "company_id": company.id,
+                "product_id": product.id, compat.MOVE_UOM: unit.id, "product_uom_qty": quantity,
+                "product_qty": quantity, "quantity": quantity if state == "done" else 0.0,
+                "location_id": source.id, "location_dest_id": dest.id,
+                "partner_id": customer.id if kind in ("delivery", "return") else None,
+                "purchase_line_id": line_ids[order_index] if order_index is not None else None,
+                "warehouse_id": wh.id, "picking_type_id": picking_type.id if picking_type else None,
+                "state": state, "procure_method": "make_to_stock", "priority": "0",
+                "picked": state == "done", "scrapped": False, "is_inventory": kind == "inventory",
+                "additional": False, "propagate_cancel": True, "to_refund": kind == "return", "date": when,
+                "price_unit": orders[order_index][0].get("price", 0.0) if order_index is not None else 0.0,
+                "create_uid": uid, "create_date": when, "write_uid": uid, "write_date": when,
+            }
         )
-    move_ids = [
-        row[0]
-        for row in execute_values(
-            cr,
-            """
-            INSERT INTO stock_move (
-                name, reference, origin, company_id, product_id, product_uom, product_uom_qty,
-                product_qty, quantity, location_id, location_dest_id, partner_id, purchase_line_id,
-                warehouse_id, picking_type_id, state, procure_method, priority, picked, scrapped,
-                is_inventory, additional, propagate_cancel, to_refund, date, price_unit,
-                create_uid, create_date, write_uid, write_date)
-            VALUES %s RETURNING id
-            """,
-            move_rows,
-            page_size=5000,
-            fetch=True,
-        )
-    ]
+    move_ids = insert("stock.move", move_rows, 5000)
     line_rows = [
-        (
-            move_id, company.id, row[4], unit.id, row[9], row[10], "done", row[1], row[6], row[6], True,
-            row[24], uid, row[24], uid, row[24],
-        )
+        {
+            "move_id": move_id, "company_id": company.id, "product_id": row["product_id"],
+            "product_uom_id": unit.id, "location_id": row["location_id"],
+            "location_dest_id": row["location_dest_id"], "state": "done", "reference": row["reference"],
+            "quantity": row["quantity"], "quantity_product_uom": row["quantity"], "picked": True,
+            "date": row["date"], "create_uid": uid, "create_date": row["date"], "write_uid": uid,
+            "write_date": row["date"],
+        }
         for move_id, row in zip(move_ids, move_rows)
-        if row[15] == "done"
+        if row["state"] == "done"
     ]
-    execute_values(
-        cr,
-        """
-        INSERT INTO stock_move_line (
-            move_id, company_id, product_id, product_uom_id, location_id, location_dest_id, state,
-            reference, quantity, quantity_product_uom, picked, date, create_uid, create_date,
-            write_uid, write_date)
-        VALUES %s
-        """,
-        line_rows,
-        page_size=5000,
-    )
+    insert("stock.move.line", line_rows, 5000, returning=False)
     quants = defaultdict(float)
     quant_locations = set((main_wh | second_wh).lot_stock_id.ids) | {transit.id}
     for _kind, product, quantity, source, dest, _when, state, _type, _wh, _order in moves:
@@ -394,7 +368,7 @@ def main():
                     "location_id": main_wh.lot_stock_id.id,
                     "product_min_qty": math.ceil(weekly / 7 * spec["delay"] + weekly),
                     "product_max_qty": math.ceil(weekly / 7 * spec["delay"] + 5 * weekly),
-                    "qty_multiple": spec["pack"] or 1,
+                    **compat.orderpoint_multiple_vals(env, product, spec["pack"] or 1),
                     "trigger": "auto",
                 }
             )

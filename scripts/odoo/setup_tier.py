@@ -9,6 +9,7 @@ import json
 import os
 
 from odoo import Command
+from odoo.addons.plansync import compat  # the Odoo version seams (user groups, API keys)
 
 env = env  # noqa: F821 (provided by odoo-bin shell)
 out = os.environ["PLANSYNC_TIER_FILE"]
@@ -28,10 +29,10 @@ def user(login, groups):
                 "login": login,
                 "company_id": company.id,
                 "company_ids": [Command.set(company.ids)],
-                "groups_id": [Command.set([group_user.id] + [env.ref(g).id for g in groups])],
+                compat.USER_GROUPS: [Command.set([group_user.id] + [env.ref(g).id for g in groups])],
             }
         )
-    key = env["res.users.apikeys"].with_user(record)._generate(None, "plansync real tier")
+    key = compat.new_api_key(record, "plansync real tier")
     return {"login": login, "id": record.id, "api_key": key}
 
 

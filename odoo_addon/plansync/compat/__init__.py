@@ -141,6 +141,15 @@ def is_in_memory_id(value):
 USER_GROUPS = "groups_id" if MAJOR < 19 else "group_ids"
 
 
+def new_api_key(user, name, scope=None):
+    """A persistent API key of ``user`` (the key, a string). 18 added an expiration
+    date to ``res.users.apikeys._generate``; a key without one needs sudo there."""
+    keys = user.env["res.users.apikeys"].with_user(user)
+    if MAJOR == 17:
+        return keys._generate(scope, name)
+    return keys.sudo()._generate(scope, name, None)
+
+
 # ---------------------------------------------------------------- products
 #: the product field that says whether it is storable
 STORABLE_FIELD = "type" if MAJOR == 17 else "is_storable"
