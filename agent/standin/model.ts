@@ -461,6 +461,8 @@ export class StandinOdoo {
       server_time: iso(now),
       database: this.database,
       user: { id: user.id, login: user.login, groups: user.groups.filter((g) => g.startsWith('plansync.')), companies: [...user.companies] },
+      // as Odoo 17 reports them: keys without expiry
+      api_keys: [{ name: `${user.login} key`, expires: false }],
       settings: { batch_size: s.batch_size, lease_seconds: s.lease_seconds, max_attempts: s.max_attempts, heartbeat_seconds: s.heartbeat_seconds, poll_seconds: s.poll_seconds },
       endpoints,
     };

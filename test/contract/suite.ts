@@ -110,6 +110,9 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     assert.not.ok(hasNull(result), 'no null in the heartbeat result');
     assert.ok(result.user.groups.includes('plansync.group_plansync_integration'), 'the caller is in the integration group');
     assert.ok(result.database.uuid.length > 0, 'the database has a uuid');
+    const keys = (result as { api_keys?: Array<{ name: string; expires: string | false }> }).api_keys;
+    assert.ok(Array.isArray(keys) && keys.length >= 1, 'the caller\'s API keys are listed');
+    for (const key of keys ?? []) assert.ok(key.expires === false || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(key.expires), `expiry ${String(key.expires)}`);
     const endpoint = result.endpoints.find((e) => e.code === code);
     assert.ok(endpoint, `endpoint ${code} is listed`);
     assert.ok(endpoint.event_types.includes('product.changed'));
