@@ -20,6 +20,13 @@ Checks (one result per item):
   view-fields      every <field name="..."> of an ir.ui.view arch names a field of its model
                    (fields collected with ast from the addon, and from ODOO_SRC when present;
                    a field of an Odoo model that cannot be checked is reported "unchecked")
+  xml-dialect      every data file is written in the Odoo 18 dialect that plansync/compat/xml.py
+                   adapts to 17 and 19 at load time: list views are <list> (no <tree>), view_mode
+                   says list (no tree), ir.cron records have no numbercall, search-view <group>s
+                   have no expand/string (19 refuses them); each manifest's version is series-free
+                   (1.0.0: Odoo prefixes its own series)
+  supported-versions  the Odoo majors the core's compat package supports (SUPPORTED_MAJORS) are
+                   PLANSYNC_SUPPORTED of scripts/odoo/versions.sh
   xml-refs         every reference (ref=, ref('...'), %(...)d, parent=, action=, groups=)
                    to the module or to a family module names an XML id that module defines,
                    and a family module referenced is the module itself or one of its dependencies
@@ -39,6 +46,7 @@ from xml.parsers import expat
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_ADDONS = os.path.join(HERE, "..", "odoo_addon")
 MAGIC_FIELDS = {"id", "display_name", "create_uid", "create_date", "write_uid", "write_date"}
+VERSIONS_SH = os.environ.get("PLANSYNC_VERSIONS_SH", os.path.join(HERE, "odoo", "versions.sh"))
 CHECKED_DIRS = ("data", "views", "security")
 REF_CALL_RE = re.compile(r"""\bref\(\s*['"]([\w.]+)['"]\s*\)""")
 PERCENT_REF_RE = re.compile(r"%\(([\w.]+)\)d")
@@ -474,6 +482,86 @@ def check_refs(addon, module, trees, family_ids, closure, results):
                         check(value, "%s:%s %s" % (rel(path, addon), line, column))
 
 
+VIEW_MODE_RE = re.compile(r"""['"]view_mode['"]\s*:\s*['"]([\w,]+)['"]""")
+SERIES_FREE_VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+def check_dialect(addon, module, manifest, trees, results):
+    """The 18 dialect (see xml-dialect above), one item per data file and per manifest."""
+    version = str(manifest.get("version", ""))
+    results.add(
+        "xml-dialect", bool(SERIES_FREE_VERSION_RE.match(version)),
+        "%s/__manifest__.py: version %r %s" % (
+            module, version, "is series-free" if SERIES_FREE_VERSION_RE.match(version)
+            else "must be series-free (x.y.z, e.g. 1.0.0): Odoo 18 refuses 17.0.x.y.z, 19 does not install it"),
+    )
+    for path, tree in trees.items():
+        where = "%s/%s" % (module, rel(path, addon))
+        faults = []
+        for record in tree.getroot().iter("record"):
+            model = record.get("model")
+            for field in record.findall("field"):
+                name = field.get("name")
+                line = line_of(field)
+                if model == "ir.ui.view" and name == "arch":
+                    for element in field.iter():
+                        if element.tag == "tree":
+                            faults.append("%s: <tree> (write <list>)" % line_of(element))
+                        if element.tag == "search":
+                            for group in element.iter("group"):
+                                if group.get("expand") is not None or group.get("string") is not None:
+                                    faults.append("%s: search <group> with expand/string" % line_of(group))
+                if name == "view_mode":
+                    modes = (field.text or "").split(",")
+                    if "tree" in [m.strip() for m in modes]:
+                        faults.append("%s: view_mode tree (write list)" % line)
+                for mode in VIEW_MODE_RE.findall(field.get("eval") or ""):
+                    if "tree" in mode.split(","):
+                        faults.append("%s: 'view_mode': 'tree' (write list)" % line)
+                if model == "ir.cron" and name == "numbercall":
+                    faults.append("%s: numbercall (gone in 18; compat adds it on 17)" % line)
+        results.add(
+            "xml-dialect", not faults,
+            "%s: %s" % (where, "; ".join(faults) if faults else "Odoo 18 dialect"),
+        )
+
+
+def supported_majors(compat_init):
+    """SUPPORTED_MAJORS of a compat/__init__.py (a tuple of ints), read with ast."""
+    with open(compat_init, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read(), filename=compat_init)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "SUPPORTED_MAJORS" for target in node.targets
+        ):
+            return tuple(ast.literal_eval(node.value))
+    return None
+
+
+def versions_sh_supported(path):
+    """PLANSYNC_SUPPORTED=(...) of scripts/odoo/versions.sh (a tuple of ints)."""
+    with open(path, encoding="utf-8") as handle:
+        match = re.search(r"^PLANSYNC_SUPPORTED=\(([^)]*)\)", handle.read(), re.M)
+    return tuple(int(v) for v in match.group(1).split()) if match else None
+
+
+def check_supported_versions(addon, module, results, versions_sh):
+    """A module with a compat package: its SUPPORTED_MAJORS equal versions.sh's PLANSYNC_SUPPORTED."""
+    compat_init = os.path.join(addon, "compat", "__init__.py")
+    if not os.path.isfile(compat_init):
+        return
+    ours = supported_majors(compat_init)
+    if not os.path.isfile(versions_sh):
+        results.add("supported-versions", True, "%s/compat: %s unchecked (no %s)" % (module, ours, versions_sh))
+        return
+    theirs = versions_sh_supported(versions_sh)
+    results.add(
+        "supported-versions", bool(ours) and ours == theirs,
+        "%s/compat SUPPORTED_MAJORS %s, scripts/odoo/versions.sh PLANSYNC_SUPPORTED %s"
+        % (module, ours, theirs),
+    )
+
+
 def is_addon(path):
     return os.path.isfile(os.path.join(path, "__manifest__.py"))
 
@@ -560,6 +648,8 @@ def run(paths, odoo_src):
         check_access(addon, module, addon_index, odoo_index, results)
         check_view_fields(addon, trees, addon_index, odoo_index, results)
         check_refs(addon, module, trees, family_ids, closure, results)
+        check_dialect(addon, module, manifest, trees, results)
+        check_supported_versions(addon, module, results, VERSIONS_SH)
     return results
 
 

@@ -2,7 +2,7 @@
 # which of them the addon family supports. Adding a version: docs/architecture.md, "A new Odoo version".
 ODOO_VERSIONS=(17 18 19)
 # The versions the addon family installs on (kept equal to SUPPORTED in odoo_addon/plansync/compat).
-PLANSYNC_SUPPORTED=(17)
+PLANSYNC_SUPPORTED=(17 18 19)
 # The family, in install order.
 PLANSYNC_MODULES=(plansync plansync_planning plansync_inventory)
 # What the tier installs the family on.

@@ -24,7 +24,16 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'check_addon.py');
 const ADDONS = join(ROOT, 'odoo_addon');
 const MODULES = ['plansync', 'plansync_planning', 'plansync_inventory'] as const;
-const GROUPS = ['python-compiles', 'xml-parses', 'manifest-data', 'access-models', 'view-fields', 'xml-refs'] as const;
+const GROUPS = [
+  'python-compiles',
+  'xml-parses',
+  'manifest-data',
+  'access-models',
+  'view-fields',
+  'xml-refs',
+  'xml-dialect',
+  'supported-versions',
+] as const;
 
 const runChecker = (...args: string[]): { status: number | null; items: CheckItem[]; stderr: string } => {
   const result = spawnSync('python3', [SCRIPT, ...args, '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -115,6 +124,49 @@ test('a feature view may use a field and an XML id of the core', () => {
   const items = report.items.filter((item) => item.detail.startsWith('plansync_inventory/'));
   assert.ok(items.some((item) => item.check === 'xml-refs' && item.detail.includes('plansync.plansync_endpoint_view_form exists')));
   assert.ok(items.some((item) => item.check === 'view-fields' && /'kind' of plansync\.endpoint$/.test(item.detail)));
+});
+
+test('the views are checked with the fields PlanSync adds for every Odoo version', () => {
+  // plansync_storable (17 detailed_type / 18+ is_storable) and plansync_uom_id (19 product_uom_id)
+  for (const pattern of [
+    /plansync_inventory\/views\/plansync_availability_views\.xml:\d+ .*'plansync_storable' of product\.template$/,
+    /plansync_inventory\/views\/plansync_discrepancy_views\.xml:\d+ .*'plansync_uom_id' of sale\.order\.line$/,
+    /plansync_planning\/views\/plansync_proposal_views\.xml:\d+ .*'plansync_uom_id' of purchase\.order\.line$/,
+  ]) {
+    assert.ok(
+      report.items.some((item) => item.check === 'view-fields' && item.ok && pattern.test(item.detail)),
+      String(pattern),
+    );
+  }
+});
+
+test('a view written in the Odoo 17 dialect (<tree>) is reported', () => {
+  const failed = checkBroken(join('plansync_planning', 'views', 'plansync_run_views.xml'), (text) =>
+    text.replace('<list', '<tree').replace('</list>', '</tree>'),
+  );
+  assert.is(failed.length, 1, JSON.stringify(failed));
+  assert.is(failed[0]?.check, 'xml-dialect');
+  assert.match(failed[0]?.detail ?? '', /plansync_planning\/views\/plansync_run_views\.xml: \d+: <tree> \(write <list>\)/);
+});
+
+test('a manifest version with an Odoo series is reported', () => {
+  const failed = checkBroken(join('plansync_inventory', '__manifest__.py'), (text) =>
+    text.replace('"version": "1.0.0"', '"version": "17.0.1.0.0"'),
+  );
+  assert.is(failed.length, 1, JSON.stringify(failed));
+  assert.is(failed[0]?.check, 'xml-dialect');
+  assert.match(failed[0]?.detail ?? '', /plansync_inventory\/__manifest__\.py: version '17\.0\.1\.0\.0' must be series-free/);
+});
+
+test('compat and scripts/odoo/versions.sh must support the same Odoo versions', () => {
+  const item = report.items.find((i) => i.check === 'supported-versions');
+  assert.ok(item?.ok, JSON.stringify(item));
+  const failed = checkBroken(join('plansync', 'compat', '__init__.py'), (text) =>
+    text.replace('SUPPORTED_MAJORS = (17, 18, 19)', 'SUPPORTED_MAJORS = (17, 18)'),
+  );
+  assert.is(failed.length, 1, JSON.stringify(failed));
+  assert.is(failed[0]?.check, 'supported-versions');
+  assert.match(failed[0]?.detail ?? '', /SUPPORTED_MAJORS \(17, 18\), scripts\/odoo\/versions\.sh PLANSYNC_SUPPORTED \(17, 18, 19\)/);
 });
 
 test.run();
