@@ -1,12 +1,16 @@
 /**
- * Benchmarks of the agent against a live Odoo 17 (run by scripts/bench/odoo-bench.sh, which prepares
- * the database): events per second from Odoo's outbox through one agent to a loopback endpoint, and
- * the delay from a receipt validated in Odoo to its stock level at the endpoint.
+ * Benchmarks of the agent against a live Odoo 17, 18 or 19 (run by scripts/bench/odoo-bench.sh, which
+ * prepares the database): events per second from Odoo's outbox through one agent to a loopback
+ * endpoint, and the delay from a receipt validated in Odoo to its stock level at the endpoint.
+ *
+ * The agent runs with the embedded planner off (PLANSYNC_PLANNER, default off here) and the transport
+ * of PLANSYNC_TRANSPORT (default auto: json2 on 19, jsonrpc on 17 and 18); each figure names the
+ * transport the agent used and the machine's load average (/proc/loadavg) at its start and end.
  *
  * Prints one JSON line per figure, prefixed `FIGURE `.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +39,15 @@ interface Setup {
   readonly pollSeconds?: number;
 }
 
+/** The 1, 5 and 15 minute load averages, or null where /proc/loadavg does not exist. */
+const loadavg = (): number[] | null => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  } catch {
+    return null;
+  }
+};
+
 const startAgent = (t: Tier, setup: Setup, sinkUrl: string, secret: string) => {
   const v = codeVariable(setup.code);
   const config = loadConfig({
@@ -44,6 +57,8 @@ const startAgent = (t: Tier, setup: Setup, sinkUrl: string, secret: string) => {
       ODOO_LOGIN: t.file.integration.login,
       ODOO_API_KEY: t.file.integration.api_key,
       PLANSYNC_CONSUMER: `bench-${setup.code}`,
+      PLANSYNC_PLANNER: process.env.PLANSYNC_PLANNER ?? 'off',
+      PLANSYNC_TRANSPORT: process.env.PLANSYNC_TRANSPORT ?? 'auto',
       PLANSYNC_STATE: `sqlite://${join(dir, `${setup.code}.sqlite`)}`,
       [`PLANSYNC_SECRET_${v}`]: secret,
       [`PLANSYNC_ENDPOINT_URL_${v}`]: sinkUrl,
@@ -55,14 +70,17 @@ const startAgent = (t: Tier, setup: Setup, sinkUrl: string, secret: string) => {
     pollSeconds: setup.pollSeconds ?? config.pollSeconds,
     endpoints: { [v]: { ...config.endpoints[v], ...(setup.batchSize ? { batch_size: setup.batchSize } : {}), ...(setup.concurrency ? { concurrency: setup.concurrency } : {}) } },
   };
+  const transport = createTransport(tuned.odoo.transport, tuned.odoo);
   const agent = new Agent({
     config: tuned,
-    odoo: new PlanSyncOdoo(createTransport(tuned.odoo.transport, tuned.odoo)),
+    odoo: new PlanSyncOdoo(transport),
     openState: (database) => openStateStore({ url: tuned.state, database, receiptTtlMs: tuned.receiptTtlMs }),
     logger: createLogger('warn'),
     only: [setup.code],
   });
-  return { agent, running: agent.run() };
+  // `auto` until the first call has asked the server's version; read after the run
+  const transportName = () => transport.name;
+  return { agent, running: agent.run(), transportName };
 };
 
 const throughput = async (setup: Setup, label: string) => {
@@ -70,10 +88,12 @@ const throughput = async (setup: Setup, label: string) => {
   const sink = new Sink({ secrets: { [setup.code]: secret } });
   const url = await sink.start();
   const pending = (await admin.states(setup.code)).pending;
+  const loadStart = loadavg();
   const started = Date.now();
-  const { agent, running } = startAgent(tier, setup, url, secret);
+  const { agent, running, transportName } = startAgent(tier, setup, url, secret);
   while (sink.received.length < pending) await sleep(20);
   const seconds = (Date.now() - started) / 1000;
+  const loadEnd = loadavg();
   agent.stop();
   await running;
   await agent.close();
@@ -82,6 +102,7 @@ const throughput = async (setup: Setup, label: string) => {
   console.log(
     `FIGURE ${JSON.stringify({
       figure: 'throughput',
+      version: process.env.BENCH_ODOO_VERSION,
       label,
       endpoint: setup.code,
       events: sink.received.length,
@@ -93,6 +114,10 @@ const throughput = async (setup: Setup, label: string) => {
       duplicates: sink.duplicates,
       out_of_order: sink.outOfOrder,
       left_pending: states.pending + states.claimed,
+      transport: transportName(),
+      planner: process.env.PLANSYNC_PLANNER ?? 'off',
+      load_start: loadStart,
+      load_end: loadEnd,
     })}`,
   );
 };
@@ -107,7 +132,8 @@ const receiptDelay = async (label: string, pollSeconds: number, receipts: number
   const url = await sink.start();
   const warehouse = await admin.mainWarehouse();
   const products = await admin.createProducts(receipts, `DELAY-${pollSeconds}`.replace('.', '_'));
-  const { agent, running } = startAgent(tier, { code, pollSeconds }, url, secret);
+  const loadStart = loadavg();
+  const { agent, running, transportName } = startAgent(tier, { code, pollSeconds }, url, secret);
   await sleep(2000);
   const delays: number[] = [];
   for (const product of products) {
@@ -119,13 +145,14 @@ const receiptDelay = async (label: string, pollSeconds: number, receipts: number
     while (!arrival()) await sleep(5);
     delays.push((arrival()?.at ?? 0) - validatedAt);
   }
+  const loadEnd = loadavg();
   agent.stop();
   await running;
   await agent.close();
   await sink.stop();
   const sorted = [...delays].sort((a, b) => a - b);
   console.log(
-    `FIGURE ${JSON.stringify({ figure: 'receipt_to_endpoint_ms', label, poll_seconds: pollSeconds, receipts, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) })}`,
+    `FIGURE ${JSON.stringify({ figure: 'receipt_to_endpoint_ms', version: process.env.BENCH_ODOO_VERSION, label, poll_seconds: pollSeconds, receipts, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1), transport: transportName(), planner: process.env.PLANSYNC_PLANNER ?? 'off', load_start: loadStart, load_end: loadEnd })}`,
   );
 };
 

@@ -1,10 +1,13 @@
 # Run inside `odoo-bin shell -d <db>` by scripts/bench/odoo-bench.sh: validates BENCH_RECEIPTS receipts
 # of BENCH_LINES lines each, one transaction per receipt as a user does, and prints one JSON line with
 # the time of each validation (button_validate + commit). Receipts are prepared (created, confirmed,
-# quantities set) and committed before the clock starts.
+# quantities set) and committed before the clock starts. Runs on Odoo 17, 18 and 19 through the compat
+# seams; in database A (no PlanSync installed) the addon's package is still importable from the addons path.
 import json
 import os
 import time
+
+from odoo.addons.plansync import compat  # the Odoo version seams (storable product, move name)
 
 env = env  # noqa: F821 (odoo-bin shell)
 count = int(os.environ.get("BENCH_RECEIPTS", "25"))
@@ -17,7 +20,7 @@ products = Product.search([("default_code", "=like", "CAPBENCH-%")], order="id")
 if len(products) < count * lines:
     products |= Product.create(
         [
-            {"name": "Capture bench %s" % i, "default_code": "CAPBENCH-%s" % i, "detailed_type": "product"}
+            dict({"name": "Capture bench %s" % i, "default_code": "CAPBENCH-%s" % i}, **compat.storable_product_vals())
             for i in range(len(products), count * lines)
         ]
     )
@@ -33,7 +36,7 @@ for r in range(count):
             "location_id": supplier.id,
             "location_dest_id": warehouse.lot_stock_id.id,
             "move_ids": [
-                (0, 0, {"name": "bench", "product_id": p.id, "product_uom_qty": 5, "location_id": supplier.id, "location_dest_id": warehouse.lot_stock_id.id})
+                (0, 0, {**compat.move_description_vals("bench"), "product_id": p.id, "product_uom_qty": 5, "location_id": supplier.id, "location_dest_id": warehouse.lot_stock_id.id})
                 for p in chosen
             ],
         }

@@ -5,6 +5,8 @@ import json
 import os
 import time
 
+from odoo.addons.plansync import compat  # the Odoo version seams (storable product)
+
 env = env  # noqa: F821 (odoo-bin shell)
 count = int(os.environ.get("BENCH_EVENTS", "10000"))
 sink = os.environ.get("BENCH_SINK_URL", "http://127.0.0.1:9/unused")
@@ -26,7 +28,7 @@ Quant = env["stock.quant"]
 started = time.perf_counter()
 for start in range(0, count, 500):
     products = env["product.product"].create(
-        [{"name": "Throughput %s" % i, "default_code": "TP-%s" % i, "detailed_type": "product"} for i in range(start, min(count, start + 500))]
+        [dict({"name": "Throughput %s" % i, "default_code": "TP-%s" % i}, **compat.storable_product_vals()) for i in range(start, min(count, start + 500))]
     )
     for product in products:
         Quant._update_available_quantity(product, warehouse.lot_stock_id, 7)
