@@ -242,6 +242,19 @@ class PlansyncAgent(models.Model):
         )
         return [code for code in warehouses.sorted("id").mapped("code") if code]
 
+    def _api_keys(self, user):
+        """The caller's API keys and when each expires, for ``plansync check``
+        (``expires`` False: never; keys have no expiry before Odoo 18)."""
+        keys = self.env["res.users.apikeys"].sudo().search([("user_id", "=", user.id)], order="id")
+        has_expiry = "expiration_date" in keys._fields
+        return [
+            {
+                "name": key.name or "",
+                "expires": iso_time(key.expiration_date) if has_expiry else False,
+            }
+            for key in keys
+        ]
+
     def _config(self, endpoints, backlog, now):
         user = self.env.user
         settings = self.env["res.config.settings"]._plansync_settings()
@@ -259,6 +272,7 @@ class PlansyncAgent(models.Model):
                 "groups": [xmlid for xmlid in GROUPS if user.has_group(xmlid)],
                 "companies": user.company_ids.ids,
             },
+            "api_keys": self._api_keys(user),
             "settings": {
                 key: settings[key]
                 for key in (

@@ -96,6 +96,20 @@ class TestAgent(PlansyncCase):
         planning = [e for e in config["endpoints"] if e["code"] == "T_PLANNING"][0]
         self.assertEqual(planning["url"], False)
 
+    def test_heartbeat_reports_the_callers_api_keys_and_their_expiry(self):
+        agent_user = self.as_agent("plansync.agent").env.user
+        apikeys = self.env["res.users.apikeys"].with_user(agent_user)
+        has_expiry = "expiration_date" in apikeys._fields  # keys expire from Odoo 18
+        expiry = fields.Datetime.now().replace(microsecond=0) + timedelta(days=10)
+        apikeys._generate(None, "plansync agent key", *([expiry] if has_expiry else []))
+        self.env["res.users.apikeys"].with_user(self.env.ref("base.user_admin"))._generate(
+            None, "someone else's key", *([False] if has_expiry else [])
+        )
+        keys = self.heartbeat()["api_keys"]
+        self.assertEqual([k["name"] for k in keys], ["plansync agent key"], "only the caller's keys")
+        expected = expiry.strftime("%Y-%m-%dT%H:%M:%SZ") if has_expiry else False
+        self.assertEqual(keys[0]["expires"], expected)
+
     def test_check_mode_writes_nothing(self):
         config = self.heartbeat(consumer="checker", stats=dict(STATS, mode="check"))
         self.assertTrue(config["endpoints"])
