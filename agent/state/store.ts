@@ -39,6 +39,8 @@ export interface StoreOptions {
   readonly database: string;
   /** How long a receipt is kept, in ms. */
   readonly receiptTtlMs: number;
+  /** The clock a receipt's age is measured with (ms since the epoch). Default `Date.now`. */
+  readonly clock?: () => number;
 }
 
 const stateError = (message: string, cause: unknown) => new PlanSyncError('ERR_STATE', 'transient', message, { cause });
@@ -70,6 +72,8 @@ const openKeyv = async (url: string): Promise<Keyv> => {
 };
 
 const openPerUrl = new Map<string, number>();
+/** How long after its own expiry a receipt may stay in the store before the adapter collects it. */
+const GRACE_MS = 60 * 60 * 1000;
 
 export const openStateStore = async (options: StoreOptions): Promise<StateStore> => {
   const keyv = await openKeyv(options.url);
@@ -80,6 +84,9 @@ export const openStateStore = async (options: StoreOptions): Promise<StateStore>
     storeError = error;
   });
   const key = (endpoint: string, id: number) => `receipt:${options.database}:${endpoint}:${id}`;
+  // A receipt carries its own expiry, read with the injected clock: the adapters' TTL (native in Redis,
+  // checked with Date.now by keyv elsewhere) only collects what is long expired.
+  const clock = options.clock ?? Date.now;
   const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       const result = await fn();
@@ -101,10 +108,13 @@ export const openStateStore = async (options: StoreOptions): Promise<StateStore>
       guard('reading receipts', async () => {
         const found = new Map<number, Receipt>();
         if (ids.length === 0) return found;
-        const values = await keyv.getMany<Receipt>(ids.map((id) => key(endpoint, id)));
+        const values = await keyv.getMany<Receipt & { expiresAt?: number }>(ids.map((id) => key(endpoint, id)));
+        const now = clock();
         ids.forEach((id, index) => {
           const value = values[index];
-          if (value) found.set(id, value);
+          if (!value || (value.expiresAt !== undefined && value.expiresAt <= now)) return;
+          const { expiresAt: _expiresAt, ...receipt } = value;
+          found.set(id, receipt);
         });
         return found;
       }),
@@ -112,7 +122,10 @@ export const openStateStore = async (options: StoreOptions): Promise<StateStore>
       guard('writing receipts', async () => {
         if (entries.length === 0) return;
         // Adapters differ: some answer a boolean per entry, @keyv/redis answers nothing; errors arrive as 'error' events.
-        const results: unknown = await keyv.setMany(entries.map(({ id, receipt }) => ({ key: key(endpoint, id), value: receipt, ttl: options.receiptTtlMs })));
+        const expiresAt = clock() + options.receiptTtlMs;
+        const results: unknown = await keyv.setMany(
+          entries.map(({ id, receipt }) => ({ key: key(endpoint, id), value: { ...receipt, expiresAt }, ttl: options.receiptTtlMs + GRACE_MS })),
+        );
         if (Array.isArray(results) && results.some((ok) => ok === false)) throw new Error('the store refused a receipt');
       }),
     getCheckpoint: <T>(name: string) => guard(`reading checkpoint ${name}`, () => keyv.get<T>(`checkpoint:${options.database}:${name}`)),
