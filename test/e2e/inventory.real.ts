@@ -53,7 +53,7 @@ if ('reason' in tier) {
 } else {
   const t: Tier = tier;
   const admin = new OdooAdmin(t);
-  const test = suite('inventory truth on Odoo 17');
+  const test = suite(`inventory truth on Odoo ${process.env.PLANSYNC_TIER_ODOO ?? 'real'}`);
   const dir = mkdtempSync(join(tmpdir(), 'plansync-inventory-real-'));
   const tag = `${process.pid}`;
   const codes = { wms: `RT-WMS-${tag}`, shop: `RT-SHOP-${tag}`, market: `RT-MKT-${tag}` };

@@ -58,7 +58,7 @@ if ('reason' in tier) {
   const admin = new OdooAdmin(t);
   const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as Fixture;
   const dir = mkdtempSync(join(tmpdir(), 'plansync-planner-real-'));
-  const test = suite('embedded planner on Odoo 17');
+  const test = suite(`embedded planner on Odoo ${process.env.PLANSYNC_TIER_ODOO ?? 'real'}`);
   const env: Record<string, string> = {
     ODOO_URL: t.url,
     ODOO_DB: t.db,
@@ -102,7 +102,7 @@ if ('reason' in tier) {
       'product.product',
       'search_read',
       [[['default_code', '=like', `${fixture.prefix}-%`]]],
-      { fields: ['default_code', 'qty_available', 'incoming_qty'], context: { warehouse: wh.id }, order: 'default_code' },
+      { fields: ['default_code', 'qty_available', 'incoming_qty'], context: await admin.warehouseContext(wh.id), order: 'default_code' },
     );
     const pick = products.find((p) => !ruled.has(p.id) && !fixture.intermittent.includes(p.default_code) && p.incoming_qty === 0 && p.qty_available > 0);
     if (!pick) throw new Error('no product of the fixture to empty');

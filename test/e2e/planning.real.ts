@@ -25,7 +25,7 @@ if ('reason' in tier) {
   const dir = mkdtempSync(join(tmpdir(), 'plansync-planning-'));
   const source = `rt-${run}`;
   const ref = `RUN-${run}`;
-  const test = suite('planning loop on Odoo 17');
+  const test = suite(`planning loop on Odoo ${process.env.PLANSYNC_TIER_ODOO ?? 'real'}`);
 
   const env = (consumer: string, extra: Record<string, string> = {}): Record<string, string> => ({
     ODOO_URL: t.url,

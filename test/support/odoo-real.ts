@@ -70,6 +70,14 @@ export class OdooAdmin {
     return (await this.serverMajor()) >= 18 ? { type: 'consu', is_storable: true } : { detailed_type: 'product' };
   }
 
+  /**
+   * The context that asks product quantities of one warehouse: `warehouse` on 17, `warehouse_id` from
+   * 18 (18 ignores the old key without a word and counts every warehouse).
+   */
+  async warehouseContext(warehouseId: number): Promise<Record<string, number>> {
+    return (await this.serverMajor()) >= 18 ? { warehouse_id: warehouseId } : { warehouse: warehouseId };
+  }
+
   /** A move's description: stock.move has a required `name` up to 18 and none from 19. */
   async moveName(name: string): Promise<Record<string, unknown>> {
     return (await this.serverMajor()) >= 19 ? {} : { name };
@@ -210,9 +218,10 @@ export const connection = (tier: Tier, who: 'integration' | 'planner'): OdooConn
 
 export const realHarness = (tier: Tier, admin: OdooAdmin): ContractHarness => {
   let n = 0;
-  const run = `${process.pid}`;
+  // unique per harness: several suites of one process each make their own harness and endpoints
+  const run = `${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
   return {
-    label: 'Odoo 17',
+    label: `Odoo ${process.env.PLANSYNC_TIER_ODOO ?? ''}`.trim(),
     integration: () => connection(tier, 'integration'),
     planner: () => connection(tier, 'planner'),
     createEndpoint: async (eventTypes = ['product.changed']) => {
