@@ -104,7 +104,7 @@ run_version() {
   # 3. users and keys
   export PLANSYNC_TIER_FILE="$WORK/tier.json"
   export PLANSYNC_TIER_ADMIN_PASSWORD="tier-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  local real_passed=0 real_failed=0
+  local real_passed=0 real_failed=0 contract_passed=0 contract_failed=0 e2e_passed=0 e2e_failed=0
   if ! "$PY" "$src/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn \
       <"$ROOT/scripts/odoo/setup_tier.py" >"$WORK/setup.log" 2>&1 || [ ! -s "$PLANSYNC_TIER_FILE" ]; then
     echo "real-Odoo tier $version: set-up failed:"; tail -20 "$WORK/setup.log"
@@ -126,19 +126,24 @@ run_version() {
       sleep 0.5
     done
     export ODOO_URL="http://127.0.0.1:$PORT" ODOO_DB="$DB" PLANSYNC_TIER_ODOO="$version"
-    echo "real-Odoo tier $version: Odoo serving $DB on $ODOO_URL; running test/**/*.real.ts"
-    (cd "$ROOT" && node --import tsx node_modules/uvu/bin.js test '\.real\.ts$' --no-color) 2>&1 | tee "$WORK/real.log" | grep -v '^{"level"'
-    local rtotal rpassed rskipped
-    rtotal=$(grep -Eo 'Total: +[0-9]+' "$WORK/real.log" | grep -Eo '[0-9]+' | tail -1)
-    rpassed=$(grep -Eo 'Passed: +[0-9]+' "$WORK/real.log" | grep -Eo '[0-9]+' | tail -1)
-    rskipped=$(grep -Eo 'Skipped: +[0-9]+' "$WORK/real.log" | grep -Eo '[0-9]+' | tail -1)
-    if [ -z "$rtotal" ]; then
-      echo "real-Odoo tier $version: the suites died before their summary"
-      real_failed=1
-    else
-      real_passed=$rpassed
-      real_failed=$((rtotal - rpassed - rskipped))
-    fi
+    # the contract suite, then the end-to-end tests, each counted on its own
+    local part dir rtotal rpassed rskipped
+    for part in contract e2e; do
+      dir=test/$part
+      echo "real-Odoo tier $version: Odoo serving $DB on $ODOO_URL; running $dir/*.real.ts"
+      (cd "$ROOT" && node --import tsx node_modules/uvu/bin.js "$dir" '\.real\.ts$' --no-color) 2>&1 | tee "$WORK/$part.log" | grep -v '^{"level"'
+      rtotal=$(grep -Eo 'Total: +[0-9]+' "$WORK/$part.log" | grep -Eo '[0-9]+' | tail -1)
+      rpassed=$(grep -Eo 'Passed: +[0-9]+' "$WORK/$part.log" | grep -Eo '[0-9]+' | tail -1)
+      rskipped=$(grep -Eo 'Skipped: +[0-9]+' "$WORK/$part.log" | grep -Eo '[0-9]+' | tail -1)
+      if [ -z "$rtotal" ]; then
+        echo "real-Odoo tier $version: the $part suites died before their summary"
+        eval "${part}_passed=0 ${part}_failed=1"
+      else
+        eval "${part}_passed=$rpassed ${part}_failed=$((rtotal - rpassed - rskipped))"
+      fi
+    done
+    real_passed=$((contract_passed + e2e_passed))
+    real_failed=$((contract_failed + e2e_failed))
     if grep -qE ' (ERROR|CRITICAL) ' "$WORK/server.log"; then
       echo "real-Odoo tier $version: errors in the Odoo server log:"; grep -E ' (ERROR|CRITICAL) ' "$WORK/server.log" | head -10
     fi
@@ -163,7 +168,7 @@ run_version() {
     echo "real-Odoo tier $version: Odoo's own suites SKIPPED (PLANSYNC_SUITES=0)"
   fi
 
-  echo "real-Odoo tier $version: Odoo tests $odoo_passed passed, $odoo_failed failed; contract and end-to-end $real_passed passed, $real_failed failed; Odoo's own suites $suites_passed same, $suites_failed changed by PlanSync"
+  echo "real-Odoo tier $version: Odoo tests $odoo_passed passed, $odoo_failed failed; contract suite $contract_passed passed, $contract_failed failed; end-to-end $e2e_passed passed, $e2e_failed failed; Odoo's own suites $suites_passed same, $suites_failed changed by PlanSync"
   v_passed=$((odoo_passed + real_passed + suites_passed))
   v_failed=$((odoo_failed + real_failed + suites_failed))
 }
