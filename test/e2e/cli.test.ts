@@ -57,7 +57,7 @@ test('check passes, line by line, and says which endpoint this agent cannot serv
   assert.match(result.stdout, /✓ Odoo transport +jsonrpc, auto: jsonrpc before Odoo 19/);
   assert.match(result.stdout, /✓ logged in +plansync-agent/);
   assert.match(result.stdout, /✓ PlanSync addon +version 17\.0\.1\.0\.0/);
-  assert.match(result.stdout, /✓ API keys +the addon does not report API key expiry/);
+  assert.match(result.stdout, /✓ API key "plansync-agent key" +never expires/);
   assert.match(result.stdout, /✓ state store/);
   assert.match(result.stdout, /✓ endpoint HOOK +webhook → http:\/\/127\.0\.0\.1/);
   assert.match(result.stdout, /! endpoint WMS +no signing secret: set PLANSYNC_SECRET_WMS/);

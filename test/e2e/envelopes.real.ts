@@ -32,7 +32,7 @@ if ('reason' in tier) {
     const product = await admin.call<number>('product.product', 'create', [{ name: 'Envelope chair', default_code: 'ENV-CHAIR', list_price: 120, weight: 7.5, ...storable }]);
     const [{ product_tmpl_id: [template] } = { product_tmpl_id: [0] }] = await admin.call<Array<{ product_tmpl_id: [number, string] }>>('product.product', 'read', [[product], ['product_tmpl_id']]);
     await admin.call('product.supplierinfo', 'create', [{ partner_id: vendor, product_tmpl_id: template, min_qty: 12, price: 40, delay: 9, product_code: 'V-CHAIR' }]);
-    await admin.receive(warehouse.id, [{ product, quantity: 30 }]);
+    await admin.validate(await admin.receive(warehouse.id, [{ product, quantity: 30 }]));
     await admin.deliver(warehouse.id, [{ product, quantity: 4 }]);
 
     const odoo = new PlanSyncOdoo(createTransport('jsonrpc', harness.integration()));
