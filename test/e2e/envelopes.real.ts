@@ -29,7 +29,9 @@ if ('reason' in tier) {
     const warehouse = await admin.mainWarehouse();
     const storable = await admin.storable();
     const vendor = await admin.call<number>('res.partner', 'create', [{ name: 'Envelope Vendor', ref: 'ENV-V' }]);
-    const product = await admin.call<number>('product.product', 'create', [{ name: 'Envelope chair', default_code: 'ENV-CHAIR', list_price: 120, weight: 7.5, ...storable }]);
+    // a category of its own: Odoo 19 gives new products none, 17 and 18 give them "All"
+    const category = await admin.call<number>('product.category', 'create', [{ name: 'Envelope furniture' }]);
+    const product = await admin.call<number>('product.product', 'create', [{ name: 'Envelope chair', default_code: 'ENV-CHAIR', categ_id: category, list_price: 120, weight: 7.5, ...storable }]);
     const [{ product_tmpl_id: [template] } = { product_tmpl_id: [0] }] = await admin.call<Array<{ product_tmpl_id: [number, string] }>>('product.product', 'read', [[product], ['product_tmpl_id']]);
     await admin.call('product.supplierinfo', 'create', [{ partner_id: vendor, product_tmpl_id: template, min_qty: 12, price: 40, delay: 9, product_code: 'V-CHAIR' }]);
     await admin.validate(await admin.receive(warehouse.id, [{ product, quantity: 30 }]));
