@@ -151,9 +151,10 @@ test('the daemon plans by itself when no planning endpoint is active, not again 
     await new Promise((r) => setTimeout(r, 2000));
   } finally {
     other.child.kill('SIGTERM');
-    planning.active = false;
   }
+  // deactivated only once the daemon has exited: its last heartbeat on the way out must still see it
   const finished = await other.finished;
+  planning.active = false;
   assert.is(finished.code, 0, finished.stderr.slice(-800));
   assert.not.match(finished.stderr, /embedded planner scheduled/);
   assert.is(embeddedRuns().length, afterFirst, 'no embedded plan while a planning endpoint is active');
