@@ -80,6 +80,7 @@ export const fuzz = async <T>(edge: string, property: string, arbitrary: fc.Arbi
     const result = await predicate(value);
     return result !== false;
   });
+  const started = Date.now();
   const details = await fc.check(prop, {
     numRuns: runsOf(options.runs),
     seed,
@@ -87,6 +88,7 @@ export const fuzz = async <T>(edge: string, property: string, arbitrary: fc.Arbi
     ...(options.timeLimitMs ? { plugins: [fc.interruptAfterTimeLimit(options.timeLimitMs)] } : {}),
   });
   if (details.interrupted) console.log(`FUZZ ${id}: stopped after ${Math.round((options.timeLimitMs ?? 0) / 1000)} s with ${details.numRuns} of ${runsOf(options.runs)} inputs`);
+  if (process.env.FUZZ_TIMING) console.log(`FUZZ ${id}: ${details.numRuns} inputs in ${Date.now() - started} ms`);
   // inputs generated and checked (shrinking's re-runs of a counterexample are not new inputs)
   counts.set(edge, (counts.get(edge) ?? 0) + details.numRuns);
   // a real-Odoo edge is named after its version (`odoo 17 rpc`): its known failures are listed as `odoo * rpc/...`
