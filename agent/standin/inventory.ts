@@ -30,7 +30,7 @@ export const availabilitySnapshot = (odoo: StandinOdoo, user: StandinUser, code:
   const endpoint = odoo.endpointByCode(user, code);
   let chosen = odoo.endpointWarehouses(endpoint);
   if (warehouses !== false) {
-    const wanted = warehouses as string[];
+    const wanted = warehouses;
     const unknown = wanted.filter((w) => !chosen.some((c) => c.code === w));
     if (unknown.length > 0) throw validationError(`warehouses: ${repr(unknown[0])} is not a warehouse of endpoint ${code}`);
     chosen = chosen.filter((w) => wanted.includes(w.code));

@@ -44,7 +44,7 @@ export const planningSnapshot = (odoo: StandinOdoo, user: StandinUser, warehouse
   const mine = [...odoo.warehouses.values()].filter((w) => user.companies.includes(w.company));
   let chosen = mine;
   if (warehouses !== false) {
-    const codes = warehouses as string[];
+    const codes = warehouses;
     for (const code of codes) if (!mine.some((w) => w.code === code)) throw validationError(`warehouses: no warehouse with code ${repr(code)}`);
     chosen = mine.filter((w) => codes.includes(w.code));
   }
