@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fuzz, hostileNumber, hostileString, junk, printEdge } from '../support/fuzz.ts';
-import { authenticate, describeCall, hostileCall, jsonRpc, METHODS, refusalIssue, type HostileCall, type RpcContext } from '../support/fuzz-rpc.ts';
+import { authenticate, describeCall, foreignAckNack, hostileCall, jsonRpc, METHODS, refusalIssue, type HostileCall, type RpcContext } from '../support/fuzz-rpc.ts';
 import { TableFingerprints } from '../support/fuzz-tables.ts';
 import { OdooAdmin, liveTier } from '../support/odoo-real.ts';
 
@@ -129,6 +129,23 @@ if ('reason' in tier) {
     await fuzz(EDGE, 'one hostile argument', hostileCall(ctx, METHODS), (hostile) => checker.check(hostile), { runs: 4000, timeLimitMs: seconds * 2000 });
     await checker.close();
     await healthy();
+  });
+
+  test('ack and nack of ids nobody holds under that lease (negative, huge, other endpoints and companies): 0, no table changed', async () => {
+    const watch = guard(25, []);
+    await fuzz(
+      EDGE,
+      'ack and nack of ids nobody holds',
+      foreignAckNack(),
+      async (spec) => {
+        await watch.open();
+        const answer = await call(spec.model, spec.method, spec.args);
+        assert.equal(answer, { ok: true, result: 0 }, `${spec.method}(${JSON.stringify(spec.args).slice(0, 200)}): ${JSON.stringify(answer).slice(0, 300)}`);
+        await watch.done(`${spec.method}(${JSON.stringify(spec.args)})`);
+      },
+      { runs: 300, timeLimitMs: seconds * 500 },
+    );
+    await watch.close();
   });
 
   test('a caller outside PlanSync / Integration: AccessError for every method, no table changed', async () => {

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { GROUPS, OdooException, StandinOdoo } from '../../agent/standin/model.ts';
 import { serveStandin } from '../../agent/standin/server.ts';
 import { fuzz, junk, printEdge } from '../support/fuzz.ts';
-import { describeCall, hostileCall, jsonRpc, METHODS, refusalIssue, type RpcAnswer, type RpcContext } from '../support/fuzz-rpc.ts';
+import { describeCall, foreignAckNack, hostileCall, jsonRpc, METHODS, refusalIssue, type RpcAnswer, type RpcContext } from '../support/fuzz-rpc.ts';
 
 const EDGE = 'stand-in rpc';
 const NOW = Date.parse('2026-11-30T08:00:00Z');
@@ -98,6 +98,25 @@ test('any arguments of the right count: a clean Odoo error or an answer, never a
     { runs: 800 },
   );
   await healthy();
+});
+
+test('ack and nack of ids nobody holds under that lease (negative, huge, other leases): 0, nothing changed', async () => {
+  // rows of the endpoint held under a lease the fuzz does not know
+  odoo.addProduct({ name: 'held', sku: 'FZ-HELD' });
+  const held = odoo.claim(integration, 'FZ-HOOK', 100, 3600, 'other-consumer');
+  assert.ok(held.events.length > 0);
+  await fuzz(
+    EDGE,
+    'ack and nack of ids nobody holds',
+    foreignAckNack(),
+    async (spec) => {
+      const before = snapshot();
+      const answer = await call(integration, spec.model, spec.method, spec.args);
+      assert.equal(answer, { ok: true, result: 0 }, `${spec.method}(${JSON.stringify(spec.args).slice(0, 200)}): ${JSON.stringify(answer).slice(0, 200)}`);
+      assert.ok(snapshot() === before);
+    },
+    { runs: 300 },
+  );
 });
 
 test('a caller outside PlanSync / Integration: AccessError for every method, nothing changed', async () => {

@@ -303,3 +303,16 @@ export const refusalIssue = (answer: RpcAnswer, names: string): string | undefin
   if (!answer.message.includes(names)) return `the message does not name ${names}: ${answer.message.slice(0, 300)}`;
   return undefined;
 };
+
+/**
+ * Well-typed but foreign: ack and nack with a lease nobody holds and ids that are negative, huge, of
+ * other endpoints, leases or companies. Answered 0, nothing changes.
+ */
+export const foreignAckNack = (): fc.Arbitrary<{ readonly model: string; readonly method: string; readonly args: unknown[] }> => {
+  const lease = fc.oneof(fc.uuid(), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 1, maxLength: 64 }));
+  const ids = fc.array(fc.oneof(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: -(2 ** 31), max: 0 }), fc.integer({ min: 2 ** 31, max: Number.MAX_SAFE_INTEGER })), { maxLength: 20 });
+  return fc.oneof(
+    fc.tuple(lease, ids).map(([l, i]) => ({ model: 'plansync.outbox', method: 'ack', args: [l, i] })),
+    fc.tuple(lease, ids, fc.boolean()).map(([l, i, final]) => ({ model: 'plansync.outbox', method: 'nack', args: [l, i, 'fuzz', 0, final] })),
+  );
+};
