@@ -87,8 +87,9 @@ export const fuzz = async <T>(edge: string, property: string, arbitrary: fc.Arbi
     endOnFailure: false,
     ...(options.timeLimitMs ? { plugins: [fc.interruptAfterTimeLimit(options.timeLimitMs)] } : {}),
   });
-  if (details.interrupted) console.log(`FUZZ ${id}: stopped after ${Math.round((options.timeLimitMs ?? 0) / 1000)} s with ${details.numRuns} of ${runsOf(options.runs)} inputs`);
-  if (process.env.FUZZ_TIMING) console.log(`FUZZ ${id}: ${details.numRuns} inputs in ${Date.now() - started} ms`);
+  if (details.interrupted) console.log(`FUZZ ${id}: time limit of ${Math.round((options.timeLimitMs ?? 0) / 1000)} s reached after ${details.numRuns} of ${runsOf(options.runs)} inputs`);
+  // time-bounded properties (the real-Odoo ones) always say how many inputs they ran
+  if (process.env.FUZZ_TIMING || options.timeLimitMs) console.log(`FUZZ ${id}: ${details.numRuns} inputs in ${Date.now() - started} ms`);
   // inputs generated and checked (shrinking's re-runs of a counterexample are not new inputs)
   counts.set(edge, (counts.get(edge) ?? 0) + details.numRuns);
   // a real-Odoo edge is named after its version (`odoo 17 rpc`): its known failures are listed as `odoo * rpc/...`
