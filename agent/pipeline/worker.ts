@@ -1,7 +1,8 @@
 /**
  * One endpoint's pipeline: claim → validate → skip what a receipt says was delivered → deliver in
- * batches through a p-queue (concurrency, rate limit) → record receipts → ack, or nack with the
- * reason (final for what the endpoint refused, with a delay for what failed).
+ * batches through a p-queue (concurrency, rate limit), recording each batch's receipts as soon as the
+ * endpoint accepted it → ack, or nack with the reason (final for what the endpoint refused, with a
+ * delay for what failed).
  *
  * Stopping: `stop()` lets deliveries already under way finish, does not start new ones, acks what
  * was delivered and releases the rest at once, so that another agent can take it.
@@ -127,6 +128,9 @@ export class EndpointWorker {
     const skipped = valid.filter((e) => receipts.has(e.id)).map((e) => e.id);
 
     // 3. Deliver in batches, at most `concurrency` at once; none starts after a stop or late in the lease.
+    //    4. Each batch's receipts are written as soon as the endpoint accepted it, in one call to the
+    //    state store: from then on a crash (even with other batches of the claim still in flight)
+    //    cannot deliver these events again.
     const delivered: number[] = [];
     const rejected: Array<{ id: number; reason: string }> = [...invalid];
     const failed: Array<{ ids: readonly number[]; error: PlanSyncError }> = [];
@@ -142,25 +146,13 @@ export class EndpointWorker {
           const started = clock();
           const outcome = await this.options.target.deliver(batch, this.deliveries.signal);
           this.options.metrics?.deliverySeconds.observe({ endpoint }, (clock() - started) / 1000);
+          await this.recordReceipts(outcome.delivered, sequences, clock());
           delivered.push(...outcome.delivered);
           rejected.push(...outcome.rejected);
           failed.push(...outcome.failed);
         }),
       ),
     );
-
-    // 4. Receipts before the ack: from here on a crash cannot deliver these again.
-    if (delivered.length > 0) {
-      const deliveredAt = new Date(clock()).toISOString();
-      try {
-        await this.options.state.putReceipts(
-          endpoint,
-          delivered.map((id) => ({ id, receipt: { deliveredAt, sequence: sequences.get(id) ?? 0, consumer } })),
-        );
-      } catch (error) {
-        logger.warn({ endpoint, err: describeError(error) }, 'state store unwritable: acknowledging without receipts');
-      }
-    }
 
     // 5. Settle with Odoo.
     const toAck = [...delivered, ...skipped];
@@ -200,6 +192,21 @@ export class EndpointWorker {
       ackRefused,
       ...(worst ? { error: worst } : {}),
     };
+  }
+
+  /** Step 4: the receipts of one accepted batch, in one call to the state store (a failure is logged: the endpoint dedups on Idempotency-Key). */
+  private async recordReceipts(ids: readonly number[], sequences: ReadonlyMap<number, number>, at: number): Promise<void> {
+    if (ids.length === 0) return;
+    const { endpoint, consumer, logger } = this.options;
+    const deliveredAt = new Date(at).toISOString();
+    try {
+      await this.options.state.putReceipts(
+        endpoint,
+        ids.map((id) => ({ id, receipt: { deliveredAt, sequence: sequences.get(id) ?? 0, consumer } })),
+      );
+    } catch (error) {
+      logger.warn({ endpoint, err: describeError(error) }, 'state store unwritable: acknowledging without receipts');
+    }
   }
 
   async close(): Promise<void> {

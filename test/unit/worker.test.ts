@@ -14,6 +14,7 @@ import { GROUPS, StandinOdoo } from '../../agent/standin/model.ts';
 import { openStateStore, type StateStore } from '../../agent/state/store.ts';
 import type { DeliveryOutcome, Target } from '../../agent/targets/target.ts';
 import { silentLogger } from '../../agent/telemetry/log.ts';
+import { FakeClock, until } from '../support/clock.ts';
 import { InProcessTransport, networkDown } from '../support/inprocess.ts';
 
 class ScriptedTarget implements Target {
@@ -52,13 +53,44 @@ interface World {
 
 const FAST_SETTLE = retryPolicy({ limit: 1, backoffBaseMs: 1, backoffLimitMs: 1 });
 
-const world = async (productCount: number): Promise<World> => {
-  const odoo = new StandinOdoo();
+/**
+ * A target that answers some batches at once and holds the others until the delivery is aborted
+ * (an endpoint that hangs): `hold(batch)` decides. It records every request as it arrives.
+ */
+class HoldingTarget implements Target {
+  readonly code = 'WH-HOOK';
+  readonly arrived: Envelope[][] = [];
+  readonly inFlight = new Set<number>();
+  private readonly hold: (batch: readonly Envelope[], index: number) => boolean;
+  constructor(hold: (batch: readonly Envelope[], index: number) => boolean) {
+    this.hold = hold;
+  }
+  async deliver(events: readonly Envelope[], signal?: AbortSignal): Promise<DeliveryOutcome> {
+    const index = this.arrived.length;
+    this.arrived.push([...events]);
+    const ids = events.map((e) => e.id);
+    if (!this.hold(events, index)) return { delivered: ids, rejected: [], failed: [] };
+    for (const id of ids) this.inFlight.add(id);
+    await new Promise<void>((resolve) => {
+      if (signal?.aborted) resolve();
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+    for (const id of ids) this.inFlight.delete(id);
+    return { delivered: [], rejected: [], failed: [{ ids, error: new TargetError('ERR_TIMEOUT', 'transient', 'WH-HOOK: aborted') }] };
+  }
+  get arrivedIds(): number[] {
+    return this.arrived.flat().map((e) => e.id);
+  }
+  close(): void {}
+}
+
+const world = async (productCount: number, clock?: FakeClock): Promise<World> => {
+  const odoo = new StandinOdoo(clock?.now);
   const user = odoo.addUser('agent', [GROUPS.integration]);
   odoo.addEndpoint({ code: 'WH-HOOK', eventTypes: new Set(['product.changed']) });
   const products = Array.from({ length: productCount }, (_, i) => odoo.addProduct({ name: `P${i}`, sku: `SKU-${i}` }).id);
   const transport = new InProcessTransport(odoo, user);
-  const state = await openStateStore({ url: 'memory://', database: odoo.database.uuid, receiptTtlMs: 60_000 });
+  const state = await openStateStore({ url: 'memory://', database: odoo.database.uuid, receiptTtlMs: 3_600_000, ...(clock ? { clock: clock.now } : {}) });
   return {
     odoo,
     transport,
@@ -78,6 +110,7 @@ const world = async (productCount: number): Promise<World> => {
         rateLimit: 0,
         logger: silentLogger(),
         settlePolicy: FAST_SETTLE,
+        ...(clock ? { clock: clock.now } : {}),
         ...options,
       }),
   };
@@ -126,6 +159,47 @@ test('a crash between delivery and ack does not deliver again: the receipt acks 
   assert.is(result.skipped, 3, 'recognised from the receipts');
   assert.is(again.batches.length, 0, 'nothing delivered a second time');
   assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 0, claimed: 0, done: 3, dead: 0 });
+});
+
+test('a batch accepted before a crash is never delivered again, although another batch of its claim was still in flight', async () => {
+  // limit 100, batch 50, concurrency 2: the endpoint answers the first request at once and holds the second.
+  const clock = new FakeClock();
+  const w = await world(100, clock);
+  let putReceipts = 0;
+  const put = w.state.putReceipts.bind(w.state);
+  w.state.putReceipts = async (endpoint, entries) => {
+    putReceipts += 1;
+    await put(endpoint, entries);
+  };
+  const first = new HoldingTarget((_batch, index) => index === 1);
+  const crashed = w.worker(first, { claimLimit: 100, batchSize: 50, concurrency: 2, leaseSeconds: 30 });
+  void crashed.pass(); // never awaited: the process "dies" while the second batch hangs
+  await until(() => first.arrived.length === 2 && putReceipts === 1, 'the first batch answered and its receipts written');
+  const accepted = first.arrived[0]?.map((e) => e.id) ?? [];
+  assert.is(accepted.length, 50);
+  assert.is((await w.state.receipts('WH-HOOK', accepted)).size, 50, "the first batch's receipts are in the store before the claim has settled");
+  // kill -9: nothing more of that process runs. Its lease expires; a new agent on the same state store claims.
+  await clock.advance(31_000);
+  const second = new HoldingTarget(() => false);
+  const result = await w.worker(second, { claimLimit: 100, batchSize: 50, concurrency: 2, leaseSeconds: 30 }).pass();
+  assert.is(result.claimed, 100);
+  assert.is(result.skipped, 50, 'the accepted batch is recognised by its receipts');
+  assert.is(result.delivered, 50);
+  assert.not.ok(second.arrivedIds.some((id) => accepted.includes(id)), 'no event of the accepted batch reaches the endpoint again');
+  assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 0, claimed: 0, done: 100, dead: 0 });
+  crashed.abortDeliveries(); // let the abandoned pass end (its ack is refused: the lease is gone)
+});
+
+test('a batch writes its receipts in one call to the state store', async () => {
+  const w = await world(10);
+  const calls: number[] = [];
+  const put = w.state.putReceipts.bind(w.state);
+  w.state.putReceipts = async (endpoint, entries) => {
+    calls.push(entries.length);
+    await put(endpoint, entries);
+  };
+  await w.worker(new ScriptedTarget(), { batchSize: 4 }).pass();
+  assert.equal(calls.sort(), [2, 4, 4], 'one call per batch, with all of its events');
 });
 
 test('events the endpoint refuses are parked with its reason; the rest is delivered', async () => {
