@@ -9,6 +9,7 @@
  * the open proposals of the older one), 2 for a configuration error or an `--out` file that cannot be
  * written (checked before anything is read or imported).
  */
+import { redactUrl } from '../telemetry/redact.ts';
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describeError } from '../errors.ts';
@@ -115,7 +116,7 @@ export const runPlan = async (command: PlanCommand): Promise<number> => {
     const message = describeError(error);
     err(`plansync plan: ${message}`);
     if (/warehouses/.test(message) && /ValidationError|UserError/.test(message)) return 2;
-    err(`plansync plan: ${connectionAdvice(error, config.odoo.url).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: plan again (the newer run supersedes what is still open)`);
+    err(`plansync plan: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: plan again (the newer run supersedes what is still open)`);
     return 1;
   } finally {
     await odoo.close().catch(() => undefined);
