@@ -3,10 +3,10 @@
  * `plansync`: the agent's command line (yargs).
  *
  *   plansync run      the daemon: serves every endpoint until SIGTERM / SIGINT
- *   plansync once     one pass over every endpoint; exit 1 when something failed or was parked
+ *   plansync once     one pass over every endpoint; exit 1 when something failed, was parked, or an endpoint that should be served is not
  *   plansync check    connection, addon, groups, endpoints, state store: says exactly what is wrong
  *   plansync status   the backlog per endpoint, as Odoo counts it
- *   plansync demo     the whole path on a fresh clone (stand-in → agent → loopback endpoint)
+ *   plansync demo     the whole path on a fresh clone (stand-in → agent → loopback endpoint; a real Odoo only with --real)
  *   plansync import   one CSV or JSON file of forecasts or proposals into Odoo
  *   plansync backfill history (or current state) of one event type into planning endpoints' outboxes
  *   plansync plan     the embedded planner once: forecasts and proposals from Odoo's history into Odoo
