@@ -2,6 +2,7 @@
  * `plansync check`: every precondition of `run`, one line each, and exactly what is wrong.
  * Exit code 0 when all pass, 1 when one fails, 2 when the configuration itself is wrong.
  */
+import { redactUrl } from './telemetry/redact.ts';
 import { loadConfig, type AgentConfig } from './config.ts';
 import { ConfigError, describeError } from './errors.ts';
 import { apiKeyLines, serverLines, type CheckLine } from './check-odoo.ts';
@@ -32,8 +33,8 @@ const explainOdooError = (error: unknown, config: AgentConfig, transport: string
   if (e.code === 'ERR_ODOO_AUTH') return `Odoo refused login ${JSON.stringify(config.odoo.login)} with this API key on database ${JSON.stringify(config.odoo.db)}: check ODOO_LOGIN, ODOO_DB and ODOO_API_KEY`;
   if (e.code === 'ERR_ODOO_ACCESS') return `the user ${JSON.stringify(config.odoo.login)} is not allowed to call PlanSync: add it to the group PlanSync / Integration (${message})`;
   if (/plansync\.(agent|outbox)/.test(message) && /exist/i.test(message)) return `the PlanSync addon is not installed in database ${JSON.stringify(config.odoo.db)}: install odoo_addon/plansync (README, "Installing the addon")`;
-  if (e.code === 'ERR_NETWORK' || e.code === 'ERR_TIMEOUT') return `cannot reach ${config.odoo.url}: ${message}`;
-  if (e.code === 'ERR_ODOO_PROTOCOL') return `${config.odoo.url} does not answer like Odoo on ${transport}: ${message}`;
+  if (e.code === 'ERR_NETWORK' || e.code === 'ERR_TIMEOUT') return `cannot reach ${redactUrl(config.odoo.url)}: ${message}`;
+  if (e.code === 'ERR_ODOO_PROTOCOL') return `${redactUrl(config.odoo.url)} does not answer like Odoo on ${transport}: ${message}`;
   return describeError(error);
 };
 
@@ -61,7 +62,7 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
       const started = Date.now();
       // auto: the unauthenticated version probe; configured: the transport's own version call.
       const version = await transport.version();
-      add('ok', 'Odoo reachable', `${config.odoo.url}, server ${version.server_version} (${Date.now() - started} ms)`);
+      add('ok', 'Odoo reachable', `${redactUrl(config.odoo.url)}, server ${version.server_version} (${Date.now() - started} ms)`);
       const resolution = await transport.resolution();
       lines.push(...serverLines({ version: version.server_version, major: serverMajor(version.server_version_info, version.server_version) }, resolution));
     } catch (error) {

@@ -108,6 +108,7 @@ export class Agent {
     return this.receiverAt;
   }
   private receiverAt: { port: number; host: string } | undefined;
+  private readonly notDueLogged = new Set<string>();
 
   get lastConfig(): HeartbeatResult | undefined {
     return this.configFromOdoo;
@@ -428,6 +429,9 @@ export class Agent {
           await this.state.setCheckpoint(checkpoint, now.toISOString());
         } else if (due > 0) {
           wait = due;
+          // Said once per start, so that an operator (and a test) sees the decision a restart made.
+          if (!this.notDueLogged.has(checkpoint)) this.deps.logger.info({ job: checkpoint, last, next_in_s: Math.round(due / 1000) }, 'scheduled job not due yet');
+          this.notDueLogged.add(checkpoint);
         }
         failures = 0;
       } catch (error) {
