@@ -43,7 +43,7 @@ const stage = async (delayMs = 0): Promise<Stage> => {
       setTimeout(() => listeners.forEach((l) => l(...args)), delayMs);
     });
   }
-  odoo.addEndpoint({ code: 'E2E.HOOK', url, batchSize: 5, concurrency: 2, eventTypes: new Set(['product.changed', 'stock.level']) });
+  odoo.addEndpoint({ code: 'E2E.HOOK', url, batchSize: 5, concurrency: 2, timeoutSeconds: 10, eventTypes: new Set(['product.changed', 'stock.level']) });
   const server = await serveStandin(odoo);
   const dir = mkdtempSync(join(tmpdir(), 'plansync-e2e-'));
   return {

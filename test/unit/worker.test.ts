@@ -190,6 +190,101 @@ test('a batch accepted before a crash is never delivered again, although another
   crashed.abortDeliveries(); // let the abandoned pass end (its ack is refused: the lease is gone)
 });
 
+test('a delivery still in flight is never handed to another attempt: it is aborted and released before the lease expires', async () => {
+  // An endpoint that hangs until the agent gives up; lease 30 s, request timeout 10 s.
+  const clock = new FakeClock();
+  const w = await world(4, clock);
+  let holding = true;
+  const inFlightAggregates = new Map<number, number>();
+  const violations: string[] = [];
+  const lastSequence = new Map<number, number>();
+  const target = new HoldingTarget((batch) => {
+    for (const e of batch) {
+      const last = lastSequence.get(e.aggregate.id);
+      if (last !== undefined && e.sequence <= last) violations.push(`aggregate ${e.aggregate.id}: sequence ${e.sequence} after ${last}`);
+      lastSequence.set(e.aggregate.id, e.sequence);
+    }
+    return holding;
+  });
+  const tracked: Target = {
+    code: 'WH-HOOK',
+    deliver: async (events, signal) => {
+      for (const e of events) if ((inFlightAggregates.get(e.aggregate.id) ?? 0) > 0) violations.push(`aggregate ${e.aggregate.id} delivered while an earlier delivery of it is in flight`);
+      const held = holding;
+      if (held) for (const e of events) inFlightAggregates.set(e.aggregate.id, (inFlightAggregates.get(e.aggregate.id) ?? 0) + 1);
+      try {
+        return await target.deliver(events, signal);
+      } finally {
+        if (held) for (const e of events) inFlightAggregates.set(e.aggregate.id, (inFlightAggregates.get(e.aggregate.id) ?? 0) - 1);
+      }
+    },
+    close: () => undefined,
+  };
+  const options = { leaseSeconds: 30, requestTimeoutMs: 10_000, batchSize: 2, concurrency: 2, sleep: clock.sleep };
+  const a = w.worker(tracked, { ...options, consumer: 'agent-a' });
+  const b = w.worker(tracked, { ...options, consumer: 'agent-b' });
+  let settledA = false;
+  const passA = a.pass().finally(() => {
+    settledA = true;
+  });
+  await until(() => target.inFlight.size === 4, 'both batches of agent A hang at the endpoint');
+  holding = false; // from now on the endpoint answers at once
+  assert.is((await b.pass()).claimed, 0, 'in flight: not handed to agent B');
+  await clock.advance(26_000);
+  assert.is((await b.pass()).claimed, 0, 'still in flight at 26 s');
+  await clock.advance(1_000); // 90% of the lease: A gives up
+  await until(() => settledA, 'agent A aborted its deliveries and released their events at 90% of the lease');
+  const resultA = await passA;
+  assert.is(target.inFlight.size, 0, 'nothing of A is in flight any more');
+  assert.is(resultA.released, 4, 'released under its own lease');
+  assert.is(resultA.delivered, 0);
+  assert.match(resultA.error?.message ?? '', /aborted after 27 s: the lease of 30 s was running out/);
+  assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 4, claimed: 0, done: 0, dead: 0 });
+  await clock.advance(4_000); // 31 s: the lease would have expired here
+  assert.is((await b.pass()).claimed, 0, "released with Odoo's backoff, not yet due");
+  await clock.advance(10_000);
+  const resultB = await b.pass();
+  assert.is(resultB.delivered, 4, 'delivered by B once due');
+  assert.equal(violations, [], 'no aggregate delivered while in flight, no sequence going backwards');
+  assert.is(target.arrived.length, 4, 'two hung requests of A, two answered requests of B');
+  assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 0, claimed: 0, done: 4, dead: 0 });
+});
+
+test('a request timeout above half the lease is refused at start, naming both values', () => {
+  const error = (() => {
+    try {
+      new EndpointWorker({ endpoint: 'WH-HOOK', consumer: 't', odoo: {} as PlanSyncOdoo, target: new ScriptedTarget(), state: {} as StateStore, claimLimit: 10, leaseSeconds: 30, requestTimeoutMs: 20_000, batchSize: 1, concurrency: 1, rateLimit: 0, logger: silentLogger() });
+    } catch (thrown) {
+      return thrown as Error & { code?: string };
+    }
+    return undefined;
+  })();
+  assert.is(error?.code, 'ERR_CONFIG');
+  assert.match(error?.message ?? '', /endpoint WH-HOOK: its request timeout 20 s \(timeout_seconds.*\) must be at most half of the lease 30 s \(lease_seconds/);
+});
+
+test('a delivery does not start when a whole request timeout no longer fits before the abort', async () => {
+  const clock = new FakeClock();
+  const w = await world(4, clock);
+  let advanced = false;
+  const target = new ScriptedTarget((batch) => ({ delivered: batch.map((e) => e.id), rejected: [], failed: [] }));
+  const slow: Target = {
+    code: 'WH-HOOK',
+    deliver: async (events) => {
+      if (!advanced) {
+        advanced = true;
+        await clock.advance(18_000); // the first request took 18 s: 27 s - 18 s leaves less than the 10 s timeout
+      }
+      return target.deliver(events);
+    },
+    close: () => undefined,
+  };
+  const result = await w.worker(slow, { leaseSeconds: 30, requestTimeoutMs: 10_000, batchSize: 2, concurrency: 1, sleep: clock.sleep }).pass();
+  assert.is(result.delivered, 2);
+  assert.is(result.released, 2, 'the second batch is released, not started');
+  assert.is(target.batches.length, 1);
+});
+
 test('a batch writes its receipts in one call to the state store', async () => {
   const w = await world(10);
   const calls: number[] = [];
