@@ -115,8 +115,9 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
           choice = { ok: false, reason: (error as Error).message };
         }
       }
-      const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s`;
-      add(choice.ok ? 'ok' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
+      const paused = endpoint.blocked_since ? `; paused since ${endpoint.blocked_since}: ${endpoint.blocked_reason ?? ''}` : '';
+      const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s${paused}`;
+      add(choice.ok && !paused ? 'ok' : choice.ok ? 'warn' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
     }
     // Inventory truth: the WMS receiver and the reconciliation schedule (docs/inventory.md).
     const wmsEndpoints = hb.endpoints.filter((e) => e.kind === 'wms');

@@ -473,6 +473,12 @@ export class Agent {
         await this.pause(delay);
         continue;
       }
+      if (pass.pausedForMs !== undefined) {
+        // The endpoint refuses our credentials or configuration: every loop of it waits for the next probe.
+        failures = 0;
+        await this.pause(pass.pausedForMs);
+        continue;
+      }
       if (pass.error) {
         // The endpoint is in trouble: back off before claiming again (the events wait in Odoo).
         failures += 1;

@@ -11,7 +11,7 @@ import PQueue from 'p-queue';
 import { validateEnvelope, type Envelope } from '../../shared-types/index.ts';
 import { ConfigError, describeError, kindOf, TargetError, type PlanSyncError } from '../errors.ts';
 import type { PlanSyncOdoo } from '../odoo/client.ts';
-import { abortableSleep, retryPolicy, withRetry, type RetryPolicy } from '../retry.ts';
+import { abortableSleep, DEFAULT_RETRY_POLICY, retryPolicy, withRetry, type RetryPolicy } from '../retry.ts';
 import type { StateStore } from '../state/store.ts';
 import type { Target } from '../targets/target.ts';
 import type { Logger } from '../telemetry/log.ts';
@@ -50,6 +50,14 @@ export interface WorkerOptions {
   readonly clock?: () => number;
   /** Abortable wait in ms, measured on `clock` (tests inject one with their clock). Default: a timer. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Pause of the endpoint while it refuses the agent's credentials or configuration (401, 403, 404, a
+   * `config` error): the first probe after `baseMs`, doubling up to `limitMs`, less up to 20% jitter.
+   * Default 30 s up to 300 s (the retry policy's `maxRetryAfterMs`: the longest wait the agent accepts).
+   */
+  readonly pauseBackoff?: { readonly baseMs: number; readonly limitMs: number };
+  /** Random source of the jitter, [0, 1). Default Math.random. */
+  readonly random?: () => number;
   /** Retries of ack and nack calls. Default: 4 retries from 200 ms, capped at 3 s. */
   readonly settlePolicy?: RetryPolicy;
 }
@@ -67,6 +75,12 @@ export interface PassResult {
   readonly ackRefused: number;
   /** The most serious delivery error of the pass, when there was one. */
   readonly error?: PlanSyncError;
+  /**
+   * Set while the endpoint is paused (it refused the agent's credentials or configuration): ms until the
+   * next probe. Every claim loop of the endpoint waits that long; the events wait in Odoo without
+   * spending attempts.
+   */
+  readonly pausedForMs?: number;
 }
 
 /** Acks and nacks are safe to repeat (a second ack of the same ids under the same lease acks nothing more). */
@@ -88,6 +102,15 @@ export const checkTimeoutFitsLease = (endpoint: string, requestTimeoutMs: number
   }
 };
 
+/** The default pause backoff while an endpoint refuses the agent's credentials or configuration. */
+export const PAUSE_BACKOFF = { baseMs: 30_000, limitMs: DEFAULT_RETRY_POLICY.maxRetryAfterMs } as const;
+
+/** Ms until the next probe of a paused endpoint after `failures` refusals in a row (1 = the first). Pure. */
+export const pauseDelayMs = (failures: number, backoff: { readonly baseMs: number; readonly limitMs: number }, random: () => number): number => {
+  const delay = Math.min(backoff.limitMs, backoff.baseMs * 2 ** Math.max(0, Math.min(failures, 30) - 1));
+  return Math.round(delay * (1 - 0.2 * Math.min(Math.max(random(), 0), 1)));
+};
+
 const EMPTY: PassResult = { claimed: 0, delivered: 0, skipped: 0, parked: 0, released: 0, ackRefused: 0 };
 
 export class EndpointWorker {
@@ -98,6 +121,9 @@ export class EndpointWorker {
   private readonly deliveries = new AbortController();
   private stopping = false;
   private readonly settlePolicy: RetryPolicy;
+  /** Refusals of the agent's credentials or configuration in a row, and when the pause they caused ends (clock ms). */
+  private pausedFailures = 0;
+  private pausedUntil = 0;
 
   constructor(options: WorkerOptions) {
     if (options.requestTimeoutMs !== undefined) checkTimeoutFitsLease(options.endpoint, options.requestTimeoutMs, options.leaseSeconds);
@@ -131,7 +157,10 @@ export class EndpointWorker {
     const { odoo, endpoint, consumer, logger } = this.options;
     const clock = this.options.clock ?? Date.now;
     const claimStarted = clock();
-    const claim = await odoo.claim(endpoint, this.options.claimLimit, this.options.leaseSeconds, consumer);
+    if (this.pausedUntil > claimStarted) return { ...EMPTY, pausedForMs: this.pausedUntil - claimStarted };
+    // While paused, a probe claims one batch only.
+    const limit = this.pausedFailures > 0 ? Math.min(this.options.claimLimit, this.options.batchSize) : this.options.claimLimit;
+    const claim = await odoo.claim(endpoint, limit, this.options.leaseSeconds, consumer);
     this.options.metrics?.claimSeconds.observe({ endpoint }, (clock() - claimStarted) / 1000);
     if (claim.events.length === 0) return EMPTY;
     const lease = claim.lease;
@@ -215,9 +244,31 @@ export class EndpointWorker {
 
     for (const [reason, ids] of groupBy(rejected)) await withRetry(() => odoo.nack(lease, ids, reason, 0, true), this.settlePolicy);
     let worst: PlanSyncError | undefined;
+    const refusedConfig = failed.filter((f) => kindOf(f.error) === 'config');
     for (const { ids, error } of failed) {
+      if (kindOf(error) === 'config') continue;
       await withRetry(() => odoo.nack(lease, ids, describeError(error), error.retryAfter ?? 0, false), this.settlePolicy);
-      if (!worst || kindOf(error) === 'config') worst = error;
+      worst ??= error;
+    }
+    // The endpoint refuses our credentials or configuration (401, 403, 404, a `config` error): that is not
+    // the events' fault. Pause the endpoint, release without spending the attempt (`blocked`: Odoo marks
+    // the endpoint and tells its admins), probe again with a bounded backoff.
+    let pausedForMs: number | undefined;
+    if (refusedConfig.length > 0) {
+      this.pausedFailures += 1;
+      pausedForMs = pauseDelayMs(this.pausedFailures, this.options.pauseBackoff ?? PAUSE_BACKOFF, this.options.random ?? Math.random);
+      this.pausedUntil = clock() + pausedForMs;
+      const seconds = Math.ceil(pausedForMs / 1000);
+      for (const { ids, error } of refusedConfig) await withRetry(() => odoo.nack(lease, ids, describeError(error), seconds, false, true), this.settlePolicy);
+      worst = refusedConfig[0]?.error;
+      logger.error(
+        { endpoint, err: worst ? describeError(worst) : '', refusals: this.pausedFailures, retry_in_s: seconds },
+        'the endpoint refuses our credentials or configuration: deliveries paused, no attempt spent (Odoo shows the endpoint as paused); probing again with backoff',
+      );
+    } else if (delivered.length > 0 && this.pausedFailures > 0) {
+      logger.info({ endpoint, refusals: this.pausedFailures }, 'the endpoint accepts again: deliveries resumed');
+      this.pausedFailures = 0;
+      this.pausedUntil = 0;
     }
     if (notStarted.length > 0) await withRetry(() => odoo.nack(lease, notStarted, 'released: the agent is stopping or the lease is running out', 1, false), this.settlePolicy);
 
@@ -243,6 +294,7 @@ export class EndpointWorker {
       released: failedCount + notStarted.length,
       ackRefused,
       ...(worst ? { error: worst } : {}),
+      ...(pausedForMs === undefined ? {} : { pausedForMs }),
     };
   }
 

@@ -285,6 +285,66 @@ test('a delivery does not start when a whole request timeout no longer fits befo
   assert.is(target.batches.length, 1);
 });
 
+test('30 refusals of our credentials in a row never make a dead letter; the endpoint pauses, and the events go out once it accepts again', async () => {
+  const clock = new FakeClock();
+  const w = await world(3, clock);
+  let refusing = true;
+  const target = new ScriptedTarget((batch) =>
+    refusing
+      ? { delivered: [], rejected: [], failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'config', 'WH-HOOK: HTTP 401: bad signature (check the endpoint URL and PLANSYNC_SECRET_<CODE>)', { status: 401 }) }] }
+      : { delivered: batch.map((e) => e.id), rejected: [], failed: [] },
+  );
+  const worker = w.worker(target, { batchSize: 10, random: () => 0 });
+  const endpoint = [...w.odoo.endpoints.values()][0];
+  const pauses: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const result = await worker.pass();
+    assert.is(result.claimed, 3, `probe ${i + 1} claims the events again`);
+    assert.is(result.released, 3);
+    assert.is(result.error?.status, 401);
+    assert.ok(result.pausedForMs !== undefined, 'the endpoint is paused');
+    pauses.push(result.pausedForMs);
+    // While paused, no claim at all: every loop of the endpoint waits.
+    const calls = w.transport.calls.length;
+    const paused = await worker.pass();
+    assert.is(paused.claimed, 0);
+    assert.is(paused.pausedForMs, result.pausedForMs);
+    assert.is(w.transport.calls.length, calls, 'Odoo is not called while paused');
+    for (const batch of target.batches) for (const e of batch) assert.is(e.attempt, 1, 'no attempt spent');
+    await clock.advance(result.pausedForMs);
+  }
+  assert.equal(pauses.slice(0, 6), [30_000, 60_000, 120_000, 240_000, 300_000, 300_000], 'bounded backoff between probes');
+  assert.ok(pauses.every((ms) => ms <= 300_000), 'never more than 5 minutes');
+  assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 3, claimed: 0, done: 0, dead: 0 }, 'no dead letter after 30 refusals');
+  assert.ok(endpoint?.blockedSince !== false, 'Odoo shows the endpoint as paused');
+  assert.match(endpoint?.blockedReason ?? '', /HTTP 401: bad signature/);
+  assert.is(endpoint?.messages.filter((m) => m.includes('paused')).length, 1, 'the admins are told once');
+  refusing = false;
+  const result = await worker.pass();
+  assert.is(result.delivered, 3, 'the events go out once the endpoint accepts again');
+  assert.is(result.pausedForMs, undefined);
+  assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 0, claimed: 0, done: 3, dead: 0 });
+  assert.is(endpoint?.blockedSince, false, 'cleared by the delivery');
+  assert.ok(endpoint?.messages.some((m) => m.includes('resumed')));
+  const next = await worker.pass();
+  assert.is(next.pausedForMs, undefined, 'no longer paused');
+});
+
+test('a pause probes with one batch; a transient failure still spends attempts', async () => {
+  const clock = new FakeClock();
+  const w = await world(12, clock);
+  const target = new ScriptedTarget((batch) => ({ delivered: [], rejected: [], failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'config', 'HTTP 403', { status: 403 }) }] }));
+  const worker = w.worker(target, { batchSize: 4, random: () => 0 });
+  assert.is((await worker.pass()).claimed, 12);
+  await clock.advance(30_000);
+  assert.is((await worker.pass()).claimed, 4, 'a probe claims one batch');
+  const transient = new ScriptedTarget((batch) => ({ delivered: [], rejected: [], failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'transient', 'HTTP 503', { status: 503 }) }] }));
+  await clock.advance(60_000);
+  const result = await w.worker(transient, { batchSize: 4 }).pass();
+  assert.is(result.pausedForMs, undefined, 'a 503 does not pause the endpoint');
+  assert.ok([...w.odoo.outbox.values()].every((r) => r.attempts === 1), 'the 503 spent one attempt, the refusals none');
+});
+
 test('a batch writes its receipts in one call to the state store', async () => {
   const w = await world(10);
   const calls: number[] = [];
