@@ -395,12 +395,12 @@ export class StandinOdoo {
     return { lease: events.length > 0 ? lease : '', events };
   }
 
-  /** Rows held under `lease` for these head ids. */
+  /** Rows held under `lease` for these head ids, of endpoints of the caller's companies (another company's user holding the token gets none). */
   private held(user: StandinUser, lease: unknown, eventIds: unknown): OutboxRow[] {
     if (typeof lease !== 'string' || lease === '') throw validationError(`lease must be a non-empty string, got ${repr(lease)}`);
     if (!Array.isArray(eventIds) || !eventIds.every(isInt)) throw validationError(`event_ids must be a list of integers, got ${repr(eventIds)}`);
     const heads = new Set(eventIds);
-    return [...this.outbox.values()].filter((r) => r.state === 'claimed' && r.lease === lease && heads.has(r.headId));
+    return [...this.outbox.values()].filter((r) => r.state === 'claimed' && r.lease === lease && heads.has(r.headId) && user.companies.includes(this.endpoints.get(r.endpointId)?.company ?? -1));
   }
 
   ack(user: StandinUser, lease: unknown, eventIds: unknown): number {

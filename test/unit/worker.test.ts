@@ -345,6 +345,22 @@ test('a pause probes with one batch; a transient failure still spends attempts',
   assert.ok([...w.odoo.outbox.values()].every((r) => r.attempts === 1), 'the 503 spent one attempt, the refusals none');
 });
 
+test("ack and nack check the caller's company: another company's integration user holding the lease changes nothing", async () => {
+  const w = await world(2);
+  const other = w.odoo.addCompany('Company B');
+  const intruder = new PlanSyncOdoo(new InProcessTransport(w.odoo, w.odoo.addUser('agent-b', [GROUPS.integration], [other])));
+  const owner = new PlanSyncOdoo(w.transport);
+  const claim = await owner.claim('WH-HOOK', 10, 30, 'owner');
+  const ids = claim.events.map((e) => (e as { id: number }).id);
+  assert.is(ids.length, 2);
+  assert.is(await intruder.ack(claim.lease, ids), 0, 'not acknowledged');
+  assert.is(await intruder.nack(claim.lease, ids, 'x', 0, true), 0, 'not parked');
+  assert.is(await intruder.nack(claim.lease, ids, 'x', 0, false, true), 0, 'not released');
+  assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 0, claimed: 2, done: 0, dead: 0 });
+  assert.is([...w.odoo.endpoints.values()][0]?.blockedSince, false);
+  assert.is(await owner.ack(claim.lease, ids), 2, "its own company's agent acknowledges them");
+});
+
 test('a batch writes its receipts in one call to the state store', async () => {
   const w = await world(10);
   const calls: number[] = [];

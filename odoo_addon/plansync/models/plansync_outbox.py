@@ -741,8 +741,10 @@ class PlansyncOutbox(models.Model):
 
     @api.model
     def _held(self, lease, event_ids):
-        """Rows held under ``lease`` for the given head ids, locked:
-        {head_id: [(row_id, attempts, endpoint_id), ...]}."""
+        """Rows held under ``lease`` for the given head ids, locked, of
+        endpoints of the caller's companies: {head_id: [(row_id, attempts,
+        endpoint_id), ...]}. A lease token held by a user of another company
+        acknowledges and releases nothing."""
         if not event_ids:
             return {}
         self.env.flush_all()
@@ -750,13 +752,15 @@ class PlansyncOutbox(models.Model):
             """
             SELECT o.claim_head_id, o.id, o.attempts, o.endpoint_id
               FROM plansync_outbox o
+              JOIN plansync_endpoint e ON e.id = o.endpoint_id
              WHERE o.claim_head_id = ANY(%s)
                AND o.lease = %s
                AND o.state = 'claimed'
+               AND e.company_id = ANY(%s)
              ORDER BY o.id
-               FOR UPDATE
+               FOR UPDATE OF o
             """,
-            (event_ids, lease),
+            (event_ids, lease, self.env.user.company_ids.ids),
         )
         held = {}
         for head_id, row_id, attempts, endpoint_id in self.env.cr.fetchall():

@@ -1,9 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Delivery guarantees of the outbox (issue 14): an endpoint that refuses the
-agent's credentials pauses without spending attempts."""
+agent's credentials pauses without spending attempts; ack and nack check the
+caller's company."""
+from odoo import Command
 from odoo.exceptions import ValidationError
 
-from .common import PlansyncCase
+from .common import PlansyncCase, make_user
 
 
 class TestBlockedEndpoint(PlansyncCase):
@@ -79,3 +81,49 @@ class TestBlockedEndpoint(PlansyncCase):
     def test_blocked_is_shown_in_the_endpoint_views(self):
         for view in ("plansync.plansync_endpoint_view_tree", "plansync.plansync_endpoint_view_form"):
             self.assertIn("blocked_since", self.env.ref(view).arch)
+
+
+class TestAckNackCompany(PlansyncCase):
+    """A lease token in the hands of another company's integration user
+    acknowledges and releases nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "Company B (lease test)"})
+        cls.agent_b = make_user(
+            cls.env, "PlanSync Agent B (test)", "plansync-agent-b-test", cls.company_b, cls.group_integration
+        )
+
+    def _claimed(self):
+        self.product.write({"name": "company check"})
+        result = self.claim()
+        self.assertEqual(len(result["events"]), 1)
+        return result, result["events"][0]["id"]
+
+    def _row(self):
+        return self.rows([("endpoint_id", "=", self.endpoint.id)])
+
+    def test_another_company_cannot_ack(self):
+        result, event_id = self._claimed()
+        outbox_b = self.env["plansync.outbox"].with_user(self.agent_b)
+        self.assertEqual(outbox_b.ack(result["lease"], [event_id]), 0)
+        self.assertEqual(self._row().state, "claimed", "not marked done")
+        self.assertEqual(self.as_agent().ack(result["lease"], [event_id]), 1, "its own company's agent can")
+
+    def test_another_company_cannot_nack(self):
+        result, event_id = self._claimed()
+        outbox_b = self.env["plansync.outbox"].with_user(self.agent_b)
+        self.assertEqual(outbox_b.nack(result["lease"], [event_id], "x", 0, True), 0, "no dead letter")
+        self.assertEqual(outbox_b.nack(result["lease"], [event_id], "x", 0), 0)
+        self.assertEqual(outbox_b.nack(result["lease"], [event_id], "x", 0, False, True), 0)
+        row = self._row()
+        self.assertEqual(row.state, "claimed")
+        self.assertEqual(row.lease, result["lease"])
+        self.assertFalse(self.endpoint.blocked_since)
+
+    def test_a_user_of_both_companies_can(self):
+        self.agent_b.write({"company_ids": [Command.link(self.company.id)]})
+        result, event_id = self._claimed()
+        outbox_b = self.env["plansync.outbox"].with_user(self.agent_b)
+        self.assertEqual(outbox_b.ack(result["lease"], [event_id]), 1)
