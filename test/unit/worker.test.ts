@@ -4,7 +4,6 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Envelope } from '../../shared-types/index.ts';
 import { TargetError } from '../../agent/errors.ts';
 import { PlanSyncOdoo } from '../../agent/odoo/client.ts';
@@ -14,7 +13,7 @@ import { GROUPS, StandinOdoo } from '../../agent/standin/model.ts';
 import { openStateStore, type StateStore } from '../../agent/state/store.ts';
 import type { DeliveryOutcome, Target } from '../../agent/targets/target.ts';
 import { silentLogger } from '../../agent/telemetry/log.ts';
-import { FakeClock, until } from '../support/clock.ts';
+import { FakeClock, settle, until } from '../support/clock.ts';
 import { InProcessTransport, networkDown } from '../support/inprocess.ts';
 
 class ScriptedTarget implements Target {
@@ -22,15 +21,16 @@ class ScriptedTarget implements Target {
   readonly batches: Envelope[][] = [];
   inFlight = 0;
   maxInFlight = 0;
+  /** `during`: what happens while a request is under way (advance a clock, stop the worker, yield a few turns). */
   constructor(
     private readonly answer: (batch: readonly Envelope[]) => DeliveryOutcome = (batch) => ({ delivered: batch.map((e) => e.id), rejected: [], failed: [] }),
-    private readonly delayMs = 0,
+    private readonly during?: (batch: readonly Envelope[]) => Promise<void>,
   ) {}
   async deliver(events: readonly Envelope[]): Promise<DeliveryOutcome> {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      if (this.delayMs) await sleep(this.delayMs);
+      if (this.during) await this.during(events);
       this.batches.push([...events]);
       return this.answer(events);
     } finally {
@@ -110,7 +110,7 @@ const world = async (productCount: number, clock?: FakeClock): Promise<World> =>
         rateLimit: 0,
         logger: silentLogger(),
         settlePolicy: FAST_SETTLE,
-        ...(clock ? { clock: clock.now } : {}),
+        ...(clock ? { clock: clock.now, sleep: clock.sleep } : {}),
         ...options,
       }),
   };
@@ -132,14 +132,15 @@ test('delivers every claimed event in batches of batch_size and acks them', asyn
 
 test('never more deliveries in flight than the endpoint concurrency', async () => {
   const w = await world(24);
-  const target = new ScriptedTarget(undefined, 15);
+  const target = new ScriptedTarget(undefined, () => settle(3));
   await w.worker(target, { concurrency: 2, batchSize: 2 }).pass();
   assert.is(target.batches.length, 12);
   assert.is(target.maxInFlight, 2);
 });
 
 test('a crash between delivery and ack does not deliver again: the receipt acks it on the next claim', async () => {
-  const w = await world(3);
+  const clock = new FakeClock();
+  const w = await world(3, clock);
   const target = new ScriptedTarget();
   w.transport.fault = (_model, method) => (method === 'ack' ? networkDown() : undefined);
   try {
@@ -152,7 +153,7 @@ test('a crash between delivery and ack does not deliver again: the receipt acks 
   assert.is(w.odoo.countByState('WH-HOOK').claimed, 3, 'still held under the lost lease');
   // The agent restarts (a new worker, the same state store); the lease expires; Odoo is back.
   w.transport.fault = undefined;
-  await sleep(1100);
+  await clock.advance(1100);
   const again = new ScriptedTarget();
   const result = await w.worker(again).pass();
   assert.is(result.claimed, 3);
@@ -172,7 +173,8 @@ test('a batch accepted before a crash is never delivered again, although another
     await put(endpoint, entries);
   };
   const first = new HoldingTarget((_batch, index) => index === 1);
-  const crashed = w.worker(first, { claimLimit: 100, batchSize: 50, concurrency: 2, leaseSeconds: 30 });
+  // A killed process runs no timer: its abort at 90% of the lease never comes.
+  const crashed = w.worker(first, { claimLimit: 100, batchSize: 50, concurrency: 2, leaseSeconds: 30, sleep: () => new Promise<void>(() => undefined) });
   void crashed.pass(); // never awaited: the process "dies" while the second batch hangs
   await until(() => first.arrived.length === 2 && putReceipts === 1, 'the first batch answered and its receipts written');
   const accepted = first.arrived[0]?.map((e) => e.id) ?? [];
@@ -406,32 +408,35 @@ test('an event that fails validation is parked with a reason naming the field an
 });
 
 test('a transient delivery failure releases the events for the time the endpoint asked', async () => {
-  const w = await world(2);
+  const clock = new FakeClock();
+  const w = await world(2, clock);
   const target = new ScriptedTarget((batch) => ({
     delivered: [],
     rejected: [],
     failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'transient', 'HTTP 503', { status: 503, retryAfter: 120 }) }],
   }));
-  const before = Date.now();
   const result = await w.worker(target).pass();
   assert.is(result.released, 2);
   assert.is(result.error?.status, 503);
   for (const row of w.odoo.outbox.values()) {
     assert.is(row.state, 'pending');
-    assert.ok(row.nextAttemptAt >= before + 119_000 && row.nextAttemptAt <= Date.now() + 121_000, 'retry after 120 s');
+    assert.is(row.nextAttemptAt, clock.now() + 120_000, 'retry after 120 s');
     assert.match(row.lastError, /HTTP 503/);
   }
 });
 
 test('after stop() no new delivery starts; what was claimed is released at once for another agent', async () => {
   const w = await world(8);
-  const target = new ScriptedTarget(undefined, 40);
+  const holder: { worker?: EndpointWorker } = {};
+  // The stop comes while the first request is under way.
+  const target = new ScriptedTarget(undefined, () => {
+    holder.worker?.stop();
+    return Promise.resolve();
+  });
   const worker = w.worker(target, { concurrency: 1, batchSize: 2 });
-  const pass = worker.pass();
-  await sleep(60);
-  worker.stop();
-  const result = await pass;
-  assert.ok(result.delivered >= 2 && result.delivered < 8, `some delivered before the stop (${result.delivered})`);
+  holder.worker = worker;
+  const result = await worker.pass();
+  assert.is(result.delivered, 2, 'the delivery under way finishes');
   assert.is(result.delivered + result.released, 8, 'the rest released');
   const counts = w.odoo.countByState('WH-HOOK');
   assert.is(counts.claimed, 0, 'nothing left held');
@@ -440,11 +445,13 @@ test('after stop() no new delivery starts; what was claimed is released at once 
 });
 
 test('deliveries that cannot start before 80% of the lease are released, not delivered late', async () => {
-  const w = await world(6);
-  const target = new ScriptedTarget(undefined, 500);
-  const result = await w.worker(target, { concurrency: 1, batchSize: 2, leaseSeconds: 1 }).pass();
-  assert.ok(result.delivered >= 2 && result.delivered <= 4, `delivered within the lease (${result.delivered})`);
-  assert.is(result.delivered + result.released, 6);
+  const clock = new FakeClock();
+  const w = await world(6, clock);
+  // Each request takes 500 ms of a 1 s lease: the third would start after 80% of it.
+  const target = new ScriptedTarget(undefined, () => clock.advance(500));
+  const result = await w.worker(target, { concurrency: 1, batchSize: 2, leaseSeconds: 1, sleep: clock.sleep }).pass();
+  assert.is(result.delivered, 4, 'delivered within the lease');
+  assert.is(result.released, 2);
   assert.is(w.odoo.countByState('WH-HOOK').claimed, 0);
 });
 
