@@ -223,7 +223,7 @@ export class EndpointWorker {
             if (leaseRunningOut.signal.aborted && outcome.failed.length > 0) {
               const seconds = Math.round((clock() - started) / 1000);
               const error = new TargetError('ERR_TIMEOUT', 'transient', `${endpoint}: delivery aborted after ${seconds} s: the lease of ${this.options.leaseSeconds} s was running out (released for a later attempt)`);
-              failed.push(...outcome.failed.map((f) => ({ ids: f.ids, error })));
+              failed.push(...outcome.failed.map((f) => (kindOf(f.error) === 'config' ? f : { ids: f.ids, error })));
             } else {
               failed.push(...outcome.failed);
             }
