@@ -11,6 +11,7 @@ import { connectOdoo } from './odoo/connect.ts';
 import { serverMajor } from './odoo/version.ts';
 import { AGENT_VERSION } from './runner.ts';
 import { openStateStore } from './state/store.ts';
+import { checkTimeoutFitsLease } from './pipeline/worker.ts';
 import { createTarget, effectiveEndpoint } from './targets/index.ts';
 
 /** Addon versions this agent speaks the contract of. */
@@ -104,10 +105,20 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
     if (hb.endpoints.length === 0) add('warn', 'endpoints', `no active endpoint in the companies of ${config.odoo.login}: create one in Inventory > Configuration > PlanSync > Endpoints`);
     for (const endpoint of hb.endpoints) {
       const settings = effectiveEndpoint(endpoint, config);
-      const choice = createTarget(settings, config);
-      if (choice.ok) choice.target.close();
-      const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s`;
-      add(choice.ok ? 'ok' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
+      const created = createTarget(settings, config);
+      if (created.ok) created.target.close();
+      // The request timeout must fit the lease (docs/webhook.md): the daemon refuses to serve the endpoint otherwise.
+      let choice: { ok: true } | { ok: false; reason: string } = created;
+      if (created.ok) {
+        try {
+          checkTimeoutFitsLease(endpoint.code, settings.timeoutMs, config.leaseSeconds ?? hb.settings.lease_seconds);
+        } catch (error) {
+          choice = { ok: false, reason: (error as Error).message };
+        }
+      }
+      const paused = endpoint.blocked_since ? `; paused since ${endpoint.blocked_since}: ${endpoint.blocked_reason ?? ''}` : '';
+      const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s${paused}`;
+      add(choice.ok && !paused ? 'ok' : choice.ok ? 'warn' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
     }
     // Inventory truth: the WMS receiver and the reconciliation schedule (docs/inventory.md).
     const wmsEndpoints = hb.endpoints.filter((e) => e.kind === 'wms');

@@ -183,7 +183,7 @@ const commandStatus = async (args: Common): Promise<void> => {
       console.log(`Odoo ${redactUrl(config.odoo.url)} (${result.database.name}), addon ${result.addon_version}, server time ${result.server_time}`);
       console.log(`${'endpoint'.padEnd(16)} ${'kind'.padEnd(9)} ${'pending'.padStart(8)} ${'dead'.padStart(6)} ${'lag'.padStart(8)}`);
       for (const e of result.endpoints) {
-        console.log(`${e.code.padEnd(16)} ${e.kind.padEnd(9)} ${String(e.pending ?? 0).padStart(8)} ${String(e.dead ?? 0).padStart(6)} ${`${Math.round(e.lag_seconds ?? 0)} s`.padStart(8)}`);
+        console.log(`${e.code.padEnd(16)} ${e.kind.padEnd(9)} ${String(e.pending ?? 0).padStart(8)} ${String(e.dead ?? 0).padStart(6)} ${`${Math.round(e.lag_seconds ?? 0)} s`.padStart(8)}${e.blocked_since ? `  paused since ${e.blocked_since}: ${e.blocked_reason ?? ''}` : ''}`);
       }
     }
     await odoo.close();

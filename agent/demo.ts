@@ -135,7 +135,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       standin = new StandinOdoo();
       Object.assign(standin.settings, { poll_seconds: 0.1, heartbeat_seconds: 1, lease_seconds: 30 });
       const user = standin.addUser('plansync-agent', [GROUPS.integration]);
-      standin.addEndpoint({ code, name: 'Demo webhook', url: 'http://unconfigured.invalid/', batchSize: 10 });
+      standin.addEndpoint({ code, name: 'Demo webhook', url: 'http://unconfigured.invalid/', batchSize: 10, timeoutSeconds: 10 });
       standinServer = await serveStandin(standin);
       config = loadConfig({
         env: { ...env, ODOO_URL: standinServer.url, ODOO_DB: standin.database.name, ODOO_LOGIN: user.login, ODOO_API_KEY: user.apiKey },
@@ -163,7 +163,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       const products = ['Office chair', 'Desk 160x80', 'Monitor arm', 'Cable tray', 'Desk lamp'].map((name, i) =>
         s.addProduct({ name, sku: `FURN-000${i + 1}`, list_price: 50 + i * 40, standard_price: 30 + i * 25, weight: 2 + i }),
       );
-      s.addEndpoint({ code: shop, name: 'Web shop', kind: 'channel', url: 'http://unconfigured.invalid/', eventTypes: new Set(['stock.level']), warehouseIds: [wh.id], channelSkus: new Map([[products[0]?.id ?? 0, 'SHOP-CHAIR']]), batchSize: 10 });
+      s.addEndpoint({ code: shop, name: 'Web shop', kind: 'channel', url: 'http://unconfigured.invalid/', eventTypes: new Set(['stock.level']), warehouseIds: [wh.id], channelSkus: new Map([[products[0]?.id ?? 0, 'SHOP-CHAIR']]), batchSize: 10, timeoutSeconds: 10 });
       const bad = s.addProduct({ name: 'Pallet of crates', sku: 'BAD-0001', list_price: 10 });
       for (const p of products) s.moveStock(p.id, wh.id, { incoming: 100 });
       seedHistory(s, products.map((p) => p.id), wh.id, east.id);

@@ -55,7 +55,7 @@ const stage = async (gated = false): Promise<Stage> => {
       void gate.then(() => listeners.forEach((l) => l(...args)));
     });
   }
-  odoo.addEndpoint({ code: 'E2E.HOOK', url, batchSize: 5, concurrency: 2, eventTypes: new Set(['product.changed', 'stock.level']) });
+  odoo.addEndpoint({ code: 'E2E.HOOK', url, batchSize: 5, concurrency: 2, timeoutSeconds: 10, eventTypes: new Set(['product.changed', 'stock.level']) });
   const server = await serveStandin(odoo);
   const dir = mkdtempSync(join(tmpdir(), 'plansync-e2e-'));
   return {
