@@ -9,8 +9,8 @@
 #   3. creates the integration user, a planner and their API keys (scripts/odoo/setup_tier.py), and a
 #      year of synthetic sales, purchase and transfer history for the embedded planner
 #      (scripts/odoo/planner_fixture.py),
-#   4. serves that database on loopback and runs the contract suite and the end-to-end tests
-#      against it (test/**/*.real.ts),
+#   4. serves that database on loopback and runs the contract suite, the end-to-end tests and the
+#      fuzz suite against it (test/{contract,e2e,fuzz}/*.real.ts),
 #   5. runs Odoo's own suites (stock, purchase_stock, sale_stock, sale, purchase; mrp where installed)
 #      in a copy of the database taken right after step 2, with an endpoint subscribed to every event
 #      type, and compares each test's outcome with the same suites in a database without PlanSync
@@ -154,7 +154,7 @@ run_version() {
   # 3. users and keys
   export PLANSYNC_TIER_FILE="$WORK/tier.json"
   export PLANSYNC_TIER_ADMIN_PASSWORD="tier-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  local real_passed=0 real_failed=0 contract_passed=0 contract_failed=0 e2e_passed=0 e2e_failed=0
+  local real_passed=0 real_failed=0 contract_passed=0 contract_failed=0 e2e_passed=0 e2e_failed=0 fuzz_passed=0 fuzz_failed=0
   if ! "$PY" "$src/odoo-bin" shell -d "$DB" --db_host= --addons-path="$ADDONS" --no-http --log-level=warn \
       <"$ROOT/scripts/odoo/setup_tier.py" >"$WORK/setup.log" 2>&1 || [ ! -s "$PLANSYNC_TIER_FILE" ]; then
     echo "real-Odoo tier $version: set-up failed:"; tail -20 "$WORK/setup.log"
@@ -176,9 +176,9 @@ run_version() {
       sleep 0.5
     done
     export ODOO_URL="http://127.0.0.1:$PORT" ODOO_DB="$DB" PLANSYNC_TIER_ODOO="$version"
-    # the contract suite, then the end-to-end tests, each counted on its own
+    # the contract suite, the end-to-end tests, then the fuzz suite (test/fuzz/*.real.ts), each counted on its own
     local part dir rtotal rpassed rskipped
-    for part in contract e2e; do
+    for part in contract e2e fuzz; do
       dir=test/$part
       echo "real-Odoo tier $version: Odoo serving $DB on $ODOO_URL; running $dir/*.real.ts"
       (cd "$ROOT" && node --import tsx node_modules/uvu/bin.js "$dir" '\.real\.ts$' --no-color) 2>&1 | tee "$WORK/$part.log" | grep -v '^{"level"'
@@ -192,8 +192,8 @@ run_version() {
         eval "${part}_passed=$rpassed ${part}_failed=$((rtotal - rpassed - rskipped))"
       fi
     done
-    real_passed=$((contract_passed + e2e_passed))
-    real_failed=$((contract_failed + e2e_failed))
+    real_passed=$((contract_passed + e2e_passed + fuzz_passed))
+    real_failed=$((contract_failed + e2e_failed + fuzz_failed))
     if grep -qE ' (ERROR|CRITICAL) ' "$WORK/server.log"; then
       echo "real-Odoo tier $version: errors in the Odoo server log:"; grep -E ' (ERROR|CRITICAL) ' "$WORK/server.log" | head -10
     fi
@@ -218,7 +218,7 @@ run_version() {
     echo "real-Odoo tier $version: Odoo's own suites SKIPPED (PLANSYNC_SUITES=0)"
   fi
 
-  echo "real-Odoo tier $version: Odoo tests $odoo_passed passed, $odoo_failed failed; contract suite $contract_passed passed, $contract_failed failed; end-to-end $e2e_passed passed, $e2e_failed failed; Odoo's own suites $suites_passed same, $suites_failed changed by PlanSync"
+  echo "real-Odoo tier $version: Odoo tests $odoo_passed passed, $odoo_failed failed; contract suite $contract_passed passed, $contract_failed failed; end-to-end $e2e_passed passed, $e2e_failed failed; fuzz $fuzz_passed passed, $fuzz_failed failed; Odoo's own suites $suites_passed same, $suites_failed changed by PlanSync"
   v_passed=$((odoo_passed + real_passed + suites_passed))
   v_failed=$((odoo_failed + real_failed + suites_failed))
 }

@@ -7,7 +7,7 @@
  * modelled (the real-Odoo tier covers them).
  */
 import type { AvailabilitySnapshot, ReconcileCounts } from '../../shared-types/index.ts';
-import { isInt, repr, validationError } from './exceptions.ts';
+import { checkInt, checkStr, checkWarehouseCodes, repr, validationError } from './exceptions.ts';
 import type { StandinOdoo, StandinUser } from './model.ts';
 
 export interface StandinDiscrepancy {
@@ -23,16 +23,14 @@ export interface StandinDiscrepancy {
 
 export const availabilitySnapshot = (odoo: StandinOdoo, user: StandinUser, code: unknown, warehouses: unknown, offset: unknown, limit: unknown): AvailabilitySnapshot => {
   odoo.requireIntegration(user);
-  if (typeof code !== 'string' || code === '') throw validationError(`endpoint must be a non-empty string, got ${repr(code)}`);
-  if (warehouses !== false && !(Array.isArray(warehouses) && warehouses.every((w) => typeof w === 'string' && w !== ''))) {
-    throw validationError(`warehouses must be a list of warehouse codes or False, got ${repr(warehouses)}`);
-  }
-  if (!isInt(offset) || offset < 0) throw validationError(`offset must be an integer >= 0, got ${repr(offset)}`);
-  if (!isInt(limit) || limit < 1 || limit > 5000) throw validationError(`limit must be an integer from 1 to 5000, got ${repr(limit)}`);
+  checkStr('endpoint', code, 1, 64);
+  checkWarehouseCodes(warehouses);
+  checkInt('offset', offset, 0, 2 ** 31 - 1);
+  checkInt('limit', limit, 1, 5000);
   const endpoint = odoo.endpointByCode(user, code);
   let chosen = odoo.endpointWarehouses(endpoint);
   if (warehouses !== false) {
-    const wanted = warehouses as string[];
+    const wanted = warehouses;
     const unknown = wanted.filter((w) => !chosen.some((c) => c.code === w));
     if (unknown.length > 0) throw validationError(`warehouses: ${repr(unknown[0])} is not a warehouse of endpoint ${code}`);
     chosen = chosen.filter((w) => wanted.includes(w.code));
@@ -52,13 +50,14 @@ export const availabilitySnapshot = (odoo: StandinOdoo, user: StandinUser, code:
 
 export const reportChannel = (odoo: StandinOdoo, user: StandinUser, code: unknown, items: unknown): ReconcileCounts => {
   odoo.requireIntegration(user);
-  if (typeof code !== 'string' || code === '') throw validationError(`endpoint must be a non-empty string, got ${repr(code)}`);
-  if (!Array.isArray(items)) throw validationError(`items must be a list, got ${repr(items)}`);
+  checkStr('endpoint', code, 1, 64);
+  if (!Array.isArray(items) || items.length > 5000) throw validationError(`items must be a list of at most 5000 objects, got ${repr(items).slice(0, 200)}`);
   const endpoint = odoo.endpointByCode(user, code);
   if (endpoint.kind !== 'channel') throw validationError(`endpoint ${code} is of kind ${endpoint.kind}, not channel`);
   const counts: ReconcileCounts = { checked: 0, within_tolerance: 0, opened: 0, updated: 0, resolved: 0 };
   const now = odoo.clock();
-  items.forEach((raw: unknown, index) => {
+  // Every item is checked before any discrepancy changes: a refused call changes nothing (one transaction in Odoo).
+  const checked = items.map((raw: unknown, index) => {
     const item = raw as { sku?: unknown; warehouse?: unknown; sent?: unknown };
     if (typeof item?.sku !== 'string' || typeof item.warehouse !== 'string' || typeof item.sent !== 'number') {
       throw validationError(`items[${index}] must have sku, warehouse and sent, got ${repr(raw)}`);
@@ -66,6 +65,9 @@ export const reportChannel = (odoo: StandinOdoo, user: StandinUser, code: unknow
     const product = [...odoo.products.values()].find((p) => odoo.skuOf(p) === item.sku);
     const warehouse = odoo.endpointWarehouses(endpoint).find((w) => w.code === item.warehouse);
     if (!product || !warehouse) throw validationError(`items[${index}]: unknown sku ${repr(item.sku)} or warehouse ${repr(item.warehouse)}`);
+    return { item: item as { sku: string; warehouse: string; sent: number }, product, warehouse };
+  });
+  checked.forEach(({ item, product, warehouse }) => {
     counts.checked += 1;
     const current = odoo.stockLevel(endpoint, product, warehouse, now).available as number;
     const open = odoo.discrepancies.find((d) => d.state === 'open' && d.endpoint === code && d.sku === item.sku && d.warehouse === item.warehouse);

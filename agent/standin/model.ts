@@ -9,8 +9,8 @@
  * Calls are atomic (one JavaScript turn each), which is what Odoo's row locks give the addon.
  */
 import { randomUUID } from 'node:crypto';
-import { EVENT_TYPES, type EndpointKind } from '../../shared-types/index.ts';
-import { accessError, isInt, OdooException, repr, validationError } from './exceptions.ts';
+import { EVENT_TYPES, isCalendarDate, type EndpointKind } from '../../shared-types/index.ts';
+import { accessError, checkInt, checkStr, isInt, OdooException, repr, validationError } from './exceptions.ts';
 import { enqueueHistory, importBatch, PlanningData, renderPlanning } from './planning.ts';
 import { planningSnapshot } from './snapshot.ts';
 import { availabilitySnapshot, reportChannel, type StandinDiscrepancy } from './inventory.ts';
@@ -333,10 +333,10 @@ export class StandinOdoo {
 
   claim(user: StandinUser, endpointCode: unknown, limit: unknown, leaseSeconds: unknown, consumer: unknown): { lease: string; events: unknown[] } {
     this.requireIntegration(user);
-    if (typeof endpointCode !== 'string' || endpointCode === '') throw validationError(`endpoint must be a non-empty string, got ${repr(endpointCode)}`);
-    if (!isInt(limit) || limit < 1 || limit > 1000) throw validationError(`limit must be an integer from 1 to 1000, got ${repr(limit)}`);
-    if (!isInt(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > 3600) throw validationError(`lease_seconds must be an integer from 1 to 3600, got ${repr(leaseSeconds)}`);
-    if (typeof consumer !== 'string' || consumer.length < 1 || consumer.length > 128) throw validationError(`consumer must be a string of 1 to 128 characters, got ${repr(consumer)}`);
+    checkStr('endpoint', endpointCode, 1, 64);
+    checkInt('limit', limit, 1, 1000);
+    checkInt('lease_seconds', leaseSeconds, 1, 3600);
+    checkStr('consumer', consumer, 1, 128);
     const endpoint = this.endpointByCode(user, endpointCode);
     const now = this.clock();
     const rows = [...this.outbox.values()].filter((r) => r.endpointId === endpoint.id);
@@ -397,8 +397,8 @@ export class StandinOdoo {
 
   /** Rows held under `lease` for these head ids, of endpoints of the caller's companies (another company's user holding the token gets none). */
   private held(user: StandinUser, lease: unknown, eventIds: unknown): OutboxRow[] {
-    if (typeof lease !== 'string' || lease === '') throw validationError(`lease must be a non-empty string, got ${repr(lease)}`);
-    if (!Array.isArray(eventIds) || !eventIds.every(isInt)) throw validationError(`event_ids must be a list of integers, got ${repr(eventIds)}`);
+    checkStr('lease', lease, 1, 64);
+    if (!Array.isArray(eventIds) || eventIds.length > 10_000 || !eventIds.every(isInt)) throw validationError(`event_ids must be a list of at most 10000 integers, got ${repr(eventIds)}`);
     const heads = new Set(eventIds);
     return [...this.outbox.values()].filter((r) => r.state === 'claimed' && r.lease === lease && heads.has(r.headId) && user.companies.includes(this.endpoints.get(r.endpointId)?.company ?? -1));
   }
@@ -466,10 +466,8 @@ export class StandinOdoo {
 
   heartbeat(user: StandinUser, consumer: unknown, stats: unknown): Record<string, unknown> {
     this.requireIntegration(user);
-    if (typeof consumer !== 'string' || consumer.length < 1 || consumer.length > 128) throw validationError(`consumer must be a string of 1 to 128 characters, got ${repr(consumer)}`);
-    if (stats === null || typeof stats !== 'object' || Array.isArray(stats)) throw validationError(`stats must be an object, got ${repr(stats)}`);
-    const mode = (stats as { mode?: unknown }).mode ?? 'run';
-    if (mode !== 'run' && mode !== 'once' && mode !== 'check') throw validationError(`stats.mode must be run, once or check, got ${repr(mode)}`);
+    checkStr('consumer', consumer, 1, 128);
+    const { mode } = validateStats(stats);
     const now = this.clock();
     if (mode !== 'check') this.agents.set(consumer, { consumer, lastSeen: now, stats });
     const endpoints = [...this.endpoints.values()]
@@ -635,6 +633,53 @@ export class StandinOdoo {
     return signature.call(this, user, values);
   }
 }
+
+const MAX_INT = 2 ** 31 - 1;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+/** Python's dict.get: the default only when the key is absent (a null stays null). */
+const get = (object: Record<string, unknown>, key: string, fallback: unknown): unknown => (key in object ? object[key] : fallback);
+const invalid = (name: string, rule: string, value: unknown) => validationError(`${name} must be ${rule}, got ${repr(value)}`);
+const count = (name: string, value: unknown): void => {
+  if (!isInt(value) || value < 0 || value > MAX_INT) throw invalid(name, `an integer from 0 to ${MAX_INT}`, value);
+};
+/** An ISO 8601 time or false, as the addon reads it (a real instant within the years 1 to 9999 in UTC). */
+const time = (name: string, value: unknown): void => {
+  if (value === false || value === null || value === undefined || value === '') return;
+  const ok = typeof value === 'string' && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value)) && isCalendarTime(value);
+  if (!ok) throw invalid(name, 'an ISO 8601 time YYYY-MM-DDTHH:MM:SSZ or false', value);
+};
+const isCalendarTime = (value: string): boolean => {
+  const [date = '', rest = ''] = value.split('T');
+  const utc = new Date(Date.parse(value)).getUTCFullYear();
+  return isCalendarDate(date) && Number(rest.slice(0, 2)) < 24 && Number(rest.slice(3, 5)) < 60 && Number(rest.slice(6, 8)) < 60 && utc >= 1 && utc <= 9999;
+};
+
+/** The heartbeat's `stats`, checked as the addon's plansync.agent._validate_stats does (errors name the path). */
+const validateStats = (stats: unknown): { mode: 'run' | 'once' | 'check' } => {
+  if (!isObject(stats)) throw invalid('stats', 'an object', stats);
+  const mode = get(stats, 'mode', 'run');
+  if (mode !== 'run' && mode !== 'once' && mode !== 'check') throw invalid('stats.mode', 'one of run, once, check', mode);
+  for (const [key, size] of [['version', 64], ['host', 255]] as const) {
+    const value = get(stats, key, '');
+    if (typeof value !== 'string' || [...value].length > size) throw invalid(`stats.${key}`, `a string of at most ${size} characters`, value);
+  }
+  count('stats.pid', get(stats, 'pid', 0));
+  time('stats.started_at', get(stats, 'started_at', false));
+  const endpoints = get(stats, 'endpoints', {});
+  if (!isObject(endpoints)) throw invalid('stats.endpoints', 'an object keyed by endpoint code', endpoints);
+  for (const [code, item] of Object.entries(endpoints)) {
+    const prefix = `stats.endpoints.${code}`;
+    if (!isObject(item)) throw invalid(prefix, 'an object', item);
+    for (const key of ['delivered', 'failed', 'parked']) count(`${prefix}.${key}`, get(item, key, 0));
+    const perMinute = get(item, 'per_minute', 0);
+    if (typeof perMinute !== 'number' || !(perMinute >= 0 && perMinute < 1e12)) throw invalid(`${prefix}.per_minute`, 'a number from 0', perMinute);
+    const lastError = get(item, 'last_error', '');
+    if (lastError !== false && typeof lastError !== 'string') throw invalid(`${prefix}.last_error`, 'a string', lastError);
+    time(`${prefix}.last_delivery_at`, get(item, 'last_delivery_at', false));
+  }
+  return { mode };
+};
 
 interface Signature {
   readonly params: ReadonlyArray<{ readonly name: string; readonly default?: unknown }>;

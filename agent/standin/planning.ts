@@ -12,7 +12,7 @@
  * (a move's day is its UTC day).
  */
 import { formatIssues, ForecastLine, HISTORY_KINDS, isCalendarDate, ProposalLine, type HistoryKind, type ImportStatus } from '../../shared-types/index.ts';
-import { isInt, repr, validationError } from './exceptions.ts';
+import { checkInt, checkStr, isInt, repr, validationError } from './exceptions.ts';
 import type { OutboxRow, StandinOdoo, StandinUser } from './model.ts';
 
 export interface StandinVendor {
@@ -292,11 +292,11 @@ export const enqueueHistory = (
   limit: unknown,
 ): { enqueued: number; skipped: number; cursor: number; done: boolean; remaining: number } => {
   odoo.requireIntegration(user);
-  if (typeof endpointCode !== 'string' || endpointCode === '') throw validationError(`endpoint must be a non-empty string, got ${repr(endpointCode)}`);
+  checkStr('endpoint', endpointCode, 1, 64);
   if (typeof kind !== 'string' || !(HISTORY_KINDS as readonly string[]).includes(kind)) throw validationError(`kind must be one of ${HISTORY_KINDS.join(', ')}, got ${repr(kind)}`);
   if (since !== false && !(typeof since === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(since) && isCalendarDate(since))) throw validationError(`since must be a date YYYY-MM-DD or False, got ${repr(since)}`);
-  if (!isInt(cursor) || cursor < 0) throw validationError(`cursor must be an integer >= 0, got ${repr(cursor)}`);
-  if (!isInt(limit) || limit < 1 || limit > 50_000) throw validationError(`limit must be an integer from 1 to 50000, got ${repr(limit)}`);
+  checkInt('cursor', cursor, 0, 2 ** 31 - 1);
+  checkInt('limit', limit, 1, 50_000);
   const endpoint = odoo.endpointByCode(user, endpointCode);
   if (!endpoint.eventTypes.has(kind)) throw validationError(`endpoint ${JSON.stringify(endpointCode)} does not subscribe to ${kind}`);
   const type = kind as HistoryKind;
@@ -342,8 +342,8 @@ export const importBatch = (
   rejected: unknown = false,
 ): { run_id: number; results: LineResult[] } => {
   odoo.requireIntegration(user);
-  if (typeof source !== 'string' || source.length < 1 || source.length > 64) throw validationError(`source must be a string of 1 to 64 characters, got ${repr(source)}`);
-  if (typeof externalRef !== 'string' || externalRef.length < 1 || externalRef.length > 128) throw validationError(`external_ref must be a string of 1 to 128 characters, got ${repr(externalRef)}`);
+  checkStr('source', source, 1, 64);
+  checkStr('external_ref', externalRef, 1, 128);
   if (kind !== 'forecast' && kind !== 'proposal') throw validationError(`kind must be forecast or proposal, got ${repr(kind)}`);
   if (!Array.isArray(lines)) throw validationError(`lines must be a list of 1 to 5000 lines, got ${repr(lines)}`);
   if (lines.length < 1 || lines.length > 5000) throw validationError(`lines must be a list of 1 to 5000 lines, got ${lines.length} lines`);
@@ -361,7 +361,9 @@ export const importBatch = (
       refusals.set(r.index, `${REASON_CODES.has(r.code) ? r.code : 'invalid'}: ${r.message}`);
     });
   }
-  if (generatedAt !== false && !(typeof generatedAt === 'string' && ISO_UTC.test(generatedAt) && !Number.isNaN(Date.parse(generatedAt)))) {
+  // a real calendar time, as the addon's datetime() takes it (Date.parse would roll 2026-02-30 over to March)
+  const realTime = (value: string): boolean => Number(value.slice(0, 4)) >= 1 && isCalendarDate(value.slice(0, 10)) && Number(value.slice(11, 13)) < 24 && Number(value.slice(14, 16)) < 60 && Number(value.slice(17, 19)) < 60;
+  if (generatedAt !== false && !(typeof generatedAt === 'string' && ISO_UTC.test(generatedAt) && realTime(generatedAt))) {
     throw validationError(`generated_at must be an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SSZ) or False, got ${repr(generatedAt)}`);
   }
   const { planning } = odoo;

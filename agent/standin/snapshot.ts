@@ -10,7 +10,7 @@
  * service level is `settings.service_level` for every product.
  */
 import type { PlanningSnapshot, SnapshotItem } from '../../shared-types/index.ts';
-import { isInt, repr, validationError } from './exceptions.ts';
+import { checkInt, checkWarehouseCodes, repr, validationError } from './exceptions.ts';
 import type { StandinOdoo, StandinUser } from './model.ts';
 import { PRODUCT_UOM, recordMove, type StandinMove } from './planning.ts';
 
@@ -37,16 +37,14 @@ export const addHistoryMove = (odoo: StandinOdoo, values: { productId: number; w
 
 export const planningSnapshot = (odoo: StandinOdoo, user: StandinUser, warehouses: unknown, weeks: unknown, offset: unknown, limit: unknown): PlanningSnapshot => {
   odoo.requireIntegration(user);
-  if (warehouses !== false && !(Array.isArray(warehouses) && warehouses.every((w) => typeof w === 'string' && w !== ''))) {
-    throw validationError(`warehouses must be a list of warehouse codes or False, got ${repr(warehouses)}`);
-  }
-  if (!isInt(weeks) || weeks < 1 || weeks > 260) throw validationError(`weeks must be an integer from 1 to 260, got ${repr(weeks)}`);
-  if (!isInt(offset) || offset < 0) throw validationError(`offset must be an integer >= 0, got ${repr(offset)}`);
-  if (!isInt(limit) || limit < 1 || limit > 5000) throw validationError(`limit must be an integer from 1 to 5000, got ${repr(limit)}`);
+  checkWarehouseCodes(warehouses);
+  checkInt('weeks', weeks, 1, 260);
+  checkInt('offset', offset, 0, 2 ** 31 - 1);
+  checkInt('limit', limit, 1, 5000);
   const mine = [...odoo.warehouses.values()].filter((w) => user.companies.includes(w.company));
   let chosen = mine;
   if (warehouses !== false) {
-    const codes = warehouses as string[];
+    const codes = warehouses;
     for (const code of codes) if (!mine.some((w) => w.code === code)) throw validationError(`warehouses: no warehouse with code ${repr(code)}`);
     chosen = mine.filter((w) => codes.includes(w.code));
   }

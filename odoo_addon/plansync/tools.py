@@ -42,7 +42,25 @@ def check_str(name, value, low, high):
             _("%(name)s must be a string of %(low)s to %(high)s characters, got %(value)r")
             % {"name": name, "low": low, "high": high, "value": value}
         )
+    if not is_text(value):
+        # PostgreSQL cannot store them: refused here rather than failing the statement
+        raise ValidationError(
+            _("%(name)s must be text without NUL characters or lone surrogates, got %(value)r")
+            % {"name": name, "value": value}
+        )
     return value
+
+
+def is_text(value):
+    """Whether PostgreSQL can store the string: no NUL, no lone surrogate
+    (JSON's ``"\\ud800"`` decodes to one)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def show(value):
@@ -59,7 +77,16 @@ def storable(value):
         return [storable(item) for item in value]
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, str):
+        # jsonb holds neither NUL nor lone surrogates: each kept visible as U+FFFD
+        if is_text(value):
+            return value
+        return (
+            value.replace("\x00", "\ufffd")
+            .encode("utf-16", "surrogatepass")
+            .decode("utf-16", "replace")
+        )
+    if value is None or isinstance(value, (int, float, bool)):
         return value
     return str(value)
 

@@ -158,7 +158,8 @@ export const parseLinesCsv = (kind: ImportKind, text: string): CsvLines => {
   const known = new Map(columns.map((c) => [c.name, c]));
   const seen = new Set<string>();
   for (const name of head.record) {
-    if (!known.has(name)) problems.push({ line: 1, column: name, message: `unknown column (a ${kind} file has ${columns.map((c) => c.name).join(', ')})` });
+    // a name that is blank or holds separators is quoted, so that the message still shows where it is
+    if (!known.has(name)) problems.push({ line: 1, column: /^[\w.-]+$/.test(name) ? name : JSON.stringify(name), message: `unknown column (a ${kind} file has ${columns.map((c) => c.name).join(', ')})` });
     else if (seen.has(name)) problems.push({ line: 1, column: name, message: 'column given twice' });
     seen.add(name);
   }

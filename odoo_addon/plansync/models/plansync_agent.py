@@ -41,9 +41,10 @@ def _time(name, value):
         raise _invalid(name, _("an ISO 8601 time YYYY-MM-DDTHH:MM:SSZ or false"), value)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
+        # an offset can push a time at the calendar's edge out of it (9999-12-31T23:59:59-23:59)
+        return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError) as exc:
         raise _invalid(name, _("an ISO 8601 time YYYY-MM-DDTHH:MM:SSZ or false"), value) from exc
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @compat.table_constraints
@@ -128,7 +129,7 @@ class PlansyncAgent(models.Model):
         if not isinstance(stats, dict):
             raise _invalid("stats", _("an object"), stats)
         mode = stats.get("mode", "run")
-        if mode not in dict(MODES):
+        if not isinstance(mode, str) or mode not in dict(MODES):
             raise _invalid("stats.mode", _("one of run, once, check"), mode)
         values = {"mode": mode}
         for key, size in (("version", 64), ("host", 255)):

@@ -291,7 +291,7 @@ class PlansyncWmsMessage(models.Model):
             {
                 "endpoint": endpoint.id,
                 "message_id": message["message_id"],
-                "type": kind if kind in dict(TYPES) else None,
+                "type": kind if isinstance(kind, str) and kind in dict(TYPES) else None,
                 "state": STATE_EXCEPTION,
                 "payload": json.dumps(storable(message)),
                 "now": now,
@@ -359,7 +359,7 @@ class PlansyncWmsMessage(models.Model):
     def _apply(self, message):
         """-> vals of the message record; raises WmsError (rolled back)."""
         kind = message.get("type")
-        if kind in PICKING_CODES:
+        if isinstance(kind, str) and kind in PICKING_CODES:
             return self._apply_confirmation(message)
         if kind == TYPE_BALANCE:
             return self._apply_balance(message)
