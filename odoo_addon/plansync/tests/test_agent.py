@@ -175,12 +175,8 @@ class TestHeartbeatRace(TransactionCase):
                         "name": "Racing agent",
                         "login": "plansync-racing-agent",
                         compat.USER_GROUPS: [
-                            Command.set(
-                                [
-                                    env.ref("base.group_user").id,
-                                    env.ref("plansync.group_plansync_integration").id,
-                                ]
-                            )
+                            # the integration user is in no other group (docs/security.md)
+                            Command.set([env.ref("plansync.group_plansync_integration").id])
                         ],
                     }
                 )
