@@ -63,8 +63,21 @@ class TestAccessMatrix(MatrixMixin, PlansyncCase):
             if not self.env[name]._abstract and not self.env[name]._transient
             and self.env["ir.model.access"].with_user(user).check(name, "read", raise_exception=False)
         ]
-        # res.lang: Odoo's translation of messages looks the user's language up as the user
-        self.assertEqual(sorted(readable), ["res.lang"])
+        # res.lang: Odoo's translation of messages looks the user's language up as the user;
+        # res.currency: 19 flushes as the request's user, rounding monetary amounts there
+        self.assertEqual(sorted(readable), ["res.currency", "res.lang"])
+        reply = self.env["plansync.agent"].with_user(user).heartbeat("m", {"mode": "check"})
+        self.assertEqual(reply["user"]["groups"], ["plansync.group_plansync_integration"])
+        # one set up as an internal user (earlier releases) still works, and says so:
+        # plansync check warns on any group beside PlanSync / Integration
+        internal = make_user(
+            self.env, "Internal agent (matrix)", "plansync-matrix-internal-agent", self.company,
+            self.group_integration,
+        )
+        reply = self.env["plansync.agent"].with_user(internal).heartbeat("m", {"mode": "check"})
+        self.assertEqual(
+            reply["user"]["groups"], ["plansync.group_plansync_integration", "base.group_user"]
+        )
 
     def test_across_companies(self):
         """The agent of company B against company A's endpoint and leases."""
