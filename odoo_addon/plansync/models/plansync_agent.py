@@ -11,10 +11,14 @@ from .. import compat
 
 MODES = [("run", "Run"), ("once", "Once"), ("check", "Check")]
 STATUSES = [("alive", "Alive"), ("silent", "Silent")]
+# the groups the heartbeat reports (user.groups): PlanSync's, and Internal User,
+# which the integration user should not have (docs/security.md): plansync check
+# warns on any group beside PlanSync / Integration
 GROUPS = (
     "plansync.group_plansync_user",
     "plansync.group_plansync_manager",
     "plansync.group_plansync_integration",
+    "base.group_user",
 )
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 MAX_INT = 2**31 - 1
