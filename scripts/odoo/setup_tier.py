@@ -1,6 +1,7 @@
 # Run inside `odoo-bin shell -d <db>` by scripts/test-odoo.sh: creates what the real tier needs
 # and writes its credentials (JSON) to the path in PLANSYNC_TIER_FILE.
-# - an integration user (internal user + PlanSync / Integration only) with an API key,
+# - an integration user (PlanSync / Integration only, not an internal user: docs/security.md)
+#   with an API key,
 # - a planner (internal user + PlanSync / User) with an API key,
 # - a second company the integration user does not belong to,
 # - the admin's password set to the value of PLANSYNC_TIER_ADMIN_PASSWORD.
@@ -20,7 +21,7 @@ company = env.ref("base.main_company")
 group_user = env.ref("base.group_user")
 
 
-def user(login, groups):
+def user(login, groups, internal=True):
     record = Users.search([("login", "=", login)])
     if not record:
         record = Users.create(
@@ -29,14 +30,16 @@ def user(login, groups):
                 "login": login,
                 "company_id": company.id,
                 "company_ids": [Command.set(company.ids)],
-                compat.USER_GROUPS: [Command.set([group_user.id] + [env.ref(g).id for g in groups])],
+                compat.USER_GROUPS: [
+                    Command.set(([group_user.id] if internal else []) + [env.ref(g).id for g in groups])
+                ],
             }
         )
     key = compat.new_api_key(record, "plansync real tier")
     return {"login": login, "id": record.id, "api_key": key}
 
 
-integration = user("plansync-agent", ["plansync.group_plansync_integration"])
+integration = user("plansync-agent", ["plansync.group_plansync_integration"], internal=False)
 planner = user("plansync-planner", ["plansync.group_plansync_user"])
 other = env["res.company"].search([("name", "=", "PlanSync Other Company")], limit=1) or env["res.company"].create(
     {"name": "PlanSync Other Company"}

@@ -11,10 +11,14 @@ from .. import compat
 
 MODES = [("run", "Run"), ("once", "Once"), ("check", "Check")]
 STATUSES = [("alive", "Alive"), ("silent", "Silent")]
+# the groups the heartbeat reports (user.groups): PlanSync's, and Internal User,
+# which the integration user should not have (docs/security.md): plansync check
+# warns on any group beside PlanSync / Integration
 GROUPS = (
     "plansync.group_plansync_user",
     "plansync.group_plansync_manager",
     "plansync.group_plansync_integration",
+    "base.group_user",
 )
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 MAX_INT = 2**31 - 1
@@ -300,6 +304,8 @@ class PlansyncAgent(models.Model):
                     "pending": backlog.get(endpoint.id, {}).get("pending", 0),
                     "dead": backlog.get(endpoint.id, {}).get("dead", 0),
                     "lag_seconds": backlog.get(endpoint.id, {}).get("lag_seconds", 0.0),
+                    "blocked_since": iso_time(endpoint.blocked_since),
+                    "blocked_reason": endpoint.blocked_reason or "",
                 }
                 for endpoint in endpoints
             ],

@@ -13,3 +13,5 @@ from . import test_actions
 from . import test_no_none
 from . import test_picking_events
 from . import test_compat_xml
+from . import test_outbox_delivery
+from . import test_access_matrix

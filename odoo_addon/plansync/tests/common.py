@@ -19,15 +19,18 @@ EVENT_TYPES = [
 ]
 
 
-def make_user(env, name, login, companies, groups):
-    """An internal user of ``companies`` (the first is its company) in ``groups``."""
+def make_user(env, name, login, companies, groups, internal=True):
+    """A user of ``companies`` (the first is its company) in ``groups``: an
+    internal user, or with ``internal=False`` a user in ``groups`` only, as the
+    integration user is set up (docs/security.md)."""
+    base = [env.ref("base.group_user").id] if internal else []
     return env["res.users"].with_context(no_reset_password=True).create(
         {
             "name": name,
             "login": login,
             "company_id": companies[0].id,
             "company_ids": [Command.set(companies.ids)],
-            compat.USER_GROUPS: [Command.set([env.ref("base.group_user").id] + [g.id for g in groups])],
+            compat.USER_GROUPS: [Command.set(base + [g.id for g in groups])],
         }
     )
 
@@ -69,7 +72,8 @@ class PlansyncCase(TransactionCase):
         cls.group_planner = cls.env.ref("plansync.group_plansync_user")
         cls.group_manager = cls.env.ref("plansync.group_plansync_manager")
         cls.agent_user = make_user(
-            cls.env, "PlanSync Agent (test)", "plansync-agent-test", cls.company, cls.group_integration
+            cls.env, "PlanSync Agent (test)", "plansync-agent-test", cls.company, cls.group_integration,
+            internal=False,
         )
         cls.planner = make_user(
             cls.env, "Planner (test)", "plansync-planner-test", cls.company, cls.group_planner

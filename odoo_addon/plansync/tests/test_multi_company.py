@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from .common import PlansyncCase
 
@@ -37,9 +37,11 @@ class TestMultiCompany(PlansyncCase):
         cls.clear_outbox()
 
     def test_endpoint_of_b_is_invisible_in_a(self):
-        for user in (self.planner, self.agent_user):
-            env = self.env(user=user)
-            self.assertFalse(env["plansync.endpoint"].search([("code", "=", "T_B_HOOK")]))
+        env = self.env(user=self.planner)
+        self.assertFalse(env["plansync.endpoint"].search([("code", "=", "T_B_HOOK")]))
+        # the integration user reads no endpoint at all (docs/security.md)
+        with self.assertRaises(AccessError):
+            self.env(user=self.agent_user)["plansync.endpoint"].search([("code", "=", "T_B_HOOK")])
         self.warehouse_b.write({"name": "WH B renamed"})
         self.flush_capture()
         self.assertFalse(

@@ -149,6 +149,15 @@ class PlansyncImport(models.AbstractModel):
             for entry in pending:
                 try:
                     entry.vals = strategy.vals(self, run, entry, context)
+                except (ArithmeticError, ValueError) as exc:
+                    # the bounds of plansync_import_line keep numbers and dates
+                    # computable; should one still overflow, it fails its own line
+                    # only, never the batch
+                    _logger.warning("import of line %s of run %s: %r", entry.index, run.id, exc)
+                    if entry.keep:
+                        entry.keep = False  # superseded anyway: nothing to keep
+                    else:
+                        entry.fail("invalid", self._uncomputable(entry.raw, exc))
                 except LineError as exc:
                     if entry.keep:
                         entry.keep = False  # superseded anyway: nothing to keep
@@ -170,6 +179,21 @@ class PlansyncImport(models.AbstractModel):
         if replay is None:
             run._count_batch(results)
         return results
+
+    @api.model
+    def _uncomputable(self, line, exc):
+        """The reason of a line whose numbers or dates broke a computation:
+        the error and every number and date of the line, by field."""
+        fields_ = []
+        for key in ("quantity", "lower", "upper", "value", "order_by", "need_by", "period_start"):
+            if line.get(key) not in (None, False):
+                fields_.append("%s %s" % (key, show(line[key])))
+        for key, value in sorted((line.get("parameter") or {}).items()):
+            fields_.append("parameter.%s %s" % (key, show(value)))
+        return _("the line's numbers cannot be computed (%(error)s): %(fields)s") % {
+            "error": "%s: %s" % (type(exc).__name__, exc),
+            "fields": ", ".join(fields_) or _("no number"),
+        }
 
     @api.model
     def _revalidate(self, proposals):

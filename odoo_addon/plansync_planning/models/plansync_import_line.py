@@ -14,6 +14,15 @@ from datetime import date
 from odoo.addons.plansync.tools import show, storable
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The largest magnitude of any number of a line: the highest value the sanity
+# limits of the settings (max_line_quantity, max_line_value) may take. Beyond
+# it a number is absurd (1e308 overflowed the rounding to a vendor's packaging
+# and failed the whole batch): the line is invalid, the rest goes on.
+MAX_MAGNITUDE = 1e15
+# Dates outside these years are absurd for planning, and adding a lead time to
+# 9999-12-31 overflows Python's dates.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2999, 12, 31)
 MAX_EXTERNAL_ID = 128
 MAX_CODE = 256
 MAX_REASON = 2000
@@ -55,11 +64,12 @@ def invalid(message, *args):
 
 
 def is_number(value):
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float (a JSON 1 followed by 400 zeros)
+        return False
 
 
 def external_id_of(raw):
@@ -126,36 +136,44 @@ def _date(line, key, optional=False):
         return False
     if isinstance(value, str) and DATE_RE.match(value):
         try:
-            return date(int(value[:4]), int(value[5:7]), int(value[8:10]))
+            day = date(int(value[:4]), int(value[5:7]), int(value[8:10]))
         except ValueError:
-            pass
+            day = None
+        if day and MIN_DATE <= day <= MAX_DATE:
+            return day
     invalid(
-        "%s must be a date YYYY-MM-DD%s, got %s", key, " or false" if optional else "", show(value)
+        "%s must be a date YYYY-MM-DD from %s to %s%s, got %s",
+        key,
+        MIN_DATE.isoformat(),
+        MAX_DATE.isoformat(),
+        " or false" if optional else "",
+        show(value),
     )
 
 
+def _num(value):
+    """A bound as a sentence shows it: 0, 1, 1e+15."""
+    return "%g" % value
+
+
 def _number(container, key, minimum=0.0, maximum=None, optional=False, where=""):
-    """A finite number >= minimum (<= maximum); False/absent when optional."""
+    """A finite number from ``minimum`` to ``maximum`` (None: -MAX_MAGNITUDE,
+    MAX_MAGNITUDE); False/absent when optional."""
     name = where + key
+    low = -MAX_MAGNITUDE if minimum is None else minimum
+    high = MAX_MAGNITUDE if maximum is None else maximum
     if optional:
         value = container.get(key, False)
         if value is False:
             return False
     else:
         value = container.get(key)
-    if not is_number(value) or (minimum is not None and value < minimum) or (
-        maximum is not None and value > maximum
-    ):
-        if maximum is not None:
-            rule = "from %s to %s" % (minimum, maximum)
-        elif minimum is not None:
-            rule = ">= %s" % minimum
-        else:
-            rule = "finite"
+    if not is_number(value) or not low <= value <= high:
         invalid(
-            "%s must be a number %s%s, got %s",
+            "%s must be a number from %s to %s%s, got %s",
             name,
-            rule,
+            _num(low),
+            _num(high),
             " or false" if optional else "",
             show(value),
         )

@@ -10,3 +10,5 @@ from . import test_planning_security
 from . import test_proposal_events
 from . import test_planning_snapshot
 from . import test_planner_explanation
+from . import test_access_matrix
+from . import test_import_magnitudes

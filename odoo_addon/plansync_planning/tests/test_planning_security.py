@@ -59,7 +59,7 @@ class TestPlanningSecurity(InboundCase):
             {
                 "name": "Agent B", "login": "plansync-agent-b", "company_id": company_b.id,
                 "company_ids": [Command.set(company_b.ids)],
-                compat.USER_GROUPS: [Command.set([self.group_user.id, self.group_integration.id])],
+                compat.USER_GROUPS: [Command.set([self.group_integration.id])],
             }
         )
         self.env["product.supplierinfo"].create(

@@ -46,11 +46,11 @@ class TestPlanningSnapshot(PlansyncCase):
         both = cls.company_a | cls.company_b
         cls.agent_a = make_user(
             cls.env, "Snapshot agent (test)", "plansync-snapshot-agent", cls.company_a,
-            cls.group_integration,
+            cls.group_integration, internal=False,
         )
         cls.agent_ab = make_user(
             cls.env, "Snapshot agent of both (test)", "plansync-snapshot-agent-ab", both,
-            cls.group_integration,
+            cls.group_integration, internal=False,
         )
         cls.planner_a = make_user(
             cls.env, "Snapshot planner (test)", "plansync-snapshot-planner", cls.company_a,
