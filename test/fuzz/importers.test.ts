@@ -120,7 +120,7 @@ test('any text as a CSV or JSON file: read, or refused with where the problem is
       }
       assert.ok(parsed.problems.length > 0 && parsed.problems.length <= 20);
       for (const problem of parsed.problems) {
-        assert.match(problem, /^(line \d+, column .+?: |lines(\[\d+\])?: |generated_at: |\(root\): |"[^"]*"(, "[^"]*")*: unknown key|not valid JSON)/s, `where is it: ${problem}`);
+        assert.match(problem, /^(line \d+, column .+?: |lines(\[\d+\])?(\.[^:]*)?: |generated_at: |\(root\): |"[^"]*"(, "[^"]*")*: unknown key|not valid JSON)/s, `where is it: ${problem}`);
       }
     },
     { runs: 1000 },
