@@ -156,14 +156,38 @@ if ('reason' in found) {
     });
   };
 
-  /** Run `rounds` rounds: `events` more events each, and `fault` once `events / 2` rows more are acknowledged (mid-flow). */
-  const rounds = async (s: Scenario, count: number, events: number, fault: (round: number) => Promise<void>): Promise<number> => {
+  /** Wait until the endpoint has applied `n` more events than `from` (mid-claim: a claim is four requests); false when the outbox is drained first. */
+  const appliedAdvanced = async (s: Scenario, ep: FaultEndpoint, from: number, n: number, generating: () => boolean): Promise<boolean> => {
+    let advanced = false;
+    let checks = 0;
+    await waitUntil(
+      async () => {
+        if (ep.figures().accepted >= from + n) return (advanced = true);
+        if (++checks % 20 !== 0 || generating()) return false;
+        const st = await s.db.states(s.code);
+        return st.pending + st.claimed === 0;
+      },
+      `${n} more events applied at the endpoint`,
+      SAFETY_MS,
+      5,
+    );
+    return advanced;
+  };
+
+  /**
+   * Run `count` rounds of `events` more events each, and `fault` in each once half of them are
+   * through: rows acknowledged in Odoo, or (given an endpoint) events applied at the endpoint, which
+   * puts the fault between two requests of a claim, where a crash can re-send what was accepted.
+   */
+  const rounds = async (s: Scenario, count: number, events: number, fault: (round: number) => Promise<void>, ep?: FaultEndpoint): Promise<number> => {
     let done = 0;
     for (let round = 0; round < count; round++) {
       const st = await db.states(s.code);
+      const applied = ep?.figures().accepted ?? 0;
       let generating = true;
       const generator = s.generate(events).finally(() => (generating = false));
-      const advanced = await doneAdvanced(s, st.done + st.dead, Math.max(1, Math.floor(events / 2)), () => generating);
+      const half = Math.max(1, Math.floor(events / 2));
+      const advanced = ep ? await appliedAdvanced(s, ep, applied, half, () => generating) : await doneAdvanced(s, st.done + st.dead, half, () => generating);
       if (advanced) {
         await fault(round);
         done += 1;
@@ -178,10 +202,16 @@ if ('reason' in found) {
     const agent = s.agent('a', BASE);
     agent.start();
     const perRound = Math.max(10, Math.ceil((EVENTS - (await s.captured())) / KILLS));
-    const kills = await rounds(s, KILLS, perRound, async () => {
-      await agent.kill();
-      agent.start();
-    });
+    const kills = await rounds(
+      s,
+      KILLS,
+      perRound,
+      async () => {
+        await agent.kill();
+        agent.start();
+      },
+      ep,
+    );
     const drained = await s.drained(SAFETY_MS);
     const f = await s.account(ep, new Set(), { kills, drained: String(drained) });
     holds(f, s.agents, ep);
@@ -323,10 +353,16 @@ if ('reason' in found) {
     for (const a of agents) a.start();
     const c = agents[2];
     const count = 6;
-    const kills = await rounds(s, count, Math.floor(LOAD / 4), async () => {
-      await c?.kill();
-      c?.start();
-    });
+    const kills = await rounds(
+      s,
+      count,
+      Math.floor(LOAD / 4),
+      async () => {
+        await c?.kill();
+        c?.start();
+      },
+      ep,
+    );
     const drained = await s.drained(SAFETY_MS);
     const f = await s.account(ep, new Set(), { 'kills of one agent': kills, drained: String(drained) });
     holds(f, s.agents, ep);
