@@ -154,11 +154,43 @@ export class Database {
     }
     return out;
   }
+
+  /**
+   * Terminate an ack mid-statement: lock the endpoint's claimed rows in a transaction of this
+   * connection, wait until an Odoo backend runs an ack (or nack) that waits for those locks, terminate
+   * it, then roll back. Returns whether one was terminated before `timeoutMs`.
+   */
+  async terminateAckWhileLocked(code: string, timeoutMs: number): Promise<boolean> {
+    await this.query('BEGIN');
+    try {
+      const locked = await this.query(
+        "SELECT o.id FROM plansync_outbox o JOIN plansync_endpoint e ON e.id = o.endpoint_id WHERE e.code = $1 AND o.state = 'claimed' FOR UPDATE OF o SKIP LOCKED",
+        [code],
+      );
+      if (locked.length === 0) return false;
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const rows = await this.query<{ pid: number; query: string }>(
+          "SELECT pid, query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state = 'active' AND wait_event_type = 'Lock'",
+          [this.name],
+        );
+        const ack = rows.find((r) => ACK_SQL.test(r.query));
+        if (ack) {
+          const [done] = await this.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [ack.pid]);
+          return done?.ok === true;
+        }
+        await sleep(5);
+      }
+      return false;
+    } finally {
+      await this.query('ROLLBACK');
+    }
+  }
 }
 
 /** Statements of the claim (agent/…/plansync_outbox.py `_claim_*`) and of the ack (`_held`, `_ack`). */
 const CLAIM_SQL = /SKIP LOCKED|pg_try_advisory_xact_lock|SET state = 'claimed'|lease_expires_at > /i;
-const ACK_SQL = /SET state = 'done'|claim_head_id = ANY/i;
+const ACK_SQL = /SET state = 'done'|claim_head_id = ANY|SET state = 'pending'/i;
 
 export interface AgentSettings {
   readonly claimLimit: number;
