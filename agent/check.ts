@@ -2,6 +2,7 @@
  * `plansync check`: every precondition of `run`, one line each, and exactly what is wrong.
  * Exit code 0 when all pass, 1 when one fails, 2 when the configuration itself is wrong.
  */
+import { redactUrl } from './telemetry/redact.ts';
 import { loadConfig, type AgentConfig } from './config.ts';
 import { ConfigError, describeError } from './errors.ts';
 import { apiKeyLines, serverLines, type CheckLine } from './check-odoo.ts';
@@ -10,6 +11,7 @@ import { connectOdoo } from './odoo/connect.ts';
 import { serverMajor } from './odoo/version.ts';
 import { AGENT_VERSION } from './runner.ts';
 import { openStateStore } from './state/store.ts';
+import { checkTimeoutFitsLease } from './pipeline/worker.ts';
 import { createTarget, effectiveEndpoint } from './targets/index.ts';
 
 /** Addon versions this agent speaks the contract of. */
@@ -32,8 +34,8 @@ const explainOdooError = (error: unknown, config: AgentConfig, transport: string
   if (e.code === 'ERR_ODOO_AUTH') return `Odoo refused login ${JSON.stringify(config.odoo.login)} with this API key on database ${JSON.stringify(config.odoo.db)}: check ODOO_LOGIN, ODOO_DB and ODOO_API_KEY`;
   if (e.code === 'ERR_ODOO_ACCESS') return `the user ${JSON.stringify(config.odoo.login)} is not allowed to call PlanSync: add it to the group PlanSync / Integration (${message})`;
   if (/plansync\.(agent|outbox)/.test(message) && /exist/i.test(message)) return `the PlanSync addon is not installed in database ${JSON.stringify(config.odoo.db)}: install odoo_addon/plansync (README, "Installing the addon")`;
-  if (e.code === 'ERR_NETWORK' || e.code === 'ERR_TIMEOUT') return `cannot reach ${config.odoo.url}: ${message}`;
-  if (e.code === 'ERR_ODOO_PROTOCOL') return `${config.odoo.url} does not answer like Odoo on ${transport}: ${message}`;
+  if (e.code === 'ERR_NETWORK' || e.code === 'ERR_TIMEOUT') return `cannot reach ${redactUrl(config.odoo.url)}: ${message}`;
+  if (e.code === 'ERR_ODOO_PROTOCOL') return `${redactUrl(config.odoo.url)} does not answer like Odoo on ${transport}: ${message}`;
   return describeError(error);
 };
 
@@ -61,7 +63,7 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
       const started = Date.now();
       // auto: the unauthenticated version probe; configured: the transport's own version call.
       const version = await transport.version();
-      add('ok', 'Odoo reachable', `${config.odoo.url}, server ${version.server_version} (${Date.now() - started} ms)`);
+      add('ok', 'Odoo reachable', `${redactUrl(config.odoo.url)}, server ${version.server_version} (${Date.now() - started} ms)`);
       const resolution = await transport.resolution();
       lines.push(...serverLines({ version: version.server_version, major: serverMajor(version.server_version_info, version.server_version) }, resolution));
     } catch (error) {
@@ -103,10 +105,20 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
     if (hb.endpoints.length === 0) add('warn', 'endpoints', `no active endpoint in the companies of ${config.odoo.login}: create one in Inventory > Configuration > PlanSync > Endpoints`);
     for (const endpoint of hb.endpoints) {
       const settings = effectiveEndpoint(endpoint, config);
-      const choice = createTarget(settings, config);
-      if (choice.ok) choice.target.close();
-      const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s`;
-      add(choice.ok ? 'ok' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
+      const created = createTarget(settings, config);
+      if (created.ok) created.target.close();
+      // The request timeout must fit the lease (docs/webhook.md): the daemon refuses to serve the endpoint otherwise.
+      let choice: { ok: true } | { ok: false; reason: string } = created;
+      if (created.ok) {
+        try {
+          checkTimeoutFitsLease(endpoint.code, settings.timeoutMs, config.leaseSeconds ?? hb.settings.lease_seconds);
+        } catch (error) {
+          choice = { ok: false, reason: (error as Error).message };
+        }
+      }
+      const paused = endpoint.blocked_since ? `; paused since ${endpoint.blocked_since}: ${endpoint.blocked_reason ?? ''}` : '';
+      const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s${paused}`;
+      add(choice.ok && !paused ? 'ok' : choice.ok ? 'warn' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
     }
     // Inventory truth: the WMS receiver and the reconciliation schedule (docs/inventory.md).
     const wmsEndpoints = hb.endpoints.filter((e) => e.kind === 'wms');

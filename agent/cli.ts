@@ -3,21 +3,27 @@
  * `plansync`: the agent's command line (yargs).
  *
  *   plansync run      the daemon: serves every endpoint until SIGTERM / SIGINT
- *   plansync once     one pass over every endpoint; exit 1 when something failed or was parked
+ *   plansync once     one pass over every endpoint; exit 1 when something failed, was parked, or an endpoint that should be served is not
  *   plansync check    connection, addon, groups, endpoints, state store: says exactly what is wrong
  *   plansync status   the backlog per endpoint, as Odoo counts it
- *   plansync demo     the whole path on a fresh clone (stand-in → agent → loopback endpoint)
+ *   plansync demo     the whole path on a fresh clone (stand-in → agent → loopback endpoint; a real Odoo only with --real)
  *   plansync import   one CSV or JSON file of forecasts or proposals into Odoo
  *   plansync backfill history (or current state) of one event type into planning endpoints' outboxes
  *   plansync plan     the embedded planner once: forecasts and proposals from Odoo's history into Odoo
  *   plansync snapshot a channel's full availability, as Odoo computes it now, sent to the channel
  *   plansync reconcile Odoo against the WMS's balances and what each channel was last sent
  *
- * Exit codes: 0 fine, 1 something failed, 2 configuration error (or, for import, a malformed file).
+ * Exit codes (README, "Exit codes"), the same for every command: 0 success; 1 partial or failed work
+ * (Odoo or an endpoint failed, something was parked or left pending, an endpoint that should be
+ * served is not: run again once fixed); 2 usage or configuration (an unknown option or value, a
+ * missing argument, a bad config value, a port already taken, a malformed import file).
+ *
+ * Everything written to stdout and stderr, the log and the metrics routes goes through the secret
+ * scrubber (agent/telemetry/redact.ts), installed before anything else.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { loadConfig, redactedConfig, type AgentConfig } from './config.ts';
+import { loadConfig, overrideFor, redactedConfig, type AgentConfig } from './config.ts';
 import { runDemo } from './demo.ts';
 import { ConfigError, describeError, isPlanSyncError } from './errors.ts';
 import { PlanSyncOdoo } from './odoo/client.ts';
@@ -25,7 +31,9 @@ import { connectOdoo, logResolution } from './odoo/connect.ts';
 import { Agent, AGENT_VERSION, connectionAdvice } from './runner.ts';
 import { openStateStore } from './state/store.ts';
 import { createLogger, type Logger } from './telemetry/log.ts';
-import { AgentMetrics } from './telemetry/metrics.ts';
+import { AgentMetrics, type Health } from './telemetry/metrics.ts';
+import { addSecretsOf, redactUrl, scrubProcessOutput, secretsOfEnv } from './telemetry/redact.ts';
+import type { HeartbeatResult, HeartbeatStats } from '../shared-types/index.ts';
 import { runCheck } from './check.ts';
 import { runBackfill } from './commands/backfill.ts';
 import { runImport } from './commands/import.ts';
@@ -39,14 +47,52 @@ interface Common {
   readonly json?: boolean | undefined;
 }
 
-const makeAgent = (config: AgentConfig, logger: Logger, metrics?: AgentMetrics): Agent =>
-  new Agent({
+/** The agent, remembering the outcome of its last heartbeat for /healthz. */
+class ObservedAgent extends Agent {
+  lastHeartbeat: { readonly ok: true } | { readonly ok: false; readonly error: string; readonly at: string } | undefined;
+
+  override async heartbeat(mode: HeartbeatStats['mode']): Promise<HeartbeatResult> {
+    try {
+      const result = await super.heartbeat(mode);
+      this.lastHeartbeat = { ok: true };
+      return result;
+    } catch (error) {
+      this.lastHeartbeat = { ok: false, error: describeError(error), at: new Date().toISOString() };
+      throw error;
+    }
+  }
+}
+
+const makeAgent = (config: AgentConfig, logger: Logger, metrics?: AgentMetrics, only?: readonly string[]): ObservedAgent =>
+  new ObservedAgent({
     config,
     odoo: new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(logger) })),
     openState: (database) => openStateStore({ url: config.state, database, receiptTtlMs: config.receiptTtlMs }),
     logger,
     ...(metrics ? { metrics } : {}),
+    ...(only && only.length > 0 ? { only } : {}),
   });
+
+/**
+ * Whether an endpoint this agent does not serve is left alone on purpose: disabled in its config, or
+ * not selected by `--endpoint`. Any other reason (no signing secret, no URL, a kind without a target)
+ * means its events stay pending: `once` fails and /healthz says so.
+ */
+export const deliberatelyUnserved = (config: AgentConfig, code: string, only?: readonly string[]): boolean =>
+  overrideFor(config, code).enabled === false || (only !== undefined && only.length > 0 && !only.includes(code));
+
+/** What /healthz answers: which check failed and why. */
+export const healthOf = (agent: ObservedAgent, config: AgentConfig): Health => {
+  const failed: Array<{ check: string; reason: string }> = [];
+  const beat = agent.lastHeartbeat;
+  if (!beat) failed.push({ check: 'odoo', reason: 'no heartbeat has reached Odoo yet' });
+  else if (!beat.ok) failed.push({ check: 'odoo', reason: `the last heartbeat failed (${beat.at}): ${beat.error}` });
+  const notServed = Object.fromEntries(agent.notServed);
+  for (const [code, reason] of agent.notServed) {
+    if (!deliberatelyUnserved(config, code)) failed.push({ check: `endpoint ${code}`, reason: `not served: ${reason}` });
+  }
+  return failed.length === 0 ? { ok: true, detail: { notServed } } : { ok: false, failed, detail: { notServed } };
+};
 
 const fail = (error: unknown): never => {
   if (error instanceof ConfigError) {
@@ -64,8 +110,16 @@ const commandRun = async (args: Common): Promise<void> => {
   const agent = makeAgent(config, logger, metrics);
   logger.info({ config: redactedConfig(config), version: AGENT_VERSION }, 'plansync agent starting');
   if (config.metricsPort) {
-    await metrics.serve(config.metricsPort, () => ({ ok: agent.lastConfig !== undefined, detail: { notServed: Object.fromEntries(agent.notServed) } }));
-    logger.info({ port: config.metricsPort }, 'metrics on http://127.0.0.1:<port>/metrics');
+    const port = config.metricsPort;
+    await metrics.serve(port, () => healthOf(agent, config)).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ConfigError(
+        code === 'EADDRINUSE'
+          ? `metrics_port / PLANSYNC_METRICS_PORT: port ${port} on 127.0.0.1 is already in use: choose another one`
+          : `metrics_port / PLANSYNC_METRICS_PORT: cannot listen on 127.0.0.1:${port} (${code ?? (error as Error).message})`,
+      );
+    });
+    logger.info({ port }, 'metrics on http://127.0.0.1:<port>/metrics');
   }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -85,26 +139,35 @@ const commandRun = async (args: Common): Promise<void> => {
   process.exit(0);
 };
 
-const commandOnce = async (args: Common): Promise<void> => {
+const commandOnce = async (args: Common & { endpoint?: string[] | undefined }): Promise<void> => {
   const config = loadConfig({ file: args.config });
-  const agent = makeAgent(config, createLogger(config.logLevel));
+  const only = args.endpoint?.filter((c) => c !== '');
+  const agent = makeAgent(config, createLogger(config.logLevel), undefined, only);
   try {
     const summary = await agent.once();
-    if (args.json) console.log(JSON.stringify(summary, null, 2));
+    const pending = new Map((agent.lastConfig?.endpoints ?? []).map((e) => [e.code, e.pending ?? 0]));
+    // An endpoint that should be served and is not: its events stay pending, the pass failed.
+    const unserved = summary.endpoints.filter((e) => !e.served && !deliberatelyUnserved(config, e.code, only));
+    if (only) {
+      const unknown = only.filter((code) => !summary.endpoints.some((e) => e.code === code));
+      if (unknown.length > 0) throw new ConfigError(`--endpoint: ${unknown.map((c) => JSON.stringify(c)).join(', ')}: no such endpoint in Odoo for this integration user`);
+    }
+    if (args.json) console.log(JSON.stringify({ ...summary, ok: summary.ok && unserved.length === 0, unserved: unserved.map((e) => ({ code: e.code, reason: e.reason, pending: pending.get(e.code) ?? 0 })) }, null, 2));
     else {
       for (const e of summary.endpoints) {
         console.log(
           e.served
             ? `${e.code}: claimed ${e.claimed}, delivered ${e.delivered}, already delivered ${e.skipped}, parked ${e.parked}, released ${e.released}${e.imported ? `, imported ${e.imported.lines} lines from ${e.imported.items} runs or files (${e.imported.exceptions} exceptions)` : ''}${e.lastError ? `; last error: ${e.lastError}` : ''}`
-            : `${e.code}: not served: ${e.reason}`,
+            : `${e.code}: not served: ${e.reason}${deliberatelyUnserved(config, e.code, only) ? '' : ` (${pending.get(e.code) ?? 0} events pending)`}`,
         );
       }
     }
+    for (const e of unserved) console.error(`plansync: endpoint ${e.code} is not served: ${e.reason}; its ${pending.get(e.code) ?? 0} pending events stay in Odoo (fix it and run again)`);
     await agent.close();
-    process.exit(summary.ok ? 0 : 1);
+    process.exit(summary.ok && unserved.length === 0 ? 0 : 1);
   } catch (error) {
     await agent.close().catch(() => undefined);
-    if (isPlanSyncError(error)) console.error(`plansync: ${connectionAdvice(error, config.odoo.url).replace(' (retrying)', '').replace(' (retrying with backoff)', '')}`);
+    if (isPlanSyncError(error) && !(error instanceof ConfigError)) console.error(`plansync: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(' (retrying)', '').replace(' (retrying with backoff)', '')}`);
     fail(error);
   }
 };
@@ -117,17 +180,17 @@ const commandStatus = async (args: Common): Promise<void> => {
     const result = await agent.heartbeat('check');
     if (args.json) console.log(JSON.stringify(result.endpoints, null, 2));
     else {
-      console.log(`Odoo ${config.odoo.url} (${result.database.name}), addon ${result.addon_version}, server time ${result.server_time}`);
+      console.log(`Odoo ${redactUrl(config.odoo.url)} (${result.database.name}), addon ${result.addon_version}, server time ${result.server_time}`);
       console.log(`${'endpoint'.padEnd(16)} ${'kind'.padEnd(9)} ${'pending'.padStart(8)} ${'dead'.padStart(6)} ${'lag'.padStart(8)}`);
       for (const e of result.endpoints) {
-        console.log(`${e.code.padEnd(16)} ${e.kind.padEnd(9)} ${String(e.pending ?? 0).padStart(8)} ${String(e.dead ?? 0).padStart(6)} ${`${Math.round(e.lag_seconds ?? 0)} s`.padStart(8)}`);
+        console.log(`${e.code.padEnd(16)} ${e.kind.padEnd(9)} ${String(e.pending ?? 0).padStart(8)} ${String(e.dead ?? 0).padStart(6)} ${`${Math.round(e.lag_seconds ?? 0)} s`.padStart(8)}${e.blocked_since ? `  paused since ${e.blocked_since}: ${e.blocked_reason ?? ''}` : ''}`);
       }
     }
     await odoo.close();
     process.exit(0);
   } catch (error) {
     await odoo.close().catch(() => undefined);
-    console.error(`plansync: ${connectionAdvice(error, config.odoo.url).replace(/ \(retrying.*\)$/, '')}`);
+    console.error(`plansync: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}`);
     fail(error);
   }
 };
@@ -141,13 +204,20 @@ const noState = {
 };
 
 export const main = async (argv: string[]): Promise<void> => {
+  scrubProcessOutput();
+  addSecretsOf(secretsOfEnv(process.env));
   await yargs(argv)
     .scriptName('plansync')
     .usage('$0 <command> [options]\n\nThe PlanSync agent: delivers Odoo\'s outbox to planning, WMS and channel endpoints.')
     .option('config', { alias: 'c', type: 'string', describe: 'JSON config file (default: $PLANSYNC_CONFIG)' })
     .option('json', { type: 'boolean', describe: 'machine-readable output (once, check, status, import, backfill, plan, snapshot, reconcile)' })
     .command('run', 'run the daemon until SIGTERM/SIGINT', {}, (a) => commandRun(a as Common).catch(fail))
-    .command('once', 'one pass over every endpoint, then exit (1 if anything failed or was parked)', {}, (a) => commandOnce(a as Common).catch(fail))
+    .command(
+      'once',
+      'one pass over every endpoint, then exit (1 if anything failed, was parked, or an endpoint that should be served is not)',
+      (y) => y.option('endpoint', { type: 'string', array: true, describe: 'serve only this endpoint code (repeatable); the others are left alone' }),
+      (a) => commandOnce(a as Common & { endpoint?: string[] }).catch(fail),
+    )
     .command('check', 'check the connection, the addon, the groups, the endpoints and the state store', {}, async (a) => {
       const args = a as Common;
       const code = await runCheck({ file: args.config, json: Boolean(args.json) }).catch(fail);
@@ -156,10 +226,13 @@ export const main = async (argv: string[]): Promise<void> => {
     .command('status', 'show the backlog per endpoint', {}, (a) => commandStatus(a as Common).catch(fail))
     .command(
       'demo',
-      'run the whole path on embedded defaults: Odoo stand-in → agent → loopback endpoint (or a real Odoo with ODOO_URL set)',
-      (y) => y.option('endpoint', { type: 'string', default: 'DEMO', describe: 'with ODOO_URL: the endpoint to serve (redirected to the loopback sink)' }),
+      'run the whole path on embedded defaults: Odoo stand-in → agent → loopback endpoint (a real Odoo only with --real)',
+      (y) =>
+        y
+          .option('real', { type: 'boolean', default: false, describe: 'serve the real Odoo of ODOO_URL / the config instead of the stand-in (refused when the endpoint has pending events)' })
+          .option('endpoint', { type: 'string', default: 'DEMO', describe: 'with --real: the endpoint to serve (redirected to the loopback sink)' }),
       async (a) => {
-        const result = await runDemo({ env: process.env, endpoint: a.endpoint }).catch(fail);
+        const result = await runDemo({ env: process.env, endpoint: a.endpoint, real: a.real, config: a.config }).catch(fail);
         process.exit(result.ok ? 0 : 1);
       },
     )
@@ -242,6 +315,12 @@ export const main = async (argv: string[]): Promise<void> => {
     )
     .demandCommand(1, 'name a command: run, once, check, status, demo, import, backfill, plan, snapshot or reconcile')
     .strict()
+    // Usage errors (an unknown command or option, a value outside the choices, a missing argument): exit 2.
+    .fail((message, error) => {
+      if (error) fail(error);
+      console.error(`plansync: ${message ?? 'usage error'} (plansync --help lists the commands and options)`);
+      process.exit(2);
+    })
     .help()
     .version(AGENT_VERSION)
     .parseAsync();

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { formatIssues } from '../shared-types/index.ts';
+import { addSecret, addUrlSecrets, redactUrl } from './telemetry/redact.ts';
 import type { TransportSetting } from './odoo/connect.ts';
 
 const FileEndpoint = z
@@ -163,7 +163,10 @@ export const secretVariable = (code: string): string => `PLANSYNC_SECRET_${codeV
 /** The value of VAR, or the content of the file named by VAR_FILE (trailing newline trimmed). */
 export const readSecret = (env: Env, name: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): string | undefined => {
   const direct = env[name];
-  if (direct !== undefined && direct !== '') return direct;
+  if (direct !== undefined && direct !== '') {
+    addSecret(direct);
+    return direct;
+  }
   const file = env[`${name}_FILE`];
   if (file === undefined || file === '') return undefined;
   let content: string;
@@ -174,6 +177,7 @@ export const readSecret = (env: Env, name: string, readFile: (path: string) => s
   }
   const value = content.replace(/\r?\n$/, '');
   if (value === '') throw new ConfigError(`${name}_FILE: the file ${JSON.stringify(file)} is empty`);
+  addSecret(value);
   return value;
 };
 
@@ -189,13 +193,44 @@ const findSecretKeys = (value: unknown, path: string[] = []): string[] => {
   });
 };
 
-/** Parse and validate the config file's text. Errors quote the key and the value. */
+/**
+ * A value fit to quote in a configuration error: numbers, booleans and short strings as they are (the
+ * user info of a URL redacted), objects and arrays by their kind only (they may hold keys the schema
+ * does not know, whose values are never echoed).
+ */
+export const quoteValue = (value: unknown): string => {
+  if (value === undefined) return 'missing';
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(redactUrl(value.length > 80 ? `${value.slice(0, 80)}…` : value));
+  return Array.isArray(value) ? `an array of ${value.length}` : 'an object';
+};
+
+const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((current, key) => (current !== null && typeof current === 'object' ? (current as Record<PropertyKey, unknown>)[key] : undefined), input);
+
+/**
+ * Zod's issues as `path: problem (got value)`. An unknown key is named with the kind of problem and
+ * never its value (the secret filter cannot know every spelling of a secret: `"key"`, `"token2"`).
+ */
+export const formatConfigIssues = (error: z.ZodError, input: unknown): string =>
+  error.issues
+    .flatMap((issue) => {
+      const path = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${[...path, key].join('.')}: unknown key (its value is not shown)`);
+      return [`${path.join('.') || '(root)'}: ${issue.message} (got ${quoteValue(valueAt(input, issue.path))})`];
+    })
+    .slice(0, 5)
+    .join('; ');
+
+/** Parse and validate the config file's text. Errors name the key, and quote the value only of known, non-secret keys. */
 export const parseConfigFile = (text: string, source: string): FileConfig => {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message})`, { cause: error });
+    // Node quotes an excerpt of the text in the message: keep the position, never the text.
+    const message = (error as Error).message.replace(/,?\s*(\.\.\.)?"[\s\S]*"(\.\.\.)? is not valid JSON$/, '');
+    throw new ConfigError(`${source}: not valid JSON (${message})`);
   }
   const secrets = findSecretKeys(raw);
   if (secrets.length > 0) {
@@ -205,7 +240,7 @@ export const parseConfigFile = (text: string, source: string): FileConfig => {
     );
   }
   const parsed = FileConfig.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`${source}: ${formatIssues(parsed.error, raw)}`);
+  if (!parsed.success) throw new ConfigError(`${source}: ${formatConfigIssues(parsed.error, raw)}`);
   return parsed.data;
 };
 
@@ -257,7 +292,7 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
     const issue = odooParsed.error.issues[0];
     const key = String(issue?.path[0] ?? '');
     const where = fromEnv[key as keyof typeof fromEnv] ? names[key] : `odoo.${key}`;
-    throw new ConfigError(`${where}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(odooInput[key as keyof typeof odooInput])})`);
+    throw new ConfigError(`${where}: ${issue?.message ?? 'invalid'} (got ${quoteValue(odooInput[key as keyof typeof odooInput])})`);
   }
   const odoo = odooParsed.data ?? {};
   const apiKey = readSecret(env, 'ODOO_API_KEY', readFile);
@@ -273,7 +308,7 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
 
   const stateValue = env.PLANSYNC_STATE || file.state || 'sqlite://.plansync/state.sqlite';
   const stateParsed = FileConfig.shape.state.safeParse(stateValue);
-  if (!stateParsed.success) throw new ConfigError(`${env.PLANSYNC_STATE ? 'PLANSYNC_STATE' : 'state'}: must be a URL sqlite://, redis://, postgres:// or memory:// (got ${JSON.stringify(stateValue)})`);
+  if (!stateParsed.success) throw new ConfigError(`${env.PLANSYNC_STATE ? 'PLANSYNC_STATE' : 'state'}: must be a URL sqlite://, redis://, postgres:// or memory:// (got ${quoteValue(stateValue)})`);
 
   const logLevel = env.PLANSYNC_LOG_LEVEL || file.log_level || 'info';
   const levelParsed = FileConfig.shape.log_level.safeParse(logLevel);
@@ -306,7 +341,7 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
     const url = /^PLANSYNC_ENDPOINT_URL_(.+)$/.exec(name);
     if (url?.[1] && value) {
       const parsed = FileEndpoint.shape.url.safeParse(value);
-      if (!parsed.success) throw new ConfigError(`${name}: must be an http(s):// URL, or file:///dir for a planning endpoint (got ${JSON.stringify(value)})`);
+      if (!parsed.success) throw new ConfigError(`${name}: must be an http(s):// URL, or file:///dir for a planning endpoint (got ${quoteValue(value)})`);
       endpoints[codeVariable(url[1])] = { ...endpoints[codeVariable(url[1])], url: value };
     }
     const secret = /^PLANSYNC_SECRET_(.+?)(_FILE)?$/.exec(name);
@@ -316,6 +351,7 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
     }
   }
 
+  for (const url of [odoo.url, stateParsed.data, ...Object.values(endpoints).map((e) => e.url)]) addUrlSecrets(url);
   return {
     odoo: {
       url: (odoo.url ?? '').replace(/\/+$/, ''),
@@ -357,6 +393,8 @@ export const overrideFor = (config: Pick<AgentConfig, 'endpoints'>, code: string
 /** The configuration with every secret replaced, safe to print. */
 export const redactedConfig = (config: AgentConfig): unknown => ({
   ...config,
-  odoo: { ...config.odoo, apiKey: config.odoo.apiKey ? '[redacted]' : '(missing)' },
+  odoo: { ...config.odoo, url: redactUrl(config.odoo.url), apiKey: config.odoo.apiKey ? '[redacted]' : '(missing)' },
+  state: redactUrl(config.state),
+  endpoints: Object.fromEntries(Object.entries(config.endpoints).map(([k, e]) => [k, e.url ? { ...e, url: redactUrl(e.url) } : e])),
   secrets: Object.fromEntries(Object.keys(config.secrets).map((k) => [k, '[redacted]'])),
 });

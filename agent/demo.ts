@@ -10,8 +10,14 @@
  * changes. It ends with a summary and exit code 0 when every invariant held (the shop's last figures
  * among them).
  *
- * With ODOO_URL, ODOO_DB, ODOO_LOGIN and ODOO_API_KEY set: the same agent against that Odoo, serving
- * only the endpoint named by --endpoint (default DEMO), redirected to the loopback endpoint.
+ * A real Odoo only when asked explicitly (`--real`): the same agent against the Odoo of ODOO_URL,
+ * ODOO_DB, ODOO_LOGIN and ODOO_API_KEY (or the config file), serving only the endpoint named by
+ * --endpoint (default DEMO), redirected to the loopback endpoint. It refuses an endpoint that does
+ * not exist or that has events pending when it starts: those were not created by the demo, belong to
+ * a real system, and would be marked done after landing in the demo's throwaway sink. ODOO_* set in
+ * the shell without `--real` are ignored (the demo says so) and the stand-in runs.
+ *
+ * Whatever happens, the demo removes its temporary folder and stops its servers.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EnvelopeBase } from '../shared-types/index.ts';
 import { codeVariable, loadConfig, type AgentConfig, type Env } from './config.ts';
+import { ConfigError } from './errors.ts';
 import { PlanSyncOdoo } from './odoo/client.ts';
 import { connectOdoo, logResolution } from './odoo/connect.ts';
 import { Agent } from './runner.ts';
@@ -30,11 +37,16 @@ import { addHistoryMove, mondayOf } from './standin/snapshot.ts';
 import { EMBEDDED_SOURCE } from './pipeline/plan.ts';
 import { openStateStore } from './state/store.ts';
 import { createLogger } from './telemetry/log.ts';
+import { redactUrl } from './telemetry/redact.ts';
 
 export interface DemoOptions {
   readonly env: Env;
   /** Endpoint served when running against a real Odoo. */
   readonly endpoint: string;
+  /** Serve the real Odoo of the environment / config file (`--real`); default false: the stand-in, whatever ODOO_* say. */
+  readonly real?: boolean | undefined;
+  /** The config file (`--config`), with `real` only. */
+  readonly config?: string | undefined;
   readonly quiet?: boolean;
   readonly out?: (line: string) => void;
 }
@@ -58,83 +70,91 @@ const describe = (event: EnvelopeBase): string => {
   }
 };
 
+/** The environment of the stand-in demo: nothing of a real Odoo (ODOO_*, PLANSYNC_CONFIG) reaches it. */
+const standinEnv = (env: Env): Env => Object.fromEntries(Object.entries(env).filter(([name]) => !/^ODOO_/.test(name) && name !== 'PLANSYNC_CONFIG'));
+
 export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
   const out = options.out ?? ((line: string) => console.log(line));
   const started = Date.now();
-  const real = Boolean(options.env.ODOO_URL);
-  const stateDir = mkdtempSync(join(tmpdir(), 'plansync-demo-'));
-  const secret = randomBytes(24).toString('hex');
-  const logger = createLogger((options.env.PLANSYNC_LOG_LEVEL as 'info' | undefined) ?? 'error');
-
-  let standin: StandinOdoo | undefined;
-  let standinServer: Awaited<ReturnType<typeof serveStandin>> | undefined;
-  const code = real ? options.endpoint : 'DEMO';
-  // On the stand-in, a web shop too: a sales channel told the free stock of the central warehouse in its own SKUs.
-  const shop = 'SHOP';
-  const sink = new Sink({
-    secrets: { [code]: secret, [shop]: secret },
-    onInventory: (endpoint, mode, items) => {
-      if (options.quiet) return;
-      for (const i of items) out(`  channel   ${endpoint}  ${mode.padEnd(8)} ${`${i.sku}@${i.warehouse}`.padEnd(20)} may sell ${i.quantity} ${i.unit}${i.sku !== i.odoo_sku ? ` (Odoo ${i.odoo_sku})` : ''}, definition v${i.definition.version}`);
-    },
-    refuse: (event) => {
-      if (event.type !== 'product.changed' || (event.payload as { sku?: string }).sku !== 'BAD-0001') return undefined;
-      const reason = 'unit "crate" is unknown to this endpoint';
-      if (!options.quiet) out(`  refused   ${event.endpoint}  #${event.id} seq ${event.sequence}  ${event.type.padEnd(17)} ${event.aggregate.key.padEnd(16)} ${reason} → the agent parks it as a dead letter`);
-      return reason;
-    },
-    onBatch: (endpoint, events) => {
-      if (options.quiet) return;
-      for (const e of events) out(`  received  ${endpoint}  #${e.id} seq ${e.sequence}  ${e.type.padEnd(17)} ${e.aggregate.key.padEnd(16)} ${describe(e)}${e.coalesced > 1 ? `  (${e.coalesced} changes coalesced)` : ''}`);
-    },
-  });
-  const sinkUrl = await sink.start();
-  // One outage: the first request gets 503 with Retry-After, the agent waits and retries.
-  sink.failNext(1, 503, { 'retry-after': '1' });
-
-  let config: AgentConfig;
-  const env: Record<string, string | undefined> = {
-    ...options.env,
-    PLANSYNC_STATE: `sqlite://${join(stateDir, 'state.sqlite')}`,
-    [`PLANSYNC_SECRET_${codeVariable(code)}`]: secret,
-    [`PLANSYNC_ENDPOINT_URL_${codeVariable(code)}`]: sinkUrl,
-    PLANSYNC_CONSUMER: options.env.PLANSYNC_CONSUMER ?? 'demo-agent',
-    ...(real ? {} : { [`PLANSYNC_SECRET_${shop}`]: secret, [`PLANSYNC_ENDPOINT_URL_${shop}`]: sinkUrl }),
-  };
-  if (real) {
-    config = loadConfig({ env });
-    out(`PlanSync demo against ${config.odoo.url} (database ${config.odoo.db}), endpoint ${code} → ${sinkUrl}`);
-  } else {
-    standin = new StandinOdoo();
-    Object.assign(standin.settings, { poll_seconds: 0.1, heartbeat_seconds: 1, lease_seconds: 30 });
-    const user = standin.addUser('plansync-agent', [GROUPS.integration]);
-    standin.addEndpoint({ code, name: 'Demo webhook', url: 'http://unconfigured.invalid/', batchSize: 10 });
-    standinServer = await serveStandin(standin);
-    config = loadConfig({
-      env: { ...env, ODOO_URL: standinServer.url, ODOO_DB: standin.database.name, ODOO_LOGIN: user.login, ODOO_API_KEY: user.apiKey },
-    });
-    out(`PlanSync demo: Odoo stand-in ${standinServer.url} → agent (state ${config.state}) → endpoint ${sinkUrl}`);
+  const real = Boolean(options.real);
+  if (!real && Object.keys(options.env).some((name) => /^ODOO_(URL|DB|LOGIN|USER|API_KEY)/.test(name) && options.env[name])) {
+    out('ODOO_* is set in the environment: ignored. The demo runs on its embedded stand-in; `plansync demo --real` serves that Odoo.');
   }
-
-  const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(logger) }));
-  const agent = new Agent({
-    config,
-    odoo,
-    openState: (database) => openStateStore({ url: config.state, database, receiptTtlMs: config.receiptTtlMs }),
-    logger,
-    targets: { webhook: { retryLimit: 3, backoffLimitMs: 2000, maxRetryAfterMs: 5000 } },
-    graceSeconds: 5,
-    // Against a real Odoo, serve only the demo endpoint: the others belong to real systems.
-    only: real ? [code] : [code, shop],
-  });
-
-  let ok = true;
-  const lines: string[] = [];
-  const line = (text: string) => {
-    lines.push(text);
-    out(text);
-  };
+  const stateDir = mkdtempSync(join(tmpdir(), 'plansync-demo-'));
+  let sink: Sink | undefined;
+  let standinServer: Awaited<ReturnType<typeof serveStandin>> | undefined;
+  let agent: Agent | undefined;
   try {
+    const lines: string[] = [];
+    const line = (text: string) => {
+      lines.push(text);
+      out(text);
+    };
+    const secret = randomBytes(24).toString('hex');
+    const logger = createLogger((options.env.PLANSYNC_LOG_LEVEL as 'info' | undefined) ?? 'error');
+
+    let standin: StandinOdoo | undefined;
+    let served = true;
+    const code = real ? options.endpoint : 'DEMO';
+    // On the stand-in, a web shop too: a sales channel told the free stock of the central warehouse in its own SKUs.
+    const shop = 'SHOP';
+    sink = new Sink({
+      secrets: { [code]: secret, [shop]: secret },
+      onInventory: (endpoint, mode, items) => {
+        if (options.quiet) return;
+        for (const i of items) out(`  channel   ${endpoint}  ${mode.padEnd(8)} ${`${i.sku}@${i.warehouse}`.padEnd(20)} may sell ${i.quantity} ${i.unit}${i.sku !== i.odoo_sku ? ` (Odoo ${i.odoo_sku})` : ''}, definition v${i.definition.version}`);
+      },
+      refuse: (event) => {
+        if (event.type !== 'product.changed' || (event.payload as { sku?: string }).sku !== 'BAD-0001') return undefined;
+        const reason = 'unit "crate" is unknown to this endpoint';
+        if (!options.quiet) out(`  refused   ${event.endpoint}  #${event.id} seq ${event.sequence}  ${event.type.padEnd(17)} ${event.aggregate.key.padEnd(16)} ${reason} → the agent parks it as a dead letter`);
+        return reason;
+      },
+      onBatch: (endpoint, events) => {
+        if (options.quiet) return;
+        for (const e of events) out(`  received  ${endpoint}  #${e.id} seq ${e.sequence}  ${e.type.padEnd(17)} ${e.aggregate.key.padEnd(16)} ${describe(e)}${e.coalesced > 1 ? `  (${e.coalesced} changes coalesced)` : ''}`);
+      },
+    });
+    const sinkUrl = await sink.start();
+    // One outage: the first request gets 503 with Retry-After, the agent waits and retries.
+    sink.failNext(1, 503, { 'retry-after': '1' });
+
+    let config: AgentConfig;
+    const env: Record<string, string | undefined> = {
+      ...(real ? options.env : standinEnv(options.env)),
+      PLANSYNC_STATE: `sqlite://${join(stateDir, 'state.sqlite')}`,
+      [`PLANSYNC_SECRET_${codeVariable(code)}`]: secret,
+      [`PLANSYNC_ENDPOINT_URL_${codeVariable(code)}`]: sinkUrl,
+      PLANSYNC_CONSUMER: options.env.PLANSYNC_CONSUMER ?? 'demo-agent',
+      ...(real ? {} : { [`PLANSYNC_SECRET_${shop}`]: secret, [`PLANSYNC_ENDPOINT_URL_${shop}`]: sinkUrl }),
+    };
+    if (real) {
+      config = loadConfig({ env, ...(options.config ? { file: options.config } : {}) });
+      out(`PlanSync demo against ${redactUrl(config.odoo.url)} (database ${config.odoo.db}), endpoint ${code} → ${sinkUrl}`);
+    } else {
+      standin = new StandinOdoo();
+      Object.assign(standin.settings, { poll_seconds: 0.1, heartbeat_seconds: 1, lease_seconds: 30 });
+      const user = standin.addUser('plansync-agent', [GROUPS.integration]);
+      standin.addEndpoint({ code, name: 'Demo webhook', url: 'http://unconfigured.invalid/', batchSize: 10, timeoutSeconds: 10 });
+      standinServer = await serveStandin(standin);
+      config = loadConfig({
+        env: { ...env, ODOO_URL: standinServer.url, ODOO_DB: standin.database.name, ODOO_LOGIN: user.login, ODOO_API_KEY: user.apiKey },
+      });
+      out(`PlanSync demo: Odoo stand-in ${standinServer.url} → agent (state ${config.state}) → endpoint ${sinkUrl}`);
+    }
+
+    const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(logger) }));
+    agent = new Agent({
+      config,
+      odoo,
+      openState: (database) => openStateStore({ url: config.state, database, receiptTtlMs: config.receiptTtlMs }),
+      logger,
+      targets: { webhook: { retryLimit: 3, backoffLimitMs: 2000, maxRetryAfterMs: 5000 } },
+      graceSeconds: 5,
+      // Against a real Odoo, serve only the demo endpoint: the others belong to real systems.
+      only: real ? [code] : [code, shop],
+    });
+
     if (standin) {
       // The distributor's day, before and while the agent runs.
       const s = standin;
@@ -143,7 +163,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       const products = ['Office chair', 'Desk 160x80', 'Monitor arm', 'Cable tray', 'Desk lamp'].map((name, i) =>
         s.addProduct({ name, sku: `FURN-000${i + 1}`, list_price: 50 + i * 40, standard_price: 30 + i * 25, weight: 2 + i }),
       );
-      s.addEndpoint({ code: shop, name: 'Web shop', kind: 'channel', url: 'http://unconfigured.invalid/', eventTypes: new Set(['stock.level']), warehouseIds: [wh.id], channelSkus: new Map([[products[0]?.id ?? 0, 'SHOP-CHAIR']]), batchSize: 10 });
+      s.addEndpoint({ code: shop, name: 'Web shop', kind: 'channel', url: 'http://unconfigured.invalid/', eventTypes: new Set(['stock.level']), warehouseIds: [wh.id], channelSkus: new Map([[products[0]?.id ?? 0, 'SHOP-CHAIR']]), batchSize: 10, timeoutSeconds: 10 });
       const bad = s.addProduct({ name: 'Pallet of crates', sku: 'BAD-0001', list_price: 10 });
       for (const p of products) s.moveStock(p.id, wh.id, { incoming: 100 });
       seedHistory(s, products.map((p) => p.id), wh.id, east.id);
@@ -172,16 +192,49 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       agent.stop();
       await run;
     } else {
+      // Before serving anything: the endpoint exists, and nothing is pending that the demo did not create.
+      const before = await agent.heartbeat('check');
+      const endpoint = before.endpoints.find((e) => e.code === code);
+      if (!endpoint) {
+        throw new ConfigError(`demo --real: Odoo has no endpoint ${JSON.stringify(code)} for this integration user: create a webhook endpoint of that code for the demo (its URL is redirected to the demo's loopback sink), or name one with --endpoint`);
+      }
+      const held = endpoint.pending ?? 0;
+      if (held > 0) {
+        throw new ConfigError(
+          `demo --real: endpoint ${code} has ${held} events pending that the demo did not create; they belong to the system behind ${code} and would be marked done after landing in the demo's throwaway sink. ` +
+            'Nothing was delivered. Use an endpoint of its own for the demo (with nothing pending).',
+        );
+      }
       const summary = await agent.once();
-      for (const e of summary.endpoints) if (!e.served && e.code === code) line(`  endpoint ${e.code} not served: ${e.reason}`);
+      for (const e of summary.endpoints) {
+        if (e.code !== code) continue;
+        if (!e.served) line(`  endpoint ${e.code} not served: ${e.reason}`);
+        served = e.served;
+      }
     }
+    return summarize({ started, standin, sink, code, shop, line, lines, served });
   } finally {
-    await agent.close().catch(() => undefined);
-    await sink.stop();
-    await standinServer?.close();
+    await agent?.close().catch(() => undefined);
+    await sink?.stop().catch(() => undefined);
+    await standinServer?.close().catch(() => undefined);
     rmSync(stateDir, { recursive: true, force: true });
   }
+};
 
+interface SummaryInput {
+  readonly started: number;
+  readonly standin: StandinOdoo | undefined;
+  readonly sink: Sink;
+  readonly code: string;
+  readonly shop: string;
+  readonly line: (text: string) => void;
+  readonly lines: string[];
+  /** With --real: whether the demo endpoint was served. */
+  readonly served: boolean;
+}
+
+const summarize = ({ started, standin, sink, code, shop, line, lines, served }: SummaryInput): DemoResult => {
+  let ok: boolean;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const coalescedRows = sink.received.reduce((sum, r) => sum + r.event.coalesced, 0);
   line('');
@@ -216,7 +269,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     line(`  events delivered                 ${sink.received.length}  (standing for ${coalescedRows} captured changes)`);
     line(`  refused by the endpoint          ${sink.refused.length}`);
     line(`  duplicates / out of order        ${sink.duplicates} / ${sink.outOfOrder}`);
-    ok = sink.duplicates === 0 && sink.outOfOrder === 0 && sink.unauthorized === 0;
+    ok = served && sink.duplicates === 0 && sink.outOfOrder === 0 && sink.unauthorized === 0;
   }
   line(`  time                             ${seconds} s`);
   line(

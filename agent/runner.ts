@@ -108,6 +108,7 @@ export class Agent {
     return this.receiverAt;
   }
   private receiverAt: { port: number; host: string } | undefined;
+  private readonly notDueLogged = new Set<string>();
 
   get lastConfig(): HeartbeatResult | undefined {
     return this.configFromOdoo;
@@ -168,23 +169,35 @@ export class Agent {
       this.skipped.set(endpoint.code, choice.reason);
       return undefined;
     }
-    this.skipped.delete(endpoint.code);
     const odooSettings = this.configFromOdoo?.settings;
-    const worker = new EndpointWorker({
-      endpoint: endpoint.code,
-      consumer: this.deps.config.consumer,
-      odoo: this.deps.odoo,
-      target: choice.target,
-      state: this.state,
-      claimLimit: this.deps.config.claimLimit ?? odooSettings?.batch_size ?? 100,
-      leaseSeconds: this.deps.config.leaseSeconds ?? odooSettings?.lease_seconds ?? 60,
-      batchSize: settings.batchSize,
-      concurrency: settings.concurrency,
-      rateLimit: settings.rateLimit,
-      logger: this.deps.logger,
-      ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
-      counters: this.countersFor(endpoint.code),
-    });
+    let worker: EndpointWorker;
+    try {
+      worker = new EndpointWorker({
+        endpoint: endpoint.code,
+        consumer: this.deps.config.consumer,
+        odoo: this.deps.odoo,
+        target: choice.target,
+        state: this.state,
+        claimLimit: this.deps.config.claimLimit ?? odooSettings?.batch_size ?? 100,
+        leaseSeconds: this.deps.config.leaseSeconds ?? odooSettings?.lease_seconds ?? 60,
+        requestTimeoutMs: settings.timeoutMs,
+        batchSize: settings.batchSize,
+        concurrency: settings.concurrency,
+        rateLimit: settings.rateLimit,
+        logger: this.deps.logger,
+        ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
+        counters: this.countersFor(endpoint.code),
+      });
+    } catch (error) {
+      // A request timeout that does not fit the lease: refuse to serve rather than hand events in flight to another attempt.
+      choice.target.close();
+      choice.inbound?.close?.();
+      const reason = describeError(error);
+      if (this.skipped.get(endpoint.code) !== reason) this.deps.logger.error({ endpoint: endpoint.code, reason }, 'endpoint not served by this agent: fix its configuration');
+      this.skipped.set(endpoint.code, reason);
+      return undefined;
+    }
+    this.skipped.delete(endpoint.code);
     return { worker, inbound: choice.inbound };
   }
 
@@ -428,6 +441,9 @@ export class Agent {
           await this.state.setCheckpoint(checkpoint, now.toISOString());
         } else if (due > 0) {
           wait = due;
+          // Said once per start, so that an operator (and a test) sees the decision a restart made.
+          if (!this.notDueLogged.has(checkpoint)) this.deps.logger.info({ job: checkpoint, last, next_in_s: Math.round(due / 1000) }, 'scheduled job not due yet');
+          this.notDueLogged.add(checkpoint);
         }
         failures = 0;
       } catch (error) {
@@ -459,6 +475,12 @@ export class Agent {
         const delay = loopDelay(failures, error);
         logger.error({ endpoint: worker.endpoint, err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 }, connectionAdvice(error, this.deps.config.odoo.url));
         await this.pause(delay);
+        continue;
+      }
+      if (pass.pausedForMs !== undefined) {
+        // The endpoint refuses our credentials or configuration: every loop of it waits for the next probe.
+        failures = 0;
+        await this.pause(pass.pausedForMs);
         continue;
       }
       if (pass.error) {

@@ -80,8 +80,9 @@ fi
 
 # with PlanSync: its outcome depends only on the addon family's files, the Odoo tree and the runner, so
 # a run for exactly these is kept too (a build cache, as Bazel keeps test results): any change to the
-# addon runs the suites again. PLANSYNC_SUITES_CACHE=0 always runs them.
-addon_key=$( (cd "$ROOT" && find odoo_addon -type f \( -name '*.py' -o -name '*.xml' -o -name '*.csv' \) -print0 | sort -z \
+# addon runs the suites again. PLANSYNC_SUITES_CACHE=0 always runs them. The addon's own tests/ folders
+# are left out of the key: the runner loads only the suites of Odoo's modules, never PlanSync's tests.
+addon_key=$( (cd "$ROOT" && find odoo_addon -type f \( -name '*.py' -o -name '*.xml' -o -name '*.csv' \) -not -path '*/tests/*' -print0 | sort -z \
              | xargs -0 md5sum; echo "$key") | md5sum | cut -c1-16)
 with_cached="$cache/odoo-suites-with-$version-$addon_key.json"
 if [ "${PLANSYNC_SUITES_CACHE:-1}" = 1 ] && [ -s "$with_cached" ]; then

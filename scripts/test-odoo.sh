@@ -3,7 +3,8 @@
 # tree is present (17: ODOO_SRC, default /opt/odoo-src; 18: ODOO18_SRC, /opt/odoo18-src; 19: ODOO19_SRC,
 # /opt/odoo19-src; never inside this repository), one version after another:
 #   1. starts PostgreSQL if it is not running,
-#   2. installs the addon family on top of stock, purchase and sale_management in a throwaway database
+#   2. installs the addon family in a throwaway copy of a database holding the business modules
+#      (sale_stock, purchase_stock, sale_management; made once per Odoo tree and kept, see business_base)
 #      and runs its Odoo tests,
 #   3. creates the integration user, a planner and their API keys (scripts/odoo/setup_tier.py), and a
 #      year of synthetic sales, purchase and transfer history for the embedded planner
@@ -64,6 +65,46 @@ cleanup() {
 }
 trap cleanup EXIT
 
+FILESTORE=${ODOO_DATA_DIR:-$HOME/.local/share/Odoo}/filestore
+copy_filestore() { # from to
+  rm -rf "${FILESTORE:?}/$2"
+  if [ -d "$FILESTORE/$1" ]; then cp -r "$FILESTORE/$1" "$FILESTORE/$2"; fi
+}
+
+# A database with the business modules installed and no PlanSync, made once per Odoo tree and kept (a
+# build cache: installing sale_stock, purchase_stock and sale_management takes minutes, copying it
+# seconds). Named after a key of the tree's release and manifests, so that a changed tree makes a new
+# one; built under a temporary name and renamed when complete. PLANSYNC_TIER_BASE=0 installs everything
+# in every run. Prints the name, or nothing when it cannot be made.
+business_base() { # version tree workdir
+  [ "${PLANSYNC_TIER_BASE:-1}" = 1 ] || return 0
+  local version=$1 src=$2 work=$3 key name
+  key=$( { cat "$src/odoo/release.py"; echo "$BUSINESS_MODULES";
+           find "$src/addons" "$src/odoo/addons" -maxdepth 2 -name __manifest__.py -printf '%P %s %T@\n' | sort; } | md5sum | cut -c1-12)
+  name=plansync_base_${version}_$key
+  if [ "$(psql -d postgres -Atc "select 1 from pg_database where datname = '$name'")" != 1 ]; then
+    local tmp=${name}_building_$$ started; started=$(date +%s)
+    echo "real-Odoo tier $version: making $name once for this Odoo tree ($BUSINESS_MODULES, no PlanSync)" >&2
+    if "$PY" "$src/odoo-bin" -d "$tmp" --db_host= --addons-path="$src/addons,$src/odoo/addons" -i "$BUSINESS_MODULES" \
+         --without-demo=all --stop-after-init --log-level=warn --no-http >"$work/base-install.log" 2>&1 \
+       && psql -d postgres -qc "ALTER DATABASE \"$tmp\" RENAME TO \"$name\"" >>"$work/base-install.log" 2>&1; then
+      copy_filestore "$tmp" "$name"; rm -rf "${FILESTORE:?}/$tmp"
+      echo "real-Odoo tier $version: $name made in $(($(date +%s) - started)) s" >&2
+    else
+      echo "real-Odoo tier $version: could not make $name (the tier installs everything instead):" >&2
+      tail -5 "$work/base-install.log" >&2
+      dropdb --if-exists "$tmp" >/dev/null 2>&1; rm -rf "${FILESTORE:?}/$tmp"
+      return 0
+    fi
+  fi
+  # drop the bases of older trees of this version
+  local old
+  for old in $(psql -d postgres -Atc "select datname from pg_database where datname like 'plansync\_base\_${version}\_%' and datname <> '$name' and datname not like '%\_building\_%'"); do
+    dropdb --if-exists "$old" >/dev/null 2>&1 && rm -rf "${FILESTORE:?}/$old"
+  done
+  echo "$name"
+}
+
 # Runs the tier on one version; sets v_passed and v_failed.
 run_version() {
   local version=$1 src=$2
@@ -77,10 +118,19 @@ run_version() {
   local modules; modules=$(IFS=,; echo "${PLANSYNC_MODULES[*]}")
   v_passed=0 v_failed=0
 
-  # 2. install + the addon's Odoo tests
-  echo "real-Odoo tier $version: installing $BUSINESS_MODULES,$modules into $DB, running --test-tags $tags"
+  # 2. install + the addon's Odoo tests, on a copy of the business modules installed once per Odoo tree
   local started; started=$(date +%s)
-  "${ODOO[@]}" -i "$BUSINESS_MODULES,$modules" --test-tags "$tags" \
+  local base; base=$(business_base "$version" "$src" "$WORK")
+  local install=$BUSINESS_MODULES,$modules
+  if [ -n "$base" ] && createdb -T "$base" "$DB" 2>>"$WORK/base.log"; then
+    copy_filestore "$base" "$DB"
+    install=$modules
+    echo "real-Odoo tier $version: $DB copied from $base ($BUSINESS_MODULES, no PlanSync); installing $modules, running --test-tags $tags"
+  else
+    [ -n "$base" ] && echo "real-Odoo tier $version: cannot copy $base ($(tail -1 "$WORK/base.log")): installing everything"
+    echo "real-Odoo tier $version: installing $BUSINESS_MODULES,$modules into $DB, running --test-tags $tags"
+  fi
+  "${ODOO[@]}" -i "$install" --test-tags "$tags" \
     --without-demo=all --stop-after-init --log-level=test >"$WORK/install.log" 2>&1
   local install_rc=$?
   local line; line=$(grep -Eo '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$WORK/install.log" | tail -1)
@@ -176,7 +226,7 @@ run_version() {
   local suites_passed=0 suites_failed=0
   if [ "$suites" = 1 ]; then
     local out
-    out=$(bash "$ROOT/scripts/odoo-suites.sh" --odoo "$version" --db "${DB}_suites" 2>&1 | tee "$WORK/suites.log")
+    out=$(bash "$ROOT/scripts/odoo-suites.sh" --odoo "$version" --db "${DB}_suites" ${base:+--base-template "$base"} 2>&1 | tee "$WORK/suites.log")
     echo "$out" | grep -E '^odoo suites' || tail -20 "$WORK/suites.log"
     local sline; sline=$(echo "$out" | grep -E '^ODOO SUITES: [0-9]+ passed, [0-9]+ failed' | tail -1)
     if [ -z "$sline" ]; then

@@ -286,6 +286,9 @@ export const EndpointConfig = z.object({
   pending: z.number().int().nonnegative().optional(),
   dead: z.number().int().nonnegative().optional(),
   lag_seconds: z.number().nonnegative().optional(),
+  /** Since when deliveries are paused because the endpoint refuses the agent's credentials or configuration (UTC), or false. Older addons omit it. */
+  blocked_since: orFalse(z.string()).optional(),
+  blocked_reason: z.string().optional(),
 });
 export type EndpointConfig = z.infer<typeof EndpointConfig>;
 

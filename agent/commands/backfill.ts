@@ -10,6 +10,7 @@
  * again and skipped by Odoo (it never enqueues one record twice). Without --endpoint: every endpoint
  * of kind planning subscribed to the kind.
  */
+import { redactUrl } from '../telemetry/redact.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HISTORY_KINDS, isCalendarDate, type EndpointConfig, type HeartbeatResult, type HistoryKind } from '../../shared-types/index.ts';
 import type { AgentConfig } from '../config.ts';
@@ -94,7 +95,7 @@ export const runBackfill = async (command: BackfillCommand): Promise<number> => 
       hb = await odoo.heartbeat(config.consumer, stats('once'));
     } catch (error) {
       err(`plansync backfill: ${describeError(error)}`);
-      err(`plansync backfill: ${connectionAdvice(error, config.odoo.url).replace(/ \(retrying.*\)$/, '')}`);
+      err(`plansync backfill: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}`);
       return 1;
     }
     let targets: EndpointConfig[];

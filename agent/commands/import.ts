@@ -4,6 +4,7 @@
  * status. Exit code 0 when no line is an exception, 1 when some are (or Odoo failed midway: run the
  * same command again, it changes nothing twice), 2 for a malformed file or configuration.
  */
+import { redactUrl } from '../telemetry/redact.ts';
 import type { ImportKind } from '../../shared-types/index.ts';
 import { describeError } from '../errors.ts';
 import { PlanSyncOdoo } from '../odoo/client.ts';
@@ -64,7 +65,7 @@ export const runImport = async (command: ImportCommand): Promise<number> => {
   } catch (error) {
     progress.stop();
     err(`plansync import: ${describeError(error)}`);
-    err(`plansync import: ${connectionAdvice(error, config.odoo.url).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: run the same command again to import the rest (it changes nothing twice)`);
+    err(`plansync import: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: run the same command again to import the rest (it changes nothing twice)`);
     return 1;
   } finally {
     await odoo.close().catch(() => undefined);

@@ -6,9 +6,12 @@
  *
  * Exit code 0 when the run was imported (exceptions are the planners' to handle in Odoo), 1 when
  * Odoo failed midway (run it again: the batches Odoo took stay imported and a newer run supersedes
- * the open proposals of the older one), 2 for a configuration error.
+ * the open proposals of the older one), 2 for a configuration error or an `--out` file that cannot be
+ * written (checked before anything is read or imported).
  */
-import { writeFileSync } from 'node:fs';
+import { redactUrl } from '../telemetry/redact.ts';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { describeError } from '../errors.ts';
 import { PlanSyncOdoo } from '../odoo/client.ts';
 import { connectOdoo, logResolution } from '../odoo/connect.ts';
@@ -55,11 +58,38 @@ export const summaryLines = (report: EmbeddedPlanReport, dryRun: boolean): strin
   return lines;
 };
 
+/** Why `--out FILE` cannot be written, or undefined: checked before anything is read or imported. */
+export const outFileProblem = (file: string): string | undefined => {
+  const path = resolve(file);
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) return `--out ${JSON.stringify(file)}: ${dir} is not a directory`;
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return `--out ${JSON.stringify(file)}: the folder ${dir} ${code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' ? 'is not writable' : `cannot be used (${code ?? (error as Error).message})`}`;
+  }
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) return `--out ${JSON.stringify(file)}: is a directory`;
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') return `--out ${JSON.stringify(file)}: the file exists and is not writable (${code ?? ''})`;
+  }
+  return undefined;
+};
+
 export const runPlan = async (command: PlanCommand): Promise<number> => {
   const print = command.out ?? ((line: string) => console.log(line));
   const err = command.err ?? ((line: string) => console.error(line));
   const config = commandConfig(command, err);
   if (!config) return 2;
+  const outProblem = command.outFile === undefined ? undefined : outFileProblem(command.outFile);
+  if (outProblem) {
+    err(`plansync plan: ${outProblem}; nothing was planned or imported`);
+    return 2;
+  }
   const warehouses = command.warehouses && command.warehouses.length > 0 ? command.warehouses : config.planner.warehouses;
   const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(createLogger(config.logLevel)) }));
   const progress = createProgress(command.progress);
@@ -86,7 +116,7 @@ export const runPlan = async (command: PlanCommand): Promise<number> => {
     const message = describeError(error);
     err(`plansync plan: ${message}`);
     if (/warehouses/.test(message) && /ValidationError|UserError/.test(message)) return 2;
-    err(`plansync plan: ${connectionAdvice(error, config.odoo.url).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: plan again (the newer run supersedes what is still open)`);
+    err(`plansync plan: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: plan again (the newer run supersedes what is still open)`);
     return 1;
   } finally {
     await odoo.close().catch(() => undefined);

@@ -1,4 +1,5 @@
 /** A one-shot command's session with Odoo: heartbeat (the endpoints as Odoo configures them) and the state store. */
+import { redactUrl } from '../telemetry/redact.ts';
 import type { HeartbeatResult } from '../../shared-types/index.ts';
 import type { AgentConfig } from '../config.ts';
 import { describeError } from '../errors.ts';
@@ -32,7 +33,7 @@ export const openSession = async (config: AgentConfig, name: string, err: (line:
     };
   } catch (error) {
     err(`${name}: ${describeError(error)}`);
-    err(`${name}: ${connectionAdvice(error, config.odoo.url).replace(/ \(retrying.*\)$/, '')}`);
+    err(`${name}: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}`);
     await odoo.close().catch(() => undefined);
     return undefined;
   }

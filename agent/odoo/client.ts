@@ -51,16 +51,15 @@ export class PlanSyncOdoo {
 
   /**
    * Release events: back to pending after `retryAfter` seconds (0: Odoo's backoff), or straight to the
-   * dead letters when `final` (the endpoint refused them for good).
+   * dead letters when `final` (the endpoint refused them for good). `blocked`: the endpoint refused the
+   * agent's credentials or configuration (401, 403, 404, a `config` error), not the events: Odoo gives
+   * the claim's attempt back, never parks them, and marks the endpoint blocked until an ack.
    */
-  nack(lease: string, eventIds: readonly number[], error: string, retryAfter: number, final = false): Promise<number> {
-    return this.call(IntResult, 'plansync.outbox', 'nack', [lease, eventIds, error.slice(0, 4000), Math.max(0, Math.ceil(retryAfter)), final], [
-      'lease',
-      'event_ids',
-      'error',
-      'retry_after',
-      'final',
-    ]);
+  nack(lease: string, eventIds: readonly number[], error: string, retryAfter: number, final = false, blocked = false): Promise<number> {
+    const args: unknown[] = [lease, eventIds, error.slice(0, 4000), Math.max(0, Math.ceil(retryAfter)), final];
+    // `blocked` is sent only when true, so that the call stays the same as before for every other release.
+    if (blocked) args.push(true);
+    return this.call(IntResult, 'plansync.outbox', 'nack', args, ['lease', 'event_ids', 'error', 'retry_after', 'final', 'blocked']);
   }
 
   /** Report this agent's health; returns the configuration admins keep in Odoo. */

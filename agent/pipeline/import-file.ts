@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { ImportKind } from '../../shared-types/index.ts';
-import { describeProblem, parseLinesCsv } from '../targets/planning/csv-lines.ts';
+import { describeProblem, EMPTY_EXTERNAL_ID, numberProblem, parseLinesCsv } from '../targets/planning/csv-lines.ts';
 
 export type ImportFile =
   | {
@@ -45,6 +45,19 @@ const errorPosition = (text: string, message: string): number | undefined => {
   return offset < 0 ? undefined : start + offset;
 };
 
+/**
+ * Numbers the file cannot carry (JSON.parse reads `1e400` as Infinity), wherever they are in a line:
+ * refused as CSV refuses them, naming the field and the value as read.
+ */
+const badNumbers = (value: unknown, path: string): string[] => {
+  if (typeof value === 'number') {
+    const problem = numberProblem(value);
+    return problem ? [`${path}: ${problem}, got ${Number.isFinite(value) ? String(value) : `${String(value)} (a number beyond the range of a 64-bit float)`}`] : [];
+  }
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => badNumbers(inner, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`));
+};
+
 const parseJson = (text: string): ImportFile => {
   let value: unknown;
   try {
@@ -69,7 +82,12 @@ const parseJson = (text: string): ImportFile => {
   if (generatedAt !== false && !(typeof generatedAt === 'string' && ISO_UTC.test(generatedAt) && !Number.isNaN(Date.parse(generatedAt)))) {
     return { ok: false, problems: [`generated_at: expected an ISO 8601 UTC time YYYY-MM-DDTHH:MM:SSZ or false, got ${JSON.stringify(generatedAt)}`] };
   }
-  const problems = lines.flatMap((line, i) => (line === null || typeof line !== 'object' || Array.isArray(line) ? [`lines[${i}]: expected an object, got ${JSON.stringify(line)?.slice(0, 60)}`] : []));
+  const problems = lines.flatMap((line, i) => {
+    if (line === null || typeof line !== 'object' || Array.isArray(line)) return [`lines[${i}]: expected an object, got ${JSON.stringify(line)?.slice(0, 60)}`];
+    const id = (line as Record<string, unknown>).external_id;
+    const found = id === undefined || id === '' || id === null ? [`lines[${i}].external_id: ${EMPTY_EXTERNAL_ID}, got ${JSON.stringify(id) ?? 'nothing'}`] : [];
+    return [...found, ...badNumbers(line, `lines[${i}]`)];
+  });
   if (problems.length > 0) return { ok: false, problems: problems.slice(0, 20) };
   return { ok: true, format: 'json', lines, where: lines.map((_, i) => `lines[${i}]`), generatedAt: generatedAt };
 };

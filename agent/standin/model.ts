@@ -78,6 +78,11 @@ export interface StandinEndpoint {
   channelSkus: Map<number, string>;
   /** Reconciliation tolerance, in the product's unit. */
   toleranceQty: number;
+  /** Since when the endpoint refuses the agent's credentials or configuration (nack `blocked`), or false. */
+  blockedSince: number | false;
+  blockedReason: string;
+  /** The endpoint's chatter: what the addon posts for its followers. */
+  messages: string[];
 }
 
 export type RowState = 'pending' | 'claimed' | 'done' | 'dead';
@@ -207,6 +212,9 @@ export class StandinOdoo {
       version: 1,
       channelSkus: new Map(),
       toleranceQty: 0,
+      blockedSince: false,
+      blockedReason: '',
+      messages: [],
       ...values,
     };
     this.endpoints.set(endpoint.id, endpoint);
@@ -387,41 +395,73 @@ export class StandinOdoo {
     return { lease: events.length > 0 ? lease : '', events };
   }
 
-  private held(lease: unknown, eventIds: unknown): OutboxRow[] {
+  /** Rows held under `lease` for these head ids, of endpoints of the caller's companies (another company's user holding the token gets none). */
+  private held(user: StandinUser, lease: unknown, eventIds: unknown): OutboxRow[] {
     if (typeof lease !== 'string' || lease === '') throw validationError(`lease must be a non-empty string, got ${repr(lease)}`);
     if (!Array.isArray(eventIds) || !eventIds.every(isInt)) throw validationError(`event_ids must be a list of integers, got ${repr(eventIds)}`);
     const heads = new Set(eventIds);
-    return [...this.outbox.values()].filter((r) => r.state === 'claimed' && r.lease === lease && heads.has(r.headId));
+    return [...this.outbox.values()].filter((r) => r.state === 'claimed' && r.lease === lease && heads.has(r.headId) && user.companies.includes(this.endpoints.get(r.endpointId)?.company ?? -1));
   }
 
   ack(user: StandinUser, lease: unknown, eventIds: unknown): number {
     this.requireIntegration(user);
-    const rows = this.held(lease, eventIds);
+    const rows = this.held(user, lease, eventIds);
     for (const r of rows) r.state = 'done';
+    for (const endpoint of this.endpointsOf(rows)) {
+      if (endpoint.blockedSince === false) continue;
+      endpoint.messages.push(`Deliveries to this endpoint resumed (paused since ${iso(endpoint.blockedSince)} UTC).`);
+      endpoint.blockedSince = false;
+      endpoint.blockedReason = '';
+    }
     return new Set(rows.map((r) => r.headId)).size;
   }
 
-  nack(user: StandinUser, lease: unknown, eventIds: unknown, error: unknown, retryAfter: unknown, final: unknown = false): number {
+  nack(user: StandinUser, lease: unknown, eventIds: unknown, error: unknown, retryAfter: unknown, final: unknown = false, blocked: unknown = false): number {
     this.requireIntegration(user);
     if (typeof error !== 'string') throw validationError(`error must be a string, got ${repr(error)}`);
     if (typeof retryAfter !== 'number' || !Number.isFinite(retryAfter) || retryAfter < 0 || retryAfter > 86_400 * 30) {
       throw validationError(`retry_after must be a number of seconds from 0 to 2592000, got ${repr(retryAfter)}`);
     }
     if (typeof final !== 'boolean') throw validationError(`final must be a boolean, got ${repr(final)}`);
-    const rows = this.held(lease, eventIds);
+    if (typeof blocked !== 'boolean') throw validationError(`blocked must be a boolean, got ${repr(blocked)}`);
+    if (final && blocked) throw validationError("final and blocked exclude each other (the endpoint refused the events for good, or the agent's credentials), got both true");
+    const rows = this.held(user, lease, eventIds);
     const now = this.clock();
+    const reason = error.slice(0, 4000);
+    if (blocked) {
+      // The endpoint refused the agent's credentials or configuration: the attempt is given back, never a dead letter.
+      for (const r of rows) {
+        r.state = 'pending';
+        r.lease = '';
+        r.attempts = Math.max(0, r.attempts - 1);
+        r.nextAttemptAt = now + (retryAfter > 0 ? retryAfter : this.settings.backoff_base_seconds) * 1000;
+        r.lastError = reason;
+      }
+      for (const endpoint of this.endpointsOf(rows)) {
+        if (endpoint.blockedSince === false) {
+          endpoint.blockedSince = now;
+          endpoint.messages.push(`Deliveries to this endpoint are paused: it refuses the agent's credentials or configuration (${reason}).`);
+        }
+        endpoint.blockedReason = reason;
+      }
+      return new Set(rows.map((r) => r.headId)).size;
+    }
     for (const r of rows) {
       if (final || r.attempts >= this.settings.max_attempts) {
-        this.kill(r, error.slice(0, 4000));
+        this.kill(r, reason);
         continue;
       }
       const backoff = Math.min(this.settings.backoff_max_seconds, this.settings.backoff_base_seconds * 2 ** Math.max(0, r.attempts - 1));
       r.state = 'pending';
       r.lease = '';
       r.nextAttemptAt = now + (retryAfter > 0 ? retryAfter : backoff) * 1000;
-      r.lastError = error.slice(0, 4000);
+      r.lastError = reason;
     }
     return new Set(rows.map((r) => r.headId)).size;
+  }
+
+  private endpointsOf(rows: readonly OutboxRow[]): StandinEndpoint[] {
+    return [...new Set(rows.map((r) => r.endpointId))].map((id) => this.endpoints.get(id)).filter((e): e is StandinEndpoint => e !== undefined);
   }
 
   heartbeat(user: StandinUser, consumer: unknown, stats: unknown): Record<string, unknown> {
@@ -453,6 +493,8 @@ export class StandinOdoo {
           pending: pending.length,
           dead: rows.filter((r) => r.state === 'dead').length,
           lag_seconds: pending.length > 0 ? Math.max(0, (now - oldest) / 1000) : 0,
+          blocked_since: e.blockedSince === false ? false : iso(e.blockedSince),
+          blocked_reason: e.blockedReason,
         };
       });
     const s = this.settings;
@@ -608,8 +650,8 @@ const METHODS: Record<string, Signature> = {
   },
   'plansync.outbox.ack': { params: [{ name: 'lease' }, { name: 'event_ids' }], call: (o, u, [l, ids]) => o.ack(u, l, ids) },
   'plansync.outbox.nack': {
-    params: [{ name: 'lease' }, { name: 'event_ids' }, { name: 'error' }, { name: 'retry_after' }, { name: 'final', default: false }],
-    call: (o, u, [l, ids, e, r, f]) => o.nack(u, l, ids, e, r, f),
+    params: [{ name: 'lease' }, { name: 'event_ids' }, { name: 'error' }, { name: 'retry_after' }, { name: 'final', default: false }, { name: 'blocked', default: false }],
+    call: (o, u, [l, ids, e, r, f, b]) => o.nack(u, l, ids, e, r, f, b),
   },
   'plansync.agent.heartbeat': { params: [{ name: 'consumer' }, { name: 'stats' }], call: (o, u, [c, s]) => o.heartbeat(u, c, s) },
   'plansync.outbox.enqueue_history': {

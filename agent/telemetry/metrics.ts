@@ -3,6 +3,14 @@
  */
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { scrub } from './redact.ts';
+
+/** What /healthz answers: 200 when ok, else 503; `failed` names each check that failed and why. */
+export interface Health {
+  readonly ok: boolean;
+  readonly failed?: ReadonlyArray<{ readonly check: string; readonly reason: string }>;
+  readonly detail?: unknown;
+}
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -32,23 +40,23 @@ export class AgentMetrics {
   }
 
   /** Serve /metrics and /healthz on 127.0.0.1:port; `healthy` decides the /healthz status. */
-  serve(port: number, healthy: () => { ok: boolean; detail: unknown }): Promise<http.Server> {
+  serve(port: number, healthy: () => Health): Promise<http.Server> {
     const server = http.createServer((req, res) => {
       if (req.url === '/metrics') {
         this.registry
           .metrics()
           .then((body) => {
             res.writeHead(200, { 'content-type': this.registry.contentType });
-            res.end(body);
+            res.end(scrub(body));
           })
           .catch((error: unknown) => {
-            res.writeHead(500).end(String(error));
+            res.writeHead(500).end(scrub(String(error)));
           });
         return;
       }
       if (req.url === '/healthz') {
         const health = healthy();
-        res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+        res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(scrub(JSON.stringify(health)));
         return;
       }
       res.writeHead(404).end();

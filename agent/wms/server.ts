@@ -6,9 +6,10 @@
  * | what                                                   | answer                  |
  * |--------------------------------------------------------|-------------------------|
  * | another path or method                                  | 404 / 405               |
- * | an endpoint code `secretFor` does not know              | 404                     |
  * | a body over `maxBodyBytes`                              | 413                     |
- * | signature missing, malformed, wrong or out of window    | 401                     |
+ * | signature missing, malformed, wrong or out of window;   | 401, the same answer    |
+ * | an endpoint code `secretFor` does not know or without a | for all (codes cannot   |
+ * | secret (verified against a random secret nobody holds)  | be probed)              |
  * | not JSON; not a list of objects; a message without a    | 400 naming the field    |
  * | usable `message_id` (nothing of the request is sent)    | and the value           |
  * | Odoo unreachable or busy after retries; closing         | 503 with `Retry-After`  |
@@ -22,6 +23,7 @@
  * all it needs. Plain HTTP: put a TLS proxy in front when the WMS is not on the same network.
  * Logs never hold a body or the signature header.
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, describeError, kindOf, type PlanSyncError } from '../errors.ts';
@@ -35,7 +37,7 @@ import { checkMessage, readMessages, type ReceivedMessage, type WmsOdoo, type Wm
 
 export interface WmsServerOptions {
   readonly odoo: WmsOdoo;
-  /** The signing secret of a WMS endpoint code; undefined when no such WMS endpoint exists (404). */
+  /** The signing secret of a WMS endpoint code; undefined when no such WMS endpoint exists (answered 401, as a bad signature). */
   readonly secretFor: (code: string) => string | undefined;
   readonly logger: Logger;
   /** Port to listen on; 0 picks a free one. */
@@ -100,6 +102,8 @@ export class WmsServer {
   private readonly maxBody: number;
   private inFlight = 0;
   private closing = false;
+  /** Verifies requests to unknown endpoints: a secret nobody holds, so they fail as bad signatures do. */
+  private readonly decoy = randomBytes(32).toString('hex');
 
   constructor(options: WmsServerOptions) {
     checkOptions(options);
@@ -187,16 +191,14 @@ export class WmsServer {
       return this.refuse('(unknown)', 'not_found', { status: 404, body: { error: 'unknown endpoint' } });
     }
     if (req.method !== 'POST') return this.refuse('(unknown)', 'method', { status: 405, body: { error: `method ${req.method ?? ''} not allowed: use POST` }, headers: { allow: 'POST' } });
-    const secret = this.options.secretFor(code);
-    if (secret === undefined) {
-      logger.warn({ endpoint: code.slice(0, 64), remote }, 'WMS request refused: unknown endpoint');
-      return this.refuse('(unknown)', 'unknown_endpoint', { status: 404, body: { error: `unknown endpoint ${JSON.stringify(code.slice(0, 64))}` } });
-    }
-    if (this.closing) return this.unavailable(code, 5, 'the receiver is shutting down: retry later');
-    if (!secret) {
-      logger.error({ endpoint: code }, 'WMS receiver: the endpoint has no signing secret (PLANSYNC_SECRET_<CODE>)');
-      return this.refuse(code, 'config', { status: 500, body: { error: 'the receiver is not configured for this endpoint' } });
-    }
+    if (this.closing) return this.unavailable('(unknown)', 5, 'the receiver is shutting down: retry later');
+    // An unknown endpoint (or one without a secret) is verified against a random secret nobody holds:
+    // it reads the body and answers the same 401 as a bad signature, so endpoint codes cannot be probed.
+    const known = this.options.secretFor(code);
+    const secret = known || this.decoy;
+    if (known === undefined) logger.warn({ endpoint: code.slice(0, 64), remote }, 'WMS request refused: unknown endpoint (answered as a bad signature)');
+    else if (!known) logger.error({ endpoint: code }, 'WMS receiver: the endpoint has no signing secret (PLANSYNC_SECRET_<CODE>): every request is refused as a bad signature');
+    const label = known ? code : '(unknown)';
 
     const declared = Number(req.headers['content-length'] ?? 0);
     let raw: string;
@@ -205,17 +207,18 @@ export class WmsServer {
       raw = await this.readBody(req);
     } catch (error) {
       if (!(error instanceof TooLarge)) throw error;
-      logger.warn({ endpoint: code, remote, bytes: declared || `> ${this.maxBody}`, limit: this.maxBody }, 'WMS request refused: body too large');
-      return this.refuse(code, 'too_large', { status: 413, body: { error: `body over ${this.maxBody} bytes: send fewer messages per request` } });
+      logger.warn({ endpoint: code.slice(0, 64), remote, bytes: declared || `> ${this.maxBody}`, limit: this.maxBody }, 'WMS request refused: body too large');
+      return this.refuse(label, 'too_large', { status: 413, body: { error: `body over ${this.maxBody} bytes: send fewer messages per request` } });
     }
     const bytes = Buffer.byteLength(raw);
 
     const now = Math.floor(this.options.now?.() ?? Date.now() / 1000);
     const header = req.headers[SIGNATURE_HEADER];
     const check = verify(secret, Array.isArray(header) ? header[0] : header, raw, now, this.options.toleranceSeconds ?? 300);
-    if (!check.ok) {
-      logger.warn({ endpoint: code, remote, reason: check.reason, bytes }, 'WMS request refused: bad signature');
-      return this.refuse(code, 'signature', { status: 401, body: { error: `signature refused: ${check.reason}` } });
+    if (!check.ok || !known) {
+      const reason = check.ok ? 'signature mismatch' : check.reason;
+      if (known) logger.warn({ endpoint: code, remote, reason, bytes }, 'WMS request refused: bad signature');
+      return this.refuse(label, known === undefined ? 'unknown_endpoint' : known ? 'signature' : 'config', { status: 401, body: { error: `signature refused: ${reason}` } });
     }
 
     let body: unknown;

@@ -275,6 +275,53 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     }
   });
 
+  test('nack `blocked` gives the attempt back, never parks, and shows the endpoint paused until an ack', async () => {
+    const stats = { version: '0.0.0-test', host: 'test', pid: 1, started_at: '2026-01-01T00:00:00Z', mode: 'check' as const, endpoints: {} };
+    const endpointNow = async () => (await odoo.heartbeat(`${CONSUMER_A}-${transport}`, stats)).endpoints.find((e) => e.code === code);
+    await harness.setMaxAttempts(1);
+    try {
+      const [id] = await harness.createProducts(1, `blocked-${transport}`);
+      const deadBefore = (await harness.states(code)).dead;
+      for (let round = 1; round <= 2; round++) {
+        if (round > 1) await sleep(1300);
+        const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
+        const event = envelopes(claim.events).find((e) => e.aggregate.id === id);
+        assert.ok(event, `claimed again in round ${round}`);
+        assert.is(event.attempt, 1, 'the attempt was given back');
+        assert.is(await odoo.nack(claim.lease, envelopes(claim.events).map((e) => e.id), `HTTP 401: bad signature (${transport})`, 1, false, true), claim.events.length);
+        const states = await harness.states(code);
+        assert.is(states.dead, deadBefore, 'never a dead letter, although max_attempts is 1');
+        assert.is(states.pending, claim.events.length);
+      }
+      const paused = await endpointNow();
+      assert.match(String(paused?.blocked_since), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'paused since a UTC time');
+      assert.is(paused?.blocked_reason, `HTTP 401: bad signature (${transport})`);
+      await sleep(1300);
+      const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
+      assert.ok(envelopes(claim.events).some((e) => e.aggregate.id === id));
+      assert.is(await odoo.ack(claim.lease, envelopes(claim.events).map((e) => e.id)), claim.events.length);
+      const resumed = await endpointNow();
+      assert.is(resumed?.blocked_since, false, 'an ack clears the pause');
+      assert.is(resumed?.blocked_reason, '');
+    } finally {
+      await harness.setMaxAttempts(8);
+    }
+  });
+
+  test('nack refuses `final` and `blocked` together and a `blocked` that is not a boolean, naming them, and changes nothing', async () => {
+    await harness.createProducts(1, `blocked-args-${transport}`);
+    const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
+    const ids = envelopes(claim.events).map((e) => e.id);
+    const both = await rejects(odoo.nack(claim.lease, ids, 'x', 0, true, true));
+    assert.is(both.code, 'ERR_ODOO_VALIDATION');
+    assert.match(both.message, /final and blocked/);
+    const raw = await rejects(odoo.transport.call('plansync.outbox', 'nack', [claim.lease, ids, 'x', 0, false, 'yes'], {}, ['lease', 'event_ids', 'error', 'retry_after', 'final', 'blocked']));
+    assert.is(raw.code, 'ERR_ODOO_VALIDATION');
+    assert.match(raw.message, /blocked must be a boolean, got 'yes'/);
+    assert.is((await harness.states(code)).claimed, ids.length, 'still held');
+    assert.is(await odoo.ack(claim.lease, ids), ids.length);
+  });
+
   test('claim refuses nonsensical arguments, naming the argument and the value, and claims nothing', async () => {
     await harness.createProducts(1, `bad-args-${transport}`);
     const cases: Array<[string, () => Promise<unknown>, RegExp]> = [

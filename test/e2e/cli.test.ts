@@ -4,13 +4,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GROUPS, StandinOdoo, type StandinUser } from '../../agent/standin/model.ts';
 import { serveStandin, type StandinServer } from '../../agent/standin/server.ts';
 import { Sink } from '../../agent/standin/sink.ts';
-import { runCli } from '../support/processes.ts';
+import { runCli, startCli, waitFor } from '../support/processes.ts';
 
 const test = suite('CLI');
 let odoo: StandinOdoo;
@@ -97,26 +97,33 @@ test('a planner as the agent user: check says to add it to PlanSync / Integratio
   assert.match(result.stdout, /✗ PlanSync addon .*PlanSync \/ Integration/);
 });
 
-// The daemon's window: the CLI alone takes 2 to 3 s to start under tsx on a loaded 2-CPU machine, so 3.5 s
-// left room for at most one attempt; the wrong-key test still sees one attempt only (its retry waits 30 s).
-const DAEMON_WINDOW_MS = 8000;
-
 test('Odoo unreachable: check says so; run keeps retrying with backoff instead of crashing', async () => {
   const result = await runCli(['check'], env({ ODOO_URL: 'http://127.0.0.1:9' }));
   assert.is(result.code, 1);
   assert.match(result.stdout, /✗ Odoo reachable +cannot reach http:\/\/127\.0\.0\.1:9/);
-  const daemon = await runCli(['run'], env({ ODOO_URL: 'http://127.0.0.1:9', PLANSYNC_LOG_LEVEL: 'info' }), DAEMON_WINDOW_MS);
-  assert.is(daemon.signal, 'SIGKILL', 'still running (retrying) when the test stopped it');
-  assert.ok((daemon.stderr.match(/cannot reach Odoo/g) ?? []).length >= 2, 'retried, logging each failure');
+  // Waits for what the daemon does (a second failure logged), not for a window of wall-clock time.
+  const daemon = startCli(['run'], env({ ODOO_URL: 'http://127.0.0.1:9', PLANSYNC_LOG_LEVEL: 'info' }));
+  try {
+    await waitFor(() => (daemon.output().stderr.match(/cannot reach Odoo/g) ?? []).length >= 2, 'the daemon to log a second attempt', 120_000);
+    assert.is(daemon.child.exitCode, null, 'still running (retrying) after two failures');
+  } finally {
+    daemon.child.kill('SIGKILL');
+    await daemon.finished;
+  }
 });
 
-test('a wrong API key: the daemon says what to fix and waits before trying again, instead of a crash loop', async () => {
-  const daemon = await runCli(['run'], env({ ODOO_API_KEY: 'wrong-key-456', PLANSYNC_LOG_LEVEL: 'info' }), DAEMON_WINDOW_MS);
-  assert.is(daemon.signal, 'SIGKILL', 'still running when the test stopped it');
-  const refusals = daemon.stderr.match(/refused the login or the API key: check ODOO_LOGIN and ODOO_API_KEY/g) ?? [];
-  assert.is(refusals.length, 1, 'one attempt, then a long wait (a configuration problem does not fix itself in seconds)');
-  assert.match(daemon.stderr, /"retry_in_s":30/);
-  assert.not.match(daemon.stderr, /wrong-key-456/);
+test('a wrong API key: the daemon says what to fix and waits 30 s before trying again, instead of a crash loop', async () => {
+  const daemon = startCli(['run'], env({ ODOO_API_KEY: 'wrong-key-456', PLANSYNC_LOG_LEVEL: 'info' }));
+  try {
+    await waitFor(() => /refused the login or the API key: check ODOO_LOGIN and ODOO_API_KEY/.test(daemon.output().stderr), 'the refusal to be logged', 120_000);
+    // The decision is in the log line itself: the next attempt waits 30 s (a configuration problem does not fix itself in seconds).
+    await waitFor(() => /"retry_in_s":30/.test(daemon.output().stderr), 'the retry delay to be logged', 30_000);
+    assert.is(daemon.child.exitCode, null, 'still running: no crash loop');
+    assert.not.match(daemon.output().stderr, /wrong-key-456/);
+  } finally {
+    daemon.child.kill('SIGKILL');
+    await daemon.finished;
+  }
 });
 
 test('a malformed config stops check and run with exit 2, quoting the key and the value', async () => {
@@ -134,14 +141,35 @@ test('a malformed config stops check and run with exit 2, quoting the key and th
 
 test('once delivers what is pending and exits 0; exits 1 when something was parked', async () => {
   odoo.addProduct({ name: 'Fine', sku: 'FINE' });
-  const fine = await runCli(['once'], env());
+  // The WMS endpoint is left out on purpose (--endpoint, or disabled in the config): not a failure.
+  const fine = await runCli(['once', '--endpoint', 'HOOK'], env());
   assert.is(fine.code, 0, fine.stdout + fine.stderr);
   assert.match(fine.stdout, /HOOK: claimed 1, delivered 1/);
-  assert.match(fine.stdout, /WMS: not served: no signing secret: set PLANSYNC_SECRET_WMS/);
+  assert.match(fine.stdout, /WMS: not served: not selected/);
+  const config = join(dir, 'wms-off.json');
+  writeFileSync(config, JSON.stringify({ endpoints: { WMS: { enabled: false } } }));
+  const disabled = await runCli(['once', '--config', config], env());
+  assert.is(disabled.code, 0, disabled.stdout + disabled.stderr);
+  assert.match(disabled.stdout, /WMS: not served: disabled in this agent's config/);
   odoo.addProduct({ name: 'Refused', sku: 'REFUSED' });
-  const parked = await runCli(['once'], env());
+  const parked = await runCli(['once', '--endpoint', 'HOOK'], env());
   assert.is(parked.code, 1);
   assert.match(parked.stdout, /HOOK: claimed 1, delivered 0, already delivered 0, parked 1/);
+});
+
+test('once fails (exit 1) when an endpoint that should be served is not: its events stay pending, a line names it and why', async () => {
+  const result = await runCli(['once'], env());
+  assert.is(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /WMS: not served: no signing secret: set PLANSYNC_SECRET_WMS .*\(2 events pending\)/);
+  assert.match(result.stderr, /plansync: endpoint WMS is not served: no signing secret: set PLANSYNC_SECRET_WMS.*its 2 pending events stay in Odoo/);
+  const json = await runCli(['once', '--json'], env());
+  assert.is(json.code, 1);
+  const summary = JSON.parse(json.stdout) as { ok: boolean; unserved: Array<{ code: string; pending: number }> };
+  assert.is(summary.ok, false);
+  assert.equal(summary.unserved.map((e) => [e.code, e.pending]), [['WMS', 2]]);
+  const unknown = await runCli(['once', '--endpoint', 'NOPE'], env());
+  assert.is(unknown.code, 2, 'an --endpoint Odoo does not know is a usage error');
+  assert.match(unknown.stderr, /--endpoint: "NOPE": no such endpoint/);
 });
 
 test('status shows the backlog per endpoint as Odoo counts it', async () => {
@@ -154,12 +182,44 @@ test('status shows the backlog per endpoint as Odoo counts it', async () => {
   assert.is(hook?.dead, 1);
 });
 
-test('demo, the README main command, runs the whole path on a fresh setup and exits 0', async () => {
-  const result = await runCli(['demo'], { PLANSYNC_LOG_LEVEL: 'error' }, 90_000);
+test('demo, the README main command, runs the whole path on a fresh setup and exits 0, on its stand-in even with ODOO_* set', async () => {
+  // ODOO_* as the README's "Pointing the agent at it" leaves the shell: the demo must not touch that Odoo.
+  odoo.addProduct({ name: 'Waiting for HOOK', sku: 'WAIT-1' });
+  const pendingBefore = odoo.countByState('HOOK').pending;
+  assert.ok(pendingBefore > 0, 'HOOK has events of its own waiting');
+  const doneBefore = odoo.countByState('HOOK').done;
+  const result = await runCli(['demo', '--endpoint', 'HOOK'], { ...env(), PLANSYNC_LOG_LEVEL: 'error' }, 90_000);
   assert.is(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /ODOO_\* is set in the environment: ignored/);
+  assert.match(result.stdout, /PlanSync demo: Odoo stand-in/);
+  assert.equal([odoo.countByState('HOOK').pending, odoo.countByState('HOOK').done], [pendingBefore, doneBefore], "the real Odoo's endpoint was not served");
   assert.match(result.stdout, /result +OK: nothing lost, nothing applied twice, no stale overwrite/);
   assert.match(result.stdout, /parked as dead letters +[1-9]/);
   assert.match(result.stdout, /duplicates at the endpoint +0/);
+});
+
+test('demo --real refuses an endpoint with pending events it did not create, and one Odoo does not have: exit 2, nothing delivered', async () => {
+  const pending = odoo.countByState('HOOK').pending;
+  assert.ok(pending > 0, 'HOOK has events waiting for its real system');
+  const refused = await runCli(['demo', '--real', '--endpoint', 'HOOK'], env());
+  assert.is(refused.code, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, new RegExp(`endpoint HOOK has ${pending} events pending that the demo did not create`));
+  assert.is(odoo.countByState('HOOK').pending, pending, 'nothing of HOOK was claimed or delivered');
+  const missing = await runCli(['demo', '--real'], env());
+  assert.is(missing.code, 2, missing.stdout + missing.stderr);
+  assert.match(missing.stderr, /Odoo has no endpoint "DEMO"/);
+});
+
+test('a failed demo removes its temporary folder', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'plansync-demo-tmp-'));
+  try {
+    const result = await runCli(['demo', '--real'], { ...env({ ODOO_URL: 'http://127.0.0.1:9' }), TMPDIR: tmp });
+    assert.is(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stderr, /cannot reach|connection refused/);
+    assert.equal(readdirSync(tmp).filter((name) => name.startsWith('plansync-demo-')), []);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -111,7 +111,7 @@ test('reconcile: a change the channel never received becomes one discrepancy, up
   assert.match(again.stdout, /opened 0, updated 1/);
   assert.is(odoo.discrepancies.length, 1);
   // The daemon's pass delivers the pending change: the channel now has Odoo's figure.
-  const once = await runCli(['once'], env());
+  const once = await runCli(['once', '--endpoint', 'SHOP'], env());
   assert.is(once.code, 0, once.stdout + once.stderr);
   const last = await runCli(['reconcile', '--endpoint', 'SHOP'], env());
   assert.match(last.stdout, /within tolerance 3, discrepancies opened 0, updated 0, resolved 1/);
@@ -138,8 +138,8 @@ test('the daemon reconciles on its schedule, streams changes to the channel, and
   assert.match(stopped.stderr, /"endpoint":"SHOP","kind":"channel","checked":3/);
   const again = startCli(['run'], daemonEnv);
   try {
-    await waitFor(() => again.output().stderr.includes('reconciliation scheduled'), 'the restarted daemon to schedule reconciliation', 30_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    // The restarted daemon reads the last reconciliation's time from the state store and says it is not due: wait for that decision.
+    await waitFor(() => /"job":"reconcile:last".*"msg":"scheduled job not due yet"/.test(again.output().stderr), 'the restarted daemon to decide reconciliation is not due', 60_000);
   } finally {
     again.child.kill('SIGTERM');
   }

@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sink } from '../../agent/standin/sink.ts';
@@ -146,14 +146,56 @@ if ('reason' in tier) {
     await admin.deactivateAllEndpoints();
   });
 
-  test('the README demo command runs against this Odoo and delivers its DEMO endpoint', async () => {
+  test('plansync once: 1 when an endpoint that should be served is not (its events stay pending), 0 when it is left out on purpose', async () => {
+    await admin.deactivateAllEndpoints();
+    const served = `RT-ONCE-A-${run}`;
+    const unserved = `RT-ONCE-B-${run}`;
+    const { sink, url } = await newSink(served, 'once-secret');
+    await admin.createEndpoint({ code: served, url, eventTypes: ['product.changed'] });
+    await admin.createEndpoint({ code: unserved, url: 'http://127.0.0.1:9/hook', eventTypes: ['product.changed'] });
+    await admin.createProducts(1, `ONCE-${run}`);
+    const secret = { [`PLANSYNC_SECRET_RT_ONCE_A_${run}`]: 'once-secret' };
+    const failed = await runCli(['once'], agentEnv(t, `rt-once-${run}`, dir, secret));
+    assert.is(failed.code, 1, failed.stdout + failed.stderr);
+    assert.match(failed.stderr, new RegExp(`endpoint ${unserved} is not served: no signing secret.*its 1 pending events stay in Odoo`));
+    assert.equal(await admin.states(served), { pending: 0, claimed: 0, done: 1, dead: 0 });
+    assert.equal(await admin.states(unserved), { pending: 1, claimed: 0, done: 0, dead: 0 });
+    assert.is(sink.received.length, 1);
+    const selected = await runCli(['once', '--endpoint', served], agentEnv(t, `rt-once-${run}`, dir, secret));
+    assert.is(selected.code, 0, selected.stdout + selected.stderr);
+    const config = join(dir, `once-${run}.json`);
+    writeFileSync(config, JSON.stringify({ endpoints: { [unserved]: { enabled: false } } }));
+    const disabled = await runCli(['once', '--config', config], agentEnv(t, `rt-once-${run}`, dir, secret));
+    assert.is(disabled.code, 0, disabled.stdout + disabled.stderr);
+    assert.equal(await admin.states(unserved), { pending: 1, claimed: 0, done: 0, dead: 0 }, 'still pending: nobody took them');
+    await admin.deactivateAllEndpoints();
+  });
+
+  test('the README demo command never serves this Odoo unless asked: ODOO_* set runs the stand-in; --real refuses an endpoint with pending events', async () => {
+    await admin.deactivateAllEndpoints();
     const code = `RT-DEMO-${run}`;
     await admin.createEndpoint({ code, url: 'http://127.0.0.1:9/unused', eventTypes: ['product.changed'] });
     await admin.createProducts(3, `DEMO-${run}`);
-    const demo = await runCli(['demo', '--endpoint', code], agentEnv(t, `rt-demo-${run}`, dir), 120_000);
+    const before = await admin.states(code);
+    assert.is(before.pending, 3);
+    // As the README's "Pointing the agent at it" leaves the shell: the demo runs on its stand-in.
+    const demo = await runCli(['demo', '--endpoint', code], { ...agentEnv(t, `rt-demo-${run}`, dir), PLANSYNC_LOG_LEVEL: 'error' }, 120_000);
     assert.is(demo.code, 0, demo.stdout + demo.stderr);
-    assert.match(demo.stdout, /events delivered +3/);
-    assert.equal(await admin.states(code), { pending: 0, claimed: 0, done: 3, dead: 0 });
+    assert.match(demo.stdout, /ODOO_\* is set in the environment: ignored/);
+    assert.match(demo.stdout, /PlanSync demo: Odoo stand-in/);
+    assert.equal(await admin.states(code), before, "this Odoo's endpoint was not served");
+    // Asked explicitly, against an endpoint whose pending events belong to a real system: refused, nothing delivered.
+    const real = await runCli(['demo', '--real', '--endpoint', code], agentEnv(t, `rt-demo-${run}`, dir), 120_000);
+    assert.is(real.code, 2, real.stdout + real.stderr);
+    assert.match(real.stderr, new RegExp(`endpoint ${code} has 3 events pending that the demo did not create`));
+    assert.equal(await admin.states(code), before);
+    // An endpoint of its own, with nothing pending: the demo serves this Odoo.
+    const own = `RT-DEMO-OWN-${run}`;
+    await admin.createEndpoint({ code: own, url: 'http://127.0.0.1:9/unused', eventTypes: ['warehouse.changed'] });
+    const served = await runCli(['demo', '--real', '--endpoint', own], agentEnv(t, `rt-demo-${run}`, dir), 120_000);
+    assert.is(served.code, 0, served.stdout + served.stderr);
+    assert.match(served.stdout, /PlanSync demo against /);
+    await admin.deactivateAllEndpoints();
   });
 
   test.run();

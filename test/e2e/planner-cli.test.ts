@@ -136,8 +136,8 @@ test('the daemon plans by itself when no planning endpoint is active, not again 
 
   const again = startCli(['run'], env({ PLANSYNC_STATE: state, PLANSYNC_CONSUMER: 'planner-daemon' }));
   try {
-    await waitFor(() => (odoo.agents.get('planner-daemon')?.lastSeen ?? 0) > Date.now() - 300 && again.output().stderr.includes('embedded planner scheduled'), 'the restarted daemon to schedule the planner', 30_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    // The restarted daemon reads the last plan's time from the state store and says it is not due: wait for that decision.
+    await waitFor(() => /"job":"planner:last".*"msg":"scheduled job not due yet"/.test(again.output().stderr), 'the restarted daemon to decide the plan is not due', 60_000);
   } finally {
     again.child.kill('SIGTERM');
   }
@@ -147,8 +147,10 @@ test('the daemon plans by itself when no planning endpoint is active, not again 
   const planning = odoo.addEndpoint({ code: 'PLATFORM', kind: 'planning', url: 'http://127.0.0.1:9/' , eventTypes: new Set(['demand.line']) });
   const other = startCli(['run'], env({ PLANSYNC_STATE: `sqlite://${join(dir, 'other.sqlite')}`, PLANSYNC_CONSUMER: 'planner-other' }));
   try {
-    await waitFor(() => odoo.agents.has('planner-other'), 'the daemon to report in', 30_000);
-    await new Promise((r) => setTimeout(r, 2000));
+    await waitFor(() => odoo.agents.has('planner-other'), 'the daemon to report in', 120_000);
+    // The planner is decided right after each heartbeat: a second heartbeat means the first decision was taken.
+    const first = odoo.agents.get('planner-other')?.lastSeen ?? 0;
+    await waitFor(() => (odoo.agents.get('planner-other')?.lastSeen ?? 0) > first, 'a second heartbeat of the daemon', 120_000);
   } finally {
     other.child.kill('SIGTERM');
   }

@@ -110,7 +110,7 @@ test('a malformed file is refused whole with exit 2, naming the line and the col
 test('backfill killed after its first pages resumes from its checkpoint: every demand line delivered, none enqueued twice; a second run is already complete and changes nothing', async () => {
   for (let i = 0; i < 120; i++) makeMove(odoo, { productId: [...odoo.products.keys()][i % 3] ?? 0, warehouseId, quantity: 1 + (i % 4), doneAt: Date.UTC(2026, 10, 1) + i * 3_600_000, order: `S${i}` });
   makeMove(odoo, { productId: [...odoo.products.keys()][0] ?? 0, warehouseId, quantity: 9, doneAt: Date.UTC(2026, 9, 30) }); // before --since
-  odoo.addEndpoint({ code: 'PLAN', kind: 'planning', url: sink.url.replace(/\/events$/, ''), batchSize: 25, eventTypes: new Set(['demand.line']) });
+  odoo.addEndpoint({ code: 'PLAN', kind: 'planning', url: sink.url.replace(/\/events$/, ''), batchSize: 25, timeoutSeconds: 1, eventTypes: new Set(['demand.line']) });
   const rows = () => [...odoo.outbox.values()].filter((r) => r.type === 'demand.line');
   slowEnqueue = 120;
   const args = ['backfill', '--since', '2026-11-01', '--page', '10'];

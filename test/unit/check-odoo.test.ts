@@ -161,6 +161,23 @@ test('check: jsonrpc configured against a mocked Odoo 19 says so and warns of th
   assert.equal(line(lines, 'API keys'), { status: 'ok', what: 'API keys', detail: 'the addon does not report API key expiry' });
 });
 
+test('check: an endpoint whose request timeout is above half the lease fails, naming both values', async () => {
+  const endpoint = { code: 'HOOK', name: 'Hook', kind: 'webhook', url: 'https://hook.example.test/in', event_types: ['product.changed'], company: 1, batch_size: 50, concurrency: 2, rate_limit: 0, timeout_seconds: 40 };
+  const scope = nock(URL)
+    .post('/jsonrpc', rpc('common', 'version'))
+    .reply(200, ok({ server_version: '17.0', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 }))
+    .post('/jsonrpc', rpc('common', 'authenticate'))
+    .reply(200, ok(7))
+    .post('/jsonrpc', executeKw('plansync.agent', 'heartbeat'))
+    .reply(200, ok(heartbeat({ endpoints: [endpoint] })));
+  const { code, lines } = await checkAll({ env: env({ PLANSYNC_TRANSPORT: 'jsonrpc', PLANSYNC_SECRET_HOOK: 'hook-secret' }), now: () => NOW });
+  assert.ok(scope.isDone());
+  assert.is(code, 1);
+  const hook = line(lines, 'endpoint HOOK');
+  assert.is(hook?.status, 'fail');
+  assert.match(hook?.detail ?? '', /request timeout 40 s .* must be at most half of the lease 60 s/);
+});
+
 test('check: unconfigured against a mocked Odoo 20 probes, speaks json2, warns of the unknown version and reports key expiry', async () => {
   const probe = nock(URL, { badheaders: ['authorization'] })
     .post('/web/webclient/version_info')

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { codeVariable, loadConfig, overrideFor, parseConfigFile, readSecret, redactedConfig, secretFor, type Env } from '../../agent/config.ts';
 import { ConfigError } from '../../agent/errors.ts';
+import { scrub } from '../../agent/telemetry/redact.ts';
 import { effectiveEndpoint } from '../../agent/targets/index.ts';
 import type { EndpointConfig } from '../../shared-types/index.ts';
 
@@ -170,12 +171,13 @@ const malformedFile: ReadonlyArray<[string, unknown, string, string]> = [
   ['odoo.timeout_seconds of the wrong type', { odoo: { timeout_seconds: '30' } }, 'odoo.timeout_seconds', '"30"'],
   ['endpoints.<code>.batch_size out of range', { endpoints: { 'wms-eu': { batch_size: 0 } } }, 'endpoints.wms-eu.batch_size', '0'],
   ['an unknown top-level key', { pol_seconds: 1 }, 'pol_seconds', 'pol_seconds'],
-  ['an unknown key inside odoo', { odoo: { database: 'prod' } }, 'odoo', '"database"'],
-  ['an unknown key inside an endpoint', { endpoints: { WMS: { batchsize: 10 } } }, 'endpoints.WMS', '"batchsize"'],
+  // An unknown key is named, its value never shown (the secret filter cannot know every spelling of a secret).
+  ['an unknown key inside odoo', { odoo: { database: 'prod' } }, 'odoo.database', 'unknown key (its value is not shown)'],
+  ['an unknown key inside an endpoint', { endpoints: { WMS: { batchsize: 10 } } }, 'endpoints.WMS.batchsize', 'unknown key (its value is not shown)'],
 ];
 
 for (const [what, file, key, quoted] of malformedFile) {
-  test(`a config file with ${what} fails with a ConfigError naming the file, ${key} and the value`, () => {
+  test(`a config file with ${what} fails with a ConfigError naming the file, ${key} and the value (or the kind of problem)`, () => {
     const error = configError(() => withFile(file));
     assert.ok(error.message.startsWith(`${CONFIG_PATH}: `), error.message);
     assert.match(error.message, key);
@@ -188,7 +190,57 @@ for (const [what, file, key, quoted] of malformedFile) {
 test('a config file that is not JSON fails with a ConfigError naming the file', () => {
   const error = configError(() => loadConfig({ file: CONFIG_PATH, env: ODOO, readFile: files({ [CONFIG_PATH]: '{"odoo": {"url": ' }) }));
   assert.match(error.message, `${CONFIG_PATH}: not valid JSON`);
-  assert.instance(error.cause, SyntaxError);
+});
+
+test('a config file that is not JSON: the error gives the position, never the text around it (it may hold a secret)', () => {
+  const error = configError(() => loadConfig({ file: CONFIG_PATH, env: ODOO, readFile: files({ [CONFIG_PATH]: '{"key": SECRET-in-text-77}' }) }));
+  assert.match(error.message, `${CONFIG_PATH}: not valid JSON`);
+  assert.not.match(error.message, 'SECRET-in-text-77');
+  assert.is(error.cause, undefined, 'no cause carrying the text either');
+});
+
+test('property: the value of a key the schema does not know is never echoed, whatever its key or its depth', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom('key', 'token2', 'auth', 'credential', 'x'),
+      fc.constantFrom([], ['odoo'], ['endpoints', 'WMS'], ['planner'], ['wms']),
+      fc.stringMatching(/^[A-Za-z0-9]{8,20}$/).map((s) => `planted-${s}`),
+      (key, path, value) => {
+        const file: Record<string, unknown> = {};
+        let at = file;
+        for (const part of path) at = (at[part] = {});
+        at[key] = value;
+        const error = configError(() => parseConfigFile(JSON.stringify(file), CONFIG_PATH));
+        assert.match(error.message, `${[...path, key].join('.')}: unknown key (its value is not shown)`);
+        assert.not.match(error.message, value);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('credentials inside a URL are never echoed in a configuration error (ODOO_URL, PLANSYNC_STATE, endpoint URLs, file values)', () => {
+  const cases: Array<() => unknown> = [
+    () => loadConfig({ env: { ...ODOO, ODOO_URL: 'ftp://agent:URL-KEY-1111@erp.example.test' } }),
+    () => loadConfig({ env: { ...ODOO, PLANSYNC_STATE: 'bogus://user:STATE-KEY-2222@host/db' } }),
+    () => loadConfig({ env: { ...ODOO, PLANSYNC_ENDPOINT_URL_HOOK: 'gopher://x:EP-KEY-3333@host/' } }),
+    () => parseConfigFile(JSON.stringify({ endpoints: { HOOK: { url: 'gopher://x:FILE-KEY-4444@host/' } } }), CONFIG_PATH),
+  ];
+  for (const make of cases) {
+    const error = configError(make);
+    assert.match(error.message, '[redacted]@');
+    assert.not.match(error.message, /KEY-\d{4}/);
+  }
+});
+
+test('redactedConfig and scrub: the user info of URLs and every secret read become [redacted]', () => {
+  const config = loadConfig({ env: { ...ODOO, ODOO_URL: 'https://agent:URL-KEY-5555@erp.example.test', PLANSYNC_SECRET_HOOK: 'hook-secret-6666', PLANSYNC_STATE: 'redis://:STATE-KEY-7777@cache:6379' } });
+  const text = JSON.stringify(redactedConfig(config));
+  for (const secret of ['URL-KEY-5555', 'hook-secret-6666', 'STATE-KEY-7777', API_KEY]) assert.not.match(text, secret);
+  assert.match(text, 'https://[redacted]@erp.example.test');
+  // Whatever message carries them, the scrubber catches what loadConfig read.
+  const message = `failed: ${API_KEY} hook-secret-6666 ${encodeURIComponent('hook-secret-6666')} STATE-KEY-7777 at http://someone:other-77@host`;
+  assert.is(scrub(message), 'failed: [redacted] [redacted] [redacted] [redacted] at http://[redacted]@host');
 });
 
 // ---- secrets in the config file ----

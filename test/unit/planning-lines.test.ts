@@ -310,4 +310,44 @@ test('an import file: CSV by default, JSON as an array or {lines, generated_at};
   assert.match(problems('run.json', '"text"')[0] ?? '', /^\(root\)/);
 });
 
+test('a number out of range refuses the file in CSV and in JSON alike, naming the field and the value', () => {
+  const header = 'external_id,sku,warehouse,period_start,granularity,quantity\n';
+  const problems = (name: string, body: string) => {
+    const r = parseImportText(name, body, 'forecast');
+    return r.ok ? [] : r.problems;
+  };
+  // JSON.parse reads 1e400 as Infinity: refused, not imported as a line exception.
+  assert.equal(problems('run.json', '[{"external_id": "F-1", "quantity": 1e400}]'), [
+    'lines[0].quantity: out of range: numbers must lie within ±9007199254740991, got Infinity (a number beyond the range of a 64-bit float)',
+  ]);
+  assert.equal(problems('run.json', '[{"external_id": "F-1", "quantity": 1e308}]'), ['lines[0].quantity: out of range: numbers must lie within ±9007199254740991, got 1e+308']);
+  assert.equal(problems('run.json', '{"lines": [{"external_id": "P-1", "parameter": {"max_qty": -1e400}}]}'), [
+    'lines[0].parameter.max_qty: out of range: numbers must lie within ±9007199254740991, got -Infinity (a number beyond the range of a 64-bit float)',
+  ]);
+  // CSV: the same refusal for the same numbers, written either way.
+  assert.equal(problems('run.csv', `${header}F-1,S,WH,2026-11-30,week,1e308\n`), ['line 2, column quantity: out of range: numbers must lie within ±9007199254740991, got "1e308"']);
+  assert.equal(problems('run.csv', `${header}F-1,S,WH,2026-11-30,week,1${'0'.repeat(400)}\n`).length, 1);
+  assert.match(problems('run.csv', `${header}F-1,S,WH,2026-11-30,week,1${'0'.repeat(400)}\n`)[0] ?? '', /^line 2, column quantity: out of range/);
+  // Within range, both formats read the same value, exponent or not.
+  const csv = parseImportText('run.csv', `${header}F-1,S,WH,2026-11-30,week,1.5e3\n`, 'forecast');
+  const json = parseImportText('run.json', '[{"external_id": "F-1", "sku": "S", "warehouse": "WH", "period_start": "2026-11-30", "granularity": "week", "quantity": 1.5e3}]', 'forecast');
+  assert.ok(csv.ok && json.ok);
+  if (csv.ok && json.ok) assert.equal(csv.lines, json.lines);
+  assert.ok(parseImportText('run.csv', `${header}F-1,S,WH,2026-11-30,week,9007199254740991\n`, 'forecast').ok, 'the bound itself is accepted');
+});
+
+test('an empty external_id refuses the file (CSV and JSON): a line without its identity cannot be corrected or imported again', () => {
+  const problems = (name: string, body: string) => {
+    const r = parseImportText(name, body, 'forecast');
+    return r.ok ? [] : r.problems;
+  };
+  assert.equal(problems('run.csv', 'external_id,sku,warehouse,period_start,granularity,quantity\nF-1,S,WH,2026-11-30,week,3\n,S,WH,2026-11-30,week,4\n'), [
+    "line 3, column external_id: empty: every line needs its external_id (the line's identity in Odoo)",
+  ]);
+  assert.equal(problems('run.json', '[{"external_id": "F-1"}, {"external_id": ""}, {"sku": "S"}]'), [
+    'lines[1].external_id: empty: every line needs its external_id (the line\'s identity in Odoo), got ""',
+    'lines[2].external_id: empty: every line needs its external_id (the line\'s identity in Odoo), got nothing',
+  ]);
+});
+
 test.run();

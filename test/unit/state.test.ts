@@ -135,3 +135,27 @@ test('an unknown scheme is a ConfigError that quotes the URL', async () => {
 });
 
 test.run();
+
+test('sqlite://: a batch of receipts is one statement (one transaction), and it upserts', async () => {
+  const { default: KeyvSqlite } = await import('@keyv/sqlite');
+  const { default: Keyv } = await import('keyv');
+  const { withBatchedWrites } = await import('../../agent/state/store.ts');
+  const path = join(dir, 'batched.sqlite');
+  const sqlite = new KeyvSqlite({ uri: `sqlite://${path}` });
+  const statements: string[] = [];
+  const query = sqlite.query.bind(sqlite) as (sql: string, ...parameters: unknown[]) => Promise<unknown>;
+  sqlite.query = async (sql: string, ...parameters: unknown[]): Promise<unknown> => {
+    statements.push(sql);
+    return query(sql, ...parameters);
+  };
+  const keyv = new Keyv({ store: withBatchedWrites(sqlite) });
+  await keyv.get('warm-up'); // the table exists before counting
+  statements.length = 0;
+  const batch = Array.from({ length: 250 }, (_, i) => ({ key: `r${i}`, value: { n: i, quote: `it's "${i}"` } }));
+  await keyv.setMany(batch);
+  assert.is(statements.length, 1, `250 receipts took ${statements.length} statements`);
+  assert.match(statements[0] ?? '', /ON CONFLICT\(key\) DO UPDATE/);
+  await keyv.setMany([{ key: 'r7', value: { n: 700, quote: 'again' } }]);
+  assert.equal(await keyv.getMany(['r0', 'r7', 'r249', 'r250']), [{ n: 0, quote: `it's "0"` }, { n: 700, quote: 'again' }, { n: 249, quote: `it's "249"` }, undefined]);
+  await keyv.disconnect();
+});

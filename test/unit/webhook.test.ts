@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -288,6 +290,26 @@ test('a reply slower than timeoutMs is a transient ERR_TIMEOUT failure, reported
   assert.ok(scope.isDone());
   assert.is(error.kind, 'transient');
   assert.is(error.code, 'ERR_TIMEOUT');
+});
+
+test('an aborted delivery ends at once, as a transient failure, and is not retried (the worker aborts at 90% of the lease)', async () => {
+  // A loopback endpoint that never answers; the abort comes once the request has arrived.
+  const requests: http.IncomingMessage[] = [];
+  const server = http.createServer((req) => requests.push(req));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const controller = new AbortController();
+    const delivery = target({ url: `http://127.0.0.1:${port}/hook`, timeoutMs: 600_000, retryLimit: 3 }).deliver(batch(1, 2), controller.signal);
+    while (requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    const error = onlyFailure(await delivery, [1, 2]);
+    assert.is(error.kind, 'transient');
+    assert.is(requests.length, 1, 'no retry after the abort');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 test('deliver([]) sends nothing and reports nothing', async () => {

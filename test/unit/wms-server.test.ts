@@ -1,6 +1,6 @@
 /**
  * The WMS receiver (agent/wms/server.ts) on loopback: signed messages forwarded to Odoo and answered
- * in order; repeats answered from the cache; every refusal (404, 405, 413, 401, 400) changes nothing
+ * in order; repeats answered from the cache; every refusal (404, 405, 413, 401, 400; an unknown endpoint is a 401 like a bad signature) changes nothing
  * in Odoo and is logged without the body or the signature; Odoo down is a 503 with Retry-After, a
  * configuration error a 500; requests in flight finish on close.
  */
@@ -157,19 +157,37 @@ test('a shorter replay window is honoured', async () => {
   assert.is((await post(confirmation('r1'), { timestamp: NOW + 10 })).status, 200);
 });
 
-test('404 for an unknown endpoint or path, 405 for another method, 500 for an endpoint without a secret', async () => {
-  const { odoo, url, logs } = await world();
-  const other = await postMessages(url.replace('/WMS/', '/SHOP/'), confirmation('r1'), { secret: SECRET, timestamp: NOW });
-  assert.is(other.status, 404);
-  assert.equal(other.body, { error: 'unknown endpoint "SHOP"' });
+test('an unknown endpoint, an endpoint without a secret and a bad signature get the same 401: codes cannot be probed without a secret', async () => {
+  const { odoo, url, post, logs, registry } = await world();
+  const wrong = await post(confirmation('r1'), { secret: 'not-the-secret' });
+  assert.is(wrong.status, 401);
+  // Signed with the right secret of another endpoint, or with any secret: an unknown code answers as a wrong signature does.
+  const unknown = await postMessages(url.replace('/WMS/', '/SHOP/'), confirmation('r1'), { secret: SECRET, timestamp: NOW });
+  const unknownWrong = await postMessages(url.replace('/WMS/', '/SHOP/'), confirmation('r1'), { secret: 'not-the-secret', timestamp: NOW });
+  const unset = await postMessages(url.replace('/WMS/', '/NOSECRET/'), confirmation('r1'), { secret: SECRET, timestamp: NOW });
+  for (const answer of [unknown, unknownWrong, unset]) {
+    assert.is(answer.status, wrong.status);
+    assert.equal(answer.body, wrong.body);
+  }
+  assert.equal(wrong.body, { error: 'signature refused: signature mismatch' });
+  // Unsigned: the same answer for a known and an unknown code.
+  const unsignedKnown = await postMessages(url, confirmation('r1'), { secret: false, timestamp: NOW });
+  const unsignedUnknown = await postMessages(url.replace('/WMS/', '/SHOP/'), confirmation('r1'), { secret: false, timestamp: NOW });
+  assert.is(unsignedUnknown.status, unsignedKnown.status);
+  assert.equal(unsignedUnknown.body, unsignedKnown.body);
+  assert.is(odoo.calls.length, 0);
+  assert.ok(logs.some((l) => l.includes('unknown endpoint') && l.includes('"remote":"127.0.0.1"')), 'the operator still sees the unknown code in the log');
+  assert.ok(logs.some((l) => l.includes('no signing secret') && l.includes('NOSECRET')), 'and the endpoint without a secret');
+  assert.is(await counter(registry, 'plansync_wms_requests_refused_total', { endpoint: '(unknown)', reason: 'unknown_endpoint' }), 3);
+});
+
+test('404 for another path, 405 for another method', async () => {
+  const { odoo, url } = await world();
   assert.is((await postMessages(url.replace('/messages', '/other'), confirmation('r1'), { secret: SECRET, timestamp: NOW })).status, 404);
   const get = await postMessages(url, '', { secret: SECRET, timestamp: NOW, method: 'GET' });
   assert.is(get.status, 405);
   assert.is(get.headers.allow, 'POST');
-  const unset = await postMessages(url.replace('/WMS/', '/NOSECRET/'), confirmation('r1'), { secret: SECRET, timestamp: NOW });
-  assert.is(unset.status, 500);
   assert.is(odoo.calls.length, 0);
-  assert.ok(logs.some((l) => l.includes('unknown endpoint') && l.includes('"remote":"127.0.0.1"')));
 });
 
 test('413 for a body over the limit, declared or streamed, before anything is verified or forwarded', async () => {

@@ -4,7 +4,8 @@
  *
  * Pure: text in, lines or problems out. A file that cannot be parsed (bad quoting, a row with more or
  * fewer fields than the header, an unknown, doubled or missing required column, a value of the wrong
- * type: `abc` for a number, `2026-13-40` for a date, `weekly` for a granularity) is refused whole, each
+ * type: `abc` for a number, `2026-13-40` for a date, `weekly` for a granularity; a number beyond
+ * ±MAX_MAGNITUDE; an empty external_id) is refused whole, each
  * problem naming the line and the column. A well-formed row whose content is wrong (a negative
  * quantity, an empty sku) is not the parser's business: the line validation of the import makes it an
  * exception and the rest of the file goes on.
@@ -78,9 +79,23 @@ export type CsvLines =
 export const describeProblem = (p: CsvProblem): string => `line ${p.line}, column ${p.column}: ${p.message}`;
 
 const INTEGER = /^-?\d+$/;
-const NUMBER = /^-?\d+(\.\d+)?$/;
+const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * The largest magnitude a number of an import may have: 2^53 - 1, beyond which a double no longer
+ * counts units exactly (and Odoo's rounding of a quantity to a packaging overflows long before
+ * infinity). CSV and JSON imports refuse the file on a number beyond it, naming the field and the value.
+ */
+export const MAX_MAGNITUDE = Number.MAX_SAFE_INTEGER;
+
+/** Why a number read from a file cannot be imported, or undefined when it can. */
+export const numberProblem = (value: number): string | undefined =>
+  Number.isFinite(value) && Math.abs(value) <= MAX_MAGNITUDE ? undefined : `out of range: numbers must lie within ±${MAX_MAGNITUDE}`;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_PROBLEMS = 20;
+
+/** Every line needs its identity: without it the line can be neither imported again idempotently nor corrected by its sender. */
+export const EMPTY_EXTERNAL_ID = "empty: every line needs its external_id (the line's identity in Odoo)";
 
 const convert = (type: ColumnType, text: string): { ok: true; value: unknown } | { ok: false; message: string } => {
   const got = `got ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`;
@@ -89,9 +104,12 @@ const convert = (type: ColumnType, text: string): { ok: true; value: unknown } |
     case 'string':
       return { ok: true, value: text };
     case 'integer':
-      return INTEGER.test(text) ? { ok: true, value: Number(text) } : { ok: false, message: `expected an integer, ${got}` };
-    case 'number':
-      return NUMBER.test(text) ? { ok: true, value: Number(text) } : { ok: false, message: `expected a number with a . decimal point, ${got}` };
+    case 'number': {
+      if (!(type === 'integer' ? INTEGER : NUMBER).test(text)) return { ok: false, message: type === 'integer' ? `expected an integer, ${got}` : `expected a number with a . decimal point, ${got}` };
+      const value = Number(text);
+      const problem = numberProblem(value);
+      return problem ? { ok: false, message: `${problem}, ${got}` } : { ok: true, value };
+    }
     case 'date':
       return DATE.test(text) && isCalendarDate(text) ? { ok: true, value: text } : { ok: false, message: `expected a date YYYY-MM-DD, ${got}` };
     default:
@@ -165,6 +183,7 @@ export const parseLinesCsv = (kind: ImportKind, text: string): CsvLines => {
       else line[name] = value.value;
     });
     for (const into of ['parameter', 'explanation'] as const) if (Object.keys(nested[into]).length > 0) line[into] = nested[into];
+    if (line.external_id === undefined && problems.length < MAX_PROBLEMS) problems.push({ line: info.lines, column: 'external_id', message: EMPTY_EXTERNAL_ID });
     lines.push(line);
     lineNumbers.push(info.lines);
   }

@@ -299,6 +299,8 @@ class PlansyncAgent(models.Model):
                     "pending": backlog.get(endpoint.id, {}).get("pending", 0),
                     "dead": backlog.get(endpoint.id, {}).get("dead", 0),
                     "lag_seconds": backlog.get(endpoint.id, {}).get("lag_seconds", 0.0),
+                    "blocked_since": iso_time(endpoint.blocked_since),
+                    "blocked_reason": endpoint.blocked_reason or "",
                 }
                 for endpoint in endpoints
             ],

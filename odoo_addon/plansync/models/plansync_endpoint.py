@@ -69,6 +69,14 @@ class PlansyncEndpoint(models.Model):
         help="0 means no limit.",
     )
     timeout_seconds = fields.Integer(default=30, tracking=True)
+    blocked_since = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="Since when the endpoint refuses the agent's credentials or configuration "
+        "(HTTP 401, 403, 404, ... or the agent's own configuration errors): its events wait, "
+        "without spending attempts, until a delivery succeeds again.",
+    )
+    blocked_reason = fields.Text(readonly=True, copy=False)
     pending_count = fields.Integer(compute="_compute_backlog")
     dead_count = fields.Integer(compute="_compute_backlog")
     lag_seconds = fields.Float(compute="_compute_backlog")
@@ -131,6 +139,38 @@ class PlansyncEndpoint(models.Model):
         res = super().unlink()
         self.env.registry.clear_cache()
         return res
+
+    def _mark_blocked(self, reason, now):
+        """The agent cannot deliver to these endpoints because of their
+        credentials or configuration: keep the reason, and since when; tell
+        the endpoint's followers once, when it becomes blocked."""
+        for rec in self.sudo():
+            newly = not rec.blocked_since
+            rec.write({"blocked_since": rec.blocked_since or now, "blocked_reason": reason})
+            if newly:
+                rec.message_post(
+                    body=_(
+                        "Deliveries to this endpoint are paused: it refuses the agent's "
+                        "credentials or configuration (%s). Its events wait without spending "
+                        "attempts; the agent tries again with backoff (at most every 5 minutes) "
+                        "and delivery resumes by itself once the endpoint accepts again. Check the "
+                        "endpoint's URL and the agent's PLANSYNC_SECRET_%s."
+                    )
+                    % (reason, re.sub(r"[^A-Z0-9]", "_", (rec.code or "").upper())),
+                    subtype_xmlid="mail.mt_comment",
+                )
+        return True
+
+    def _mark_unblocked(self):
+        """A delivery succeeded: the endpoint is no longer blocked."""
+        for rec in self.sudo().filtered("blocked_since"):
+            since = rec.blocked_since
+            rec.write({"blocked_since": False, "blocked_reason": False})
+            rec.message_post(
+                body=_("Deliveries to this endpoint resumed (paused since %s UTC).") % since,
+                subtype_xmlid="mail.mt_comment",
+            )
+        return True
 
     def action_view_pending(self):
         return self._action_view_outbox(

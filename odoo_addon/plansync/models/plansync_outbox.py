@@ -398,8 +398,13 @@ class PlansyncOutbox(models.Model):
         return self._edit()._ack(lease, event_ids)
 
     @api.model
-    def nack(self, lease, event_ids, error, retry_after, final=False):
-        """Release the events held under ``lease``. Returns how many."""
+    def nack(self, lease, event_ids, error, retry_after, final=False, blocked=False):
+        """Release the events held under ``lease``. Returns how many.
+
+        ``blocked``: the endpoint refused the agent's credentials or
+        configuration, not the events: the claim's attempt is given back, the
+        events never become dead letters, and the endpoint is marked blocked
+        until a delivery succeeds again (docs/contract.md)."""
         self._check_integration("plansync.outbox.nack")
         check_str("lease", lease, 1, 64)
         event_ids = check_ids("event_ids", event_ids)
@@ -416,7 +421,15 @@ class PlansyncOutbox(models.Model):
             )
         if not isinstance(final, bool):
             raise ValidationError(_("final must be a boolean, got %r") % (final,))
-        return self._edit()._nack(lease, event_ids, error[:MAX_ERROR_LENGTH], retry_after, final)
+        if not isinstance(blocked, bool):
+            raise ValidationError(_("blocked must be a boolean, got %r") % (blocked,))
+        if final and blocked:
+            raise ValidationError(
+                _("final and blocked exclude each other (the endpoint refused the events for good, or the agent's credentials), got both true")
+            )
+        return self._edit()._nack(
+            lease, event_ids, error[:MAX_ERROR_LENGTH], retry_after, final, blocked
+        )
 
     # ------------------------------------------------------------------
     # internals
@@ -728,28 +741,38 @@ class PlansyncOutbox(models.Model):
 
     @api.model
     def _held(self, lease, event_ids):
-        """Rows held under ``lease`` for the given head ids, locked:
-        {head_id: [(row_id, attempts), ...]}."""
+        """Rows held under ``lease`` for the given head ids, locked, of
+        endpoints of the caller's companies: {head_id: [(row_id, attempts,
+        endpoint_id), ...]}. A lease token held by a user of another company
+        acknowledges and releases nothing."""
         if not event_ids:
             return {}
         self.env.flush_all()
         self.env.cr.execute(
             """
-            SELECT o.claim_head_id, o.id, o.attempts
+            SELECT o.claim_head_id, o.id, o.attempts, o.endpoint_id
               FROM plansync_outbox o
+              JOIN plansync_endpoint e ON e.id = o.endpoint_id
              WHERE o.claim_head_id = ANY(%s)
                AND o.lease = %s
                AND o.state = 'claimed'
+               AND e.company_id = ANY(%s)
              ORDER BY o.id
-               FOR UPDATE
+               FOR UPDATE OF o
             """,
-            (event_ids, lease),
+            (event_ids, lease, self.env.user.company_ids.ids),
         )
         held = {}
-        for head_id, row_id, attempts in self.env.cr.fetchall():
-            held.setdefault(head_id, []).append((row_id, attempts))
+        for head_id, row_id, attempts, endpoint_id in self.env.cr.fetchall():
+            held.setdefault(head_id, []).append((row_id, attempts, endpoint_id))
         # an id that is not the head of its group is not an event id
         return {head: rows for head, rows in held.items() if head in {r[0] for r in rows}}
+
+    @api.model
+    def _endpoints_of(self, held):
+        return self.env["plansync.endpoint"].sudo().browse(
+            sorted({r[2] for rows in held.values() for r in rows})
+        )
 
     @api.model
     def _ack(self, lease, event_ids):
@@ -767,15 +790,19 @@ class PlansyncOutbox(models.Model):
             (now, self.env.uid, now, [r[0] for rows in held.values() for r in rows]),
         )
         self.invalidate_model()
+        # a delivery went through: an endpoint that was blocked is no longer
+        self._endpoints_of(held).filtered("blocked_since")._mark_unblocked()
         return len(held)
 
     @api.model
-    def _nack(self, lease, event_ids, error, retry_after, final):
+    def _nack(self, lease, event_ids, error, retry_after, final, blocked=False):
         held = self._held(lease, event_ids)
         if not held:
             return 0
         settings = self._settings()
         now = fields.Datetime.now()
+        if blocked:
+            return self._nack_blocked(held, error, retry_after, settings, now)
         dead_ids, retry = [], {}
         for rows in held.values():
             attempts = max(r[1] or 0 for r in rows)
@@ -804,6 +831,33 @@ class PlansyncOutbox(models.Model):
                 (next_attempt_at, error, self.env.uid, now, ids),
             )
         self.invalidate_model()
+        return len(held)
+
+    @api.model
+    def _nack_blocked(self, held, error, retry_after, settings, now):
+        """The endpoint refused the agent's credentials or configuration: the
+        events go back to pending with their claim's attempt given back (never
+        a dead letter), due after ``retry_after`` (or the base backoff), and
+        the endpoint is marked blocked."""
+        delay = retry_after if retry_after > 0 else settings["backoff_base_seconds"]
+        self.env.cr.execute(
+            """
+            UPDATE plansync_outbox
+               SET state = 'pending', next_attempt_at = %s, last_error = %s,
+                   attempts = GREATEST(COALESCE(attempts, 0) - 1, 0),
+                   lease_expires_at = NULL, write_uid = %s, write_date = %s
+             WHERE id = ANY(%s)
+            """,
+            (
+                now + timedelta(seconds=delay),
+                error,
+                self.env.uid,
+                now,
+                [r[0] for rows in held.values() for r in rows],
+            ),
+        )
+        self.invalidate_model()
+        self._endpoints_of(held)._mark_blocked(error, now)
         return len(held)
 
     @api.model

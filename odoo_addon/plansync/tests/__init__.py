@@ -13,3 +13,4 @@ from . import test_actions
 from . import test_no_none
 from . import test_picking_events
 from . import test_compat_xml
+from . import test_outbox_delivery
