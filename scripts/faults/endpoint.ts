@@ -7,8 +7,8 @@
  * - arrivals: every event in every request that passed the signature check (raw, re-sends included);
  * - accepted: event ids applied for the first time;
  * - redelivered: arrivals of an id already applied (raw re-deliveries: the receiver drops them), split
- *   into `sameKey` (the same request again: the HTTP client's retry of one request) and `newKey` (a new
- *   request: a later claim sent it again);
+ *   into `sameKey` (under an Idempotency-Key it arrived with before: the HTTP client retrying one
+ *   request, or a later claim forming the same batch again) and `newKey` (in another batch);
  * - doubleEffects: arrivals of an id already applied whose content differs from what was applied. A
  *   receiver deduplicating on the id (as it must) would either apply a second, different state under
  *   one id or silently drop a change: the one way an at-least-once delivery can have a double effect

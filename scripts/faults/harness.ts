@@ -306,7 +306,7 @@ export interface Figures {
 export const line = (f: Figures): string =>
   `FAULTS ${f.scenario}: captured ${f.captured}, delivered ${f.delivered}, acknowledged ${f.acknowledged}, ` +
   `duplicated (double effects) ${f.endpoint.doubleEffects}, out of order ${f.endpoint.outOfOrder}, stuck ${f.stuck}, lost ${f.lost}, ` +
-  `dead letters ${f.dead}; raw re-deliveries ${f.endpoint.redelivered} (same request ${f.endpoint.redeliveredSameKey}, new request ${f.endpoint.redeliveredNewKey}); ` +
+  `dead letters ${f.dead}; raw re-deliveries ${f.endpoint.redelivered} (same Idempotency-Key ${f.endpoint.redeliveredSameKey}, another ${f.endpoint.redeliveredNewKey}); ` +
   `agent RSS peak ${f.rssPeakMb} MB over ${f.agentStarts} starts` +
   Object.entries(f.extra)
     .map(([k, v]) => `; ${k} ${v}`)
