@@ -11,6 +11,8 @@
 #      (scripts/odoo/planner_fixture.py),
 #   4. serves that database on loopback and runs the contract suite, the end-to-end tests and the
 #      fuzz suite against it (test/{contract,e2e,fuzz}/*.real.ts),
+#   4b. with PLANSYNC_FAULTS=1, runs the fault suite (test/faults/*.real.ts) on a copy of that database,
+#      served by the suite itself (it stops and restarts Odoo); off by default until it fits the budget,
 #   5. runs Odoo's own suites (stock, purchase_stock, sale_stock, sale, purchase; mrp where installed)
 #      in a copy of the database taken right after step 2, with an endpoint subscribed to every event
 #      type, and compares each test's outcome with the same suites in a database without PlanSync
@@ -199,6 +201,30 @@ run_version() {
     fi
     kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
     SERVER_PID=
+
+    # 4b. the fault suite (test/faults/*.real.ts): it stops and restarts Odoo, so it serves a copy of
+    # the database itself, on a port of its own (PLANSYNC_FAULTS=1 runs it)
+    # Off by default until the suite is proven inside the tier's time budget on every version (issue 14,
+    # item 1): it ran for 4 to 11 minutes per scenario on a loaded machine.
+    if [ "${PLANSYNC_FAULTS:-0}" != 1 ]; then
+      echo "real-Odoo tier $version: fault suite SKIPPED: not yet within the tier's time budget (PLANSYNC_FAULTS=1 runs it; npm run test:faults alone)"
+    fi
+    if [ "${PLANSYNC_FAULTS:-0}" = 1 ]; then
+      local faults_passed=0 faults_failed=1
+      CLEAN_DBS+=("${DB}_faults")
+      if createdb -T "$DB" "${DB}_faults"; then
+        echo "real-Odoo tier $version: fault suite on a copy of $DB (${DB}_faults); running test/faults/*.real.ts"
+        (cd "$ROOT" && FAULTS_ODOO_SRC=$src FAULTS_DB=${DB}_faults ODOO_PYTHON=$PY node --import tsx node_modules/uvu/bin.js test/faults '\.real\.ts$' --no-color) 2>&1 | tee "$WORK/faults.log" | grep -v '^{"level"'
+        rtotal=$(grep -Eo 'Total: +[0-9]+' "$WORK/faults.log" | grep -Eo '[0-9]+' | tail -1)
+        rpassed=$(grep -Eo 'Passed: +[0-9]+' "$WORK/faults.log" | grep -Eo '[0-9]+' | tail -1)
+        rskipped=$(grep -Eo 'Skipped: +[0-9]+' "$WORK/faults.log" | grep -Eo '[0-9]+' | tail -1)
+        [ -n "$rtotal" ] && faults_passed=$rpassed faults_failed=$((rtotal - rpassed - rskipped))
+        [ -z "$rtotal" ] && echo "real-Odoo tier $version: the fault suite died before its summary"
+      fi
+      echo "real-Odoo tier $version: fault suite $faults_passed passed, $faults_failed failed"
+      real_passed=$((real_passed + faults_passed))
+      real_failed=$((real_failed + faults_failed))
+    fi
   fi
 
   # 5. Odoo's own suites, with and without PlanSync
