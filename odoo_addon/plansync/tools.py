@@ -14,10 +14,24 @@ import pytz
 from odoo import _
 from odoo.exceptions import ValidationError
 
+# The largest magnitude PlanSync accepts in any number that comes from outside (an import line, a WMS
+# quantity): the highest value the sanity limits of the settings may take. Beyond it a number is absurd
+# (1e308 overflowed the rounding to a vendor's packaging, 10**400 overflows float()).
+MAX_MAGNITUDE = 1e15
+
+
+def bounded_number(value, maximum=MAX_MAGNITUDE):
+    """True for an int or float (not a bool) that is finite and at most ``maximum`` in size. Never
+    converts a huge int to float (which raises OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return abs(value) <= maximum
+
+
 MAX_WAREHOUSE_CODES = 1000
-ISO_TIME_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-]00:?00)?$"
-)
+ISO_TIME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-]00:?00)?$")
 
 
 def iso_time(value):
@@ -35,9 +49,7 @@ def check_int(name, value, low, high):
 
 
 def check_str(name, value, low, high):
-    if not isinstance(value, str) or not low <= len(value) <= high or (
-        low and not value.strip()
-    ):
+    if not isinstance(value, str) or not low <= len(value) <= high or (low and not value.strip()):
         raise ValidationError(
             _("%(name)s must be a string of %(low)s to %(high)s characters, got %(value)r")
             % {"name": name, "low": low, "high": high, "value": value}
@@ -81,11 +93,7 @@ def storable(value):
         # jsonb holds neither NUL nor lone surrogates: each kept visible as U+FFFD
         if is_text(value):
             return value
-        return (
-            value.replace("\x00", "\ufffd")
-            .encode("utf-16", "surrogatepass")
-            .decode("utf-16", "replace")
-        )
+        return value.replace("\x00", "\ufffd").encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     if value is None or isinstance(value, (int, float, bool)):
         return value
     return str(value)
@@ -143,8 +151,7 @@ def pick_warehouses(codes, available, preference, what):
     unknown = [code for code in codes if code.strip() not in by_code]
     if unknown:
         raise ValidationError(
-            _("warehouses: %(code)s is not the code of %(what)s")
-            % {"code": show(unknown[0]), "what": what}
+            _("warehouses: %(code)s is not the code of %(what)s") % {"code": show(unknown[0]), "what": what}
         )
     ids = {by_code[code.strip()].id for code in codes}
     return available.filtered(lambda w: w.id in ids)

@@ -36,7 +36,7 @@ const GROUPS = [
 ] as const;
 
 const runChecker = (...args: string[]): { status: number | null; items: CheckItem[]; stderr: string } => {
-  const result = spawnSync('python3', [SCRIPT, ...args, '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync('python3', [SCRIPT, ...args, '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
   if (result.error) throw result.error;
   let items: CheckItem[] = [];
   try {

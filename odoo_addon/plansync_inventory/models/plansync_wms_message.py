@@ -17,7 +17,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round, mute_logger
 
-from odoo.addons.plansync.tools import check_str, parse_generated_at, show, storable
+from odoo.addons.plansync.tools import MAX_MAGNITUDE, bounded_number, check_str, parse_generated_at, show, storable
 from odoo.addons.plansync import compat
 
 MAX_MESSAGES = 500
@@ -73,11 +73,10 @@ class WmsError(Exception):
 
 
 def is_number(value):
-    return (
-        not isinstance(value, bool)
-        and isinstance(value, (int, float))
-        and math.isfinite(value)
-    )
+    """A finite int or float, not a bool (a huge int counts: bounded_number bounds it)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
 
 
 @compat.table_constraints
@@ -88,14 +87,10 @@ class PlansyncWmsMessage(models.Model):
     _order = "id desc"
     _rec_name = "message_id"
 
-    endpoint_id = fields.Many2one(
-        "plansync.endpoint", required=True, readonly=True, index=True, ondelete="cascade"
-    )
+    endpoint_id = fields.Many2one("plansync.endpoint", required=True, readonly=True, index=True, ondelete="cascade")
     message_id = fields.Char(string="Message id", required=True, readonly=True)
     message_type = fields.Selection(TYPES, string="Type", readonly=True, index=True)
-    state = fields.Selection(
-        STATES, default=STATE_APPLIED, readonly=True, required=True, index=True, copy=False
-    )
+    state = fields.Selection(STATES, default=STATE_APPLIED, readonly=True, required=True, index=True, copy=False)
     code = fields.Selection(CODES, readonly=True, index=True)
     detail = fields.Text(readonly=True)
     payload = fields.Json(readonly=True, help="The message as it was received.")
@@ -113,18 +108,14 @@ class PlansyncWmsMessage(models.Model):
     warehouse_id = fields.Many2one("stock.warehouse", readonly=True, index="btree_not_null")
     occurred_at = fields.Datetime(readonly=True, help="occurred_at or as_of of the message.")
     received_at = fields.Datetime(readonly=True)
-    received_by_id = fields.Many2one(
-        "res.users", readonly=True, help="The integration user that sent the message."
-    )
+    received_by_id = fields.Many2one("res.users", readonly=True, help="The integration user that sent the message.")
     applied_at = fields.Datetime(readonly=True)
     discrepancy_counts = fields.Json(readonly=True)
     replay_count = fields.Integer(readonly=True, default=0)
     resolution_note = fields.Text(readonly=True)
     resolved_by_id = fields.Many2one("res.users", readonly=True)
     resolved_at = fields.Datetime(readonly=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
-    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
     can_replay = fields.Boolean(compute="_compute_can")
     can_dismiss = fields.Boolean(compute="_compute_can")
 
@@ -179,9 +170,7 @@ class PlansyncWmsMessage(models.Model):
             rec.sudo()._process()
             rec._edit().write({"replay_count": rec.replay_count + 1})
             if rec.state == STATE_APPLIED:
-                rec._message_log(
-                    body=_("Replayed by %s: applied.") % self.env.user.name
-                )
+                rec._message_log(body=_("Replayed by %s: applied.") % self.env.user.name)
             else:
                 rec._message_log(
                     body=_("Replayed by %(user)s: still refused: %(detail)s")
@@ -212,8 +201,7 @@ class PlansyncWmsMessage(models.Model):
         )
         self._message_log_batch(
             {
-                rec.id: _("Dismissed by %(user)s: %(reason)s")
-                % {"user": self.env.user.name, "reason": reason}
+                rec.id: _("Dismissed by %(user)s: %(reason)s") % {"user": self.env.user.name, "reason": reason}
                 for rec in self
             }
         )
@@ -221,9 +209,7 @@ class PlansyncWmsMessage(models.Model):
 
     def action_view_discrepancies(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "plansync_inventory.plansync_discrepancy_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("plansync_inventory.plansync_discrepancy_action")
         action["domain"] = [("message_id", "=", self.id)]
         action["context"] = {}
         return action
@@ -236,15 +222,9 @@ class PlansyncWmsMessage(models.Model):
     def receive(self, endpoint, messages):
         """Store and apply WMS messages (docs/contract.md). Returns one result
         per message, in order."""
-        record = self.env["plansync.outbox"]._called_endpoint(
-            "plansync.wms.message.receive", endpoint, "wms"
-        )
+        record = self.env["plansync.outbox"]._called_endpoint("plansync.wms.message.receive", endpoint, "wms")
         if not isinstance(messages, (list, tuple)) or len(messages) > MAX_MESSAGES:
-            shown = (
-                "a list of %s messages" % len(messages)
-                if isinstance(messages, (list, tuple))
-                else show(messages)
-            )
+            shown = "a list of %s messages" % len(messages) if isinstance(messages, (list, tuple)) else show(messages)
             raise ValidationError(
                 _("messages must be a list of at most %(max)s objects, got %(value)s")
                 % {"max": MAX_MESSAGES, "value": shown}
@@ -252,8 +232,7 @@ class PlansyncWmsMessage(models.Model):
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 raise ValidationError(
-                    _("messages[%(index)s] must be an object, got %(value)s")
-                    % {"index": index, "value": show(message)}
+                    _("messages[%(index)s] must be an object, got %(value)s") % {"index": index, "value": show(message)}
                 )
             check_str("messages[%s].message_id" % index, message.get("message_id"), 1, 128)
         return [self.sudo()._receive_one(record, message) for message in messages]
@@ -365,8 +344,7 @@ class PlansyncWmsMessage(models.Model):
             return self._apply_balance(message)
         raise WmsError(
             "invalid",
-            _("type must be 'receipt_confirmed', 'shipment_confirmed' or 'balance', got %s")
-            % show(kind),
+            _("type must be 'receipt_confirmed', 'shipment_confirmed' or 'balance', got %s") % show(kind),
         )
 
     # -- references ----------------------------------------------------
@@ -389,8 +367,9 @@ class PlansyncWmsMessage(models.Model):
 
     def _product(self, field, sku):
         if not isinstance(sku, str) or not sku:
-            raise WmsError("invalid", _("%(field)s must be a string, got %(value)s")
-                           % {"field": field, "value": show(sku)})
+            raise WmsError(
+                "invalid", _("%(field)s must be a string, got %(value)s") % {"field": field, "value": show(sku)}
+            )
         company = self.endpoint_id.company_id
         Product = self.env["product.product"].with_context(active_test=False)
         product = Product.search(
@@ -400,8 +379,10 @@ class PlansyncWmsMessage(models.Model):
         )
         if not product and sku.startswith("product.product:") and sku[16:].isdigit():
             # the sku of a product without Internal Reference (plansync.render._sku)
-            product = Product.browse(int(sku[16:])).exists().filtered(
-                lambda p: not p.default_code and p.company_id in (company, p.company_id.browse())
+            product = (
+                Product.browse(int(sku[16:]))
+                .exists()
+                .filtered(lambda p: not p.default_code and p.company_id in (company, p.company_id.browse()))
             )
         if not product:
             raise WmsError(
@@ -413,11 +394,21 @@ class PlansyncWmsMessage(models.Model):
 
     def _quantity(self, field, value):
         if not is_number(value):
-            raise WmsError("invalid", _("%(field)s must be a number, got %(value)s")
-                           % {"field": field, "value": show(value)})
+            raise WmsError(
+                "invalid", _("%(field)s must be a number, got %(value)s") % {"field": field, "value": show(value)}
+            )
         if value < 0:
-            raise WmsError("negative_quantity", _("%(field)s must not be negative, got %(value)s")
-                           % {"field": field, "value": show(value)})
+            raise WmsError(
+                "negative_quantity",
+                _("%(field)s must not be negative, got %(value)s") % {"field": field, "value": show(value)},
+            )
+        if not bounded_number(value):
+            # 1e308 or a huge integer would overflow the unit conversion and fail the whole call
+            raise WmsError(
+                "invalid",
+                _("%(field)s must be a number from 0 to %(max)g, got %(value)s")
+                % {"field": field, "max": MAX_MAGNITUDE, "value": show(value)},
+            )
         return float(value)
 
     def _uom(self, field, name, product):
@@ -430,13 +421,17 @@ class PlansyncWmsMessage(models.Model):
                 [("name", "=", name)], limit=1
             )
         if not uom:
-            raise WmsError("uom_mismatch", _("%(field)s %(value)s is not the name of a unit of measure")
-                           % {"field": field, "value": show(name)})
+            raise WmsError(
+                "uom_mismatch",
+                _("%(field)s %(value)s is not the name of a unit of measure") % {"field": field, "value": show(name)},
+            )
         if not compat.same_unit_family(uom, product.uom_id):
             raise WmsError(
                 "uom_mismatch",
-                _("%(field)s %(value)s (%(cat)s) cannot be converted to %(puom)s, the unit of "
-                  "sku %(sku)s (%(pcat)s)")
+                _(
+                    "%(field)s %(value)s (%(cat)s) cannot be converted to %(puom)s, the unit of "
+                    "sku %(sku)s (%(pcat)s)"
+                )
                 % {
                     "field": field,
                     "value": show(name),
@@ -459,21 +454,27 @@ class PlansyncWmsMessage(models.Model):
             return False
         parsed = parse_generated_at(value) if value is not False else None
         if not parsed:
-            raise WmsError("invalid", _("%(key)s must be an ISO 8601 UTC time, got %(value)s")
-                           % {"key": key, "value": show(value)})
+            raise WmsError(
+                "invalid", _("%(key)s must be an ISO 8601 UTC time, got %(value)s") % {"key": key, "value": show(value)}
+            )
         return parsed
 
     @staticmethod
     def _list(message, key, allow_empty=False):
         value = message.get(key)
         if not isinstance(value, list) or (not value and not allow_empty):
-            raise WmsError("invalid", _("%(key)s must be a %(what)slist of objects, got %(value)s")
-                           % {"key": key, "what": "" if allow_empty else _("non-empty "),
-                              "value": show(value)})
+            raise WmsError(
+                "invalid",
+                _("%(key)s must be a %(what)slist of objects, got %(value)s")
+                % {"key": key, "what": "" if allow_empty else _("non-empty "), "value": show(value)},
+            )
         for index, item in enumerate(value):
             if not isinstance(item, dict):
-                raise WmsError("invalid", _("%(key)s[%(index)s] must be an object, got %(value)s")
-                               % {"key": key, "index": index, "value": show(item)})
+                raise WmsError(
+                    "invalid",
+                    _("%(key)s[%(index)s] must be an object, got %(value)s")
+                    % {"key": key, "index": index, "value": show(item)},
+                )
         return value
 
     # -- confirmations --------------------------------------------------
@@ -491,19 +492,22 @@ class PlansyncWmsMessage(models.Model):
                 _("picking %(value)s is not a transfer of the warehouses of endpoint %(code)s")
                 % {"value": show(name), "code": self.endpoint_id.code},
             )
-        self._edit().write({"picking_id": picking.id, "occurred_at": occurred_at,
-                            "warehouse_id": picking.picking_type_id.warehouse_id.id})
+        self._edit().write(
+            {
+                "picking_id": picking.id,
+                "occurred_at": occurred_at,
+                "warehouse_id": picking.picking_type_id.warehouse_id.id,
+            }
+        )
         # one validation at a time per picking: a concurrent one fails and is retried
         self.env.flush_all()
         with mute_logger("odoo.sql_db"):
-            self.env.cr.execute("SELECT id FROM stock_picking WHERE id = %s FOR UPDATE NOWAIT",
-                                (picking.id,))
+            self.env.cr.execute("SELECT id FROM stock_picking WHERE id = %s FOR UPDATE NOWAIT", (picking.id,))
         picking.invalidate_recordset()
         if picking.state in ("done", "cancel"):
             raise WmsError(
                 "picking_not_open",
-                _("picking %(value)s is %(state)s already")
-                % {"value": show(name), "state": picking.state},
+                _("picking %(value)s is %(state)s already") % {"value": show(name), "state": picking.state},
             )
         if picking.picking_type_code != PICKING_CODES[kind]:
             raise WmsError(
@@ -523,10 +527,7 @@ class PlansyncWmsMessage(models.Model):
             )
         backorders = picking.backorder_ids
         picking.message_post(
-            body=_(
-                "Validated from WMS message %(message)s of endpoint %(endpoint)s, "
-                "received from %(user)s."
-            )
+            body=_("Validated from WMS message %(message)s of endpoint %(endpoint)s, " "received from %(user)s.")
             % {
                 "message": self.message_id,
                 "endpoint": self.endpoint_id.code,
@@ -565,16 +566,18 @@ class PlansyncWmsMessage(models.Model):
                 raise WmsError(
                     "lot_required",
                     _("%(field)s.lots is required: sku %(sku)s is tracked by %(tracking)s, got %(value)s")
-                    % {"field": field, "sku": show(line["sku"]), "tracking": product.tracking,
-                       "value": show(lots)},
+                    % {"field": field, "sku": show(line["sku"]), "tracking": product.tracking, "value": show(lots)},
                 )
             total = 0.0
             for lot_index, lot in enumerate(lots):
                 lot_field = "%s.lots[%s]" % (field, lot_index)
                 lot_name = lot.get("name") if isinstance(lot, dict) else None
                 if not isinstance(lot_name, str) or not lot_name.strip():
-                    raise WmsError("lot_required", _("%(field)s.name must be a lot name, got %(value)s")
-                                   % {"field": lot_field, "value": show(lot)})
+                    raise WmsError(
+                        "lot_required",
+                        _("%(field)s.name must be a lot name, got %(value)s")
+                        % {"field": lot_field, "value": show(lot)},
+                    )
                 lot_qty = self._to_product_uom(
                     self._quantity(lot_field + ".quantity", lot.get("quantity")), uom, product
                 )
@@ -588,15 +591,15 @@ class PlansyncWmsMessage(models.Model):
                     )
                 total += lot_qty
                 entry["lots"].append((lot_name, lot_qty))
-            if float_compare(total, self._to_product_uom(quantity, uom, product),
-                             precision_rounding=product.uom_id.rounding):
+            if float_compare(
+                total, self._to_product_uom(quantity, uom, product), precision_rounding=product.uom_id.rounding
+            ):
                 raise WmsError(
                     "invalid",
                     _("%(field)s.lots add up to %(total)s, not the quantity %(quantity)s")
                     % {"field": field, "total": total, "quantity": show(quantity)},
                 )
-        if all(float_is_zero(e["quantity"], precision_rounding=p.uom_id.rounding)
-               for p, e in done.items()):
+        if all(float_is_zero(e["quantity"], precision_rounding=p.uom_id.rounding) for p, e in done.items()):
             raise WmsError("invalid", _("lines: every quantity is 0, nothing was confirmed"))
         for product, entry in done.items():
             demand = sum(m.product_qty for m in moves if m.product_id == product)
@@ -604,17 +607,24 @@ class PlansyncWmsMessage(models.Model):
                 raise WmsError(
                     "over_delivery",
                     _("sku %(sku)s: %(done)s %(uom)s confirmed, picking %(picking)s expects %(demand)s")
-                    % {"sku": show(product.default_code or product.display_name),
-                       "done": entry["quantity"], "uom": product.uom_id.name,
-                       "picking": picking.name, "demand": demand},
+                    % {
+                        "sku": show(product.default_code or product.display_name),
+                        "done": entry["quantity"],
+                        "uom": product.uom_id.name,
+                        "picking": picking.name,
+                        "demand": demand,
+                    },
                 )
         return done
 
     def _lot(self, product, lot_name, picking):
         """(lot, lot_name) of a confirmed lot; raises unknown_lot."""
         lot = self.env["stock.lot"].search(
-            [("product_id", "=", product.id), ("name", "=", lot_name),
-             ("company_id", "in", [False, picking.company_id.id])],
+            [
+                ("product_id", "=", product.id),
+                ("name", "=", lot_name),
+                ("company_id", "in", [False, picking.company_id.id]),
+            ],
             limit=1,
         )
         if lot:
@@ -666,8 +676,12 @@ class PlansyncWmsMessage(models.Model):
         location = move.location_id
         if lot and move.location_id.usage == "internal":
             quant = self.env["stock.quant"].search(
-                [("product_id", "=", move.product_id.id), ("lot_id", "=", lot.id),
-                 ("location_id", "child_of", move.location_id.id), ("quantity", ">", 0)],
+                [
+                    ("product_id", "=", move.product_id.id),
+                    ("lot_id", "=", lot.id),
+                    ("location_id", "child_of", move.location_id.id),
+                    ("quantity", ">", 0),
+                ],
                 order="quantity desc, id",
                 limit=1,
             )
@@ -691,8 +705,7 @@ class PlansyncWmsMessage(models.Model):
     def _apply_balance(self, message):
         as_of = self._occurred_at(message, "as_of")
         if not as_of:
-            raise WmsError("invalid", _("as_of must be an ISO 8601 UTC time, got %s")
-                           % show(message.get("as_of")))
+            raise WmsError("invalid", _("as_of must be an ISO 8601 UTC time, got %s") % show(message.get("as_of")))
         code = message.get("warehouse")
         warehouse = self._company_warehouses().filtered(lambda w: w.code == code)[:1]
         if not isinstance(code, str) or not warehouse:
@@ -707,9 +720,7 @@ class PlansyncWmsMessage(models.Model):
         self._edit().write({"warehouse_id": warehouse.id, "occurred_at": as_of})
         balances = self._list(message, "balances", allow_empty=True)
         Location = self.env["stock.location"]
-        internal = Location.search(
-            [("id", "child_of", warehouse.view_location_id.id), ("usage", "=", "internal")]
-        )
+        internal = Location.search([("id", "child_of", warehouse.view_location_id.id), ("usage", "=", "internal")])
         wms = defaultdict(float)
         errors = []
         skip = set()  # pairs named by a refused line: not counted as 0
@@ -718,8 +729,7 @@ class PlansyncWmsMessage(models.Model):
             product = location = False
             try:
                 product = self._product(field + ".sku", line.get("sku"))
-                location = self._location(field + ".location", line.get("location"), internal,
-                                          warehouse)
+                location = self._location(field + ".location", line.get("location"), internal, warehouse)
                 if not compat.is_storable(product):
                     raise WmsError(
                         "unknown_sku",
@@ -750,9 +760,7 @@ class PlansyncWmsMessage(models.Model):
             (Product.browse(p), Location.browse(loc), odoo.get((p, loc), 0.0), wms.get((p, loc), 0.0))
             for p, loc in pairs
         ]
-        counts = self.env["plansync.discrepancy"]._reconcile(
-            self.endpoint_id, "wms", warehouse, entries, message=self
-        )
+        counts = self.env["plansync.discrepancy"]._reconcile(self.endpoint_id, "wms", warehouse, entries, message=self)
         vals = {"discrepancy_counts": counts}
         if errors:
             vals["code"] = errors[0].code
@@ -770,16 +778,17 @@ class PlansyncWmsMessage(models.Model):
 
     def _location(self, field, value, internal, warehouse):
         if not isinstance(value, str) or not value:
-            raise WmsError("invalid", _("%(field)s must be a string, got %(value)s")
-                           % {"field": field, "value": show(value)})
-        location = internal.filtered(lambda l: l.complete_name == value)[:1] or internal.filtered(
-            lambda l: l.barcode == value
-        )[:1]
+            raise WmsError(
+                "invalid", _("%(field)s must be a string, got %(value)s") % {"field": field, "value": show(value)}
+            )
+        location = (
+            internal.filtered(lambda l: l.complete_name == value)[:1]
+            or internal.filtered(lambda l: l.barcode == value)[:1]
+        )
         if not location:
             raise WmsError(
                 "unknown_location",
-                _("%(field)s %(value)s is not the full name or barcode of an internal location "
-                  "of warehouse %(wh)s")
+                _("%(field)s %(value)s is not the full name or barcode of an internal location " "of warehouse %(wh)s")
                 % {"field": field, "value": show(value), "wh": warehouse.code},
             )
         return location

@@ -11,14 +11,12 @@ import math
 import re
 from datetime import date
 
-from odoo.addons.plansync.tools import show, storable
+from odoo.addons.plansync.tools import MAX_MAGNITUDE, show, storable
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# The largest magnitude of any number of a line: the highest value the sanity
-# limits of the settings (max_line_quantity, max_line_value) may take. Beyond
-# it a number is absurd (1e308 overflowed the rounding to a vendor's packaging
-# and failed the whole batch): the line is invalid, the rest goes on.
-MAX_MAGNITUDE = 1e15
+# The largest magnitude of any number of a line (plansync.tools.MAX_MAGNITUDE): the
+# highest value the sanity limits of the settings (max_line_quantity,
+# max_line_value) may take. Beyond it the line is invalid, the rest goes on.
 # Dates outside these years are absurd for planning, and adding a lead time to
 # 9999-12-31 overflows Python's dates.
 MIN_DATE = date(1900, 1, 1)
@@ -29,18 +27,30 @@ MAX_REASON = 2000
 MAX_REVISION = 2**31 - 1
 
 FORECAST_KEYS = frozenset(
-    ["external_id", "revision", "sku", "warehouse", "period_start", "granularity",
-     "quantity", "lower", "upper"]
+    ["external_id", "revision", "sku", "warehouse", "period_start", "granularity", "quantity", "lower", "upper"]
 )
 PROPOSAL_KEYS = frozenset(
-    ["external_id", "revision", "kind", "sku", "warehouse", "vendor", "source_warehouse",
-     "quantity", "uom", "order_by", "need_by", "value", "parameter", "explanation"]
+    [
+        "external_id",
+        "revision",
+        "kind",
+        "sku",
+        "warehouse",
+        "vendor",
+        "source_warehouse",
+        "quantity",
+        "uom",
+        "order_by",
+        "need_by",
+        "value",
+        "parameter",
+        "explanation",
+    ]
 )
 PARAMETER_KEYS = ("min_qty", "max_qty", "safety_stock")
 EXPLANATION_NUMBERS = ("forecast_over_lead_time", "safety_stock", "on_hand", "on_order")
 EXPLANATION_KEYS = frozenset(
-    list(EXPLANATION_NUMBERS)
-    + ["lead_time_days", "service_level", "reason", "demand_class", "method", "flags"]
+    list(EXPLANATION_NUMBERS) + ["lead_time_days", "service_level", "reason", "demand_class", "method", "flags"]
 )
 # keys the embedded planner adds (shared-types/planning.ts, Explanation)
 DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy", "none")
@@ -106,11 +116,7 @@ def _external_id(line):
 
 def _revision(line):
     value = line.get("revision", 1)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not 1 <= value <= MAX_REVISION
-    ):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REVISION:
         invalid("revision must be an integer of at least 1, got %s", show(value))
     return value
 
@@ -248,9 +254,7 @@ def validate_proposal(line):
     elif isinstance(parameter, dict):
         _check_keys(parameter, PARAMETER_KEYS, "parameter")
         result["parameter"] = {
-            key: _number(parameter, key, where="parameter.")
-            for key in PARAMETER_KEYS
-            if key in parameter
+            key: _number(parameter, key, where="parameter.") for key in PARAMETER_KEYS if key in parameter
         }
     else:
         invalid("parameter must be an object or false, got %s", show(parameter))
@@ -258,8 +262,7 @@ def validate_proposal(line):
         values = result["parameter"] or {}
         if not values:
             invalid(
-                "parameter must have min_qty, max_qty or safety_stock for a parameter "
-                "proposal, got %s",
+                "parameter must have min_qty, max_qty or safety_stock for a parameter " "proposal, got %s",
                 show(parameter),
             )
         if "min_qty" in values and "max_qty" in values and values["max_qty"] < values["min_qty"]:
@@ -279,9 +282,7 @@ def validate_proposal(line):
     if "lead_time_days" in explanation:
         clean["lead_time_days"] = _number(explanation, "lead_time_days", where="explanation.")
     if "service_level" in explanation:
-        clean["service_level"] = _number(
-            explanation, "service_level", maximum=1.0, where="explanation."
-        )
+        clean["service_level"] = _number(explanation, "service_level", maximum=1.0, where="explanation.")
     if "reason" in explanation:
         reason = explanation["reason"]
         if not isinstance(reason, str) or len(reason) > MAX_REASON:
