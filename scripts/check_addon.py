@@ -216,10 +216,7 @@ class ModelIndex:
         return result
 
     def knows(self, model):
-        return any(
-            info["name"] == model or (not info["name"] and model in info["inherit"])
-            for info in self.classes
-        )
+        return any(info["name"] == model or (not info["name"] and model in info["inherit"]) for info in self.classes)
 
 
 # ----------------------------------------------------------------------
@@ -247,9 +244,7 @@ def check_python(addon, results):
                 compile(handle.read(), path, "exec")
             results.add("python-compiles", True, rel(path, addon))
         except SyntaxError as exc:
-            results.add(
-                "python-compiles", False, "%s:%s: %s" % (rel(path, addon), exc.lineno, exc.msg)
-            )
+            results.add("python-compiles", False, "%s:%s: %s" % (rel(path, addon), exc.lineno, exc.msg))
 
 
 def parse_xml(addon, results):
@@ -341,7 +336,12 @@ def check_access(addon, module, addon_index, odoo_index, results):
             results.add(
                 "access-models",
                 ok,
-                "%s: %s %s" % (where, ref, "-> " + (known.get(key) or odoo_known.get(key, "")) if ok else "names no model defined by _name"),
+                "%s: %s %s"
+                % (
+                    where,
+                    ref,
+                    "-> " + (known.get(key) or odoo_known.get(key, "")) if ok else "names no model defined by _name",
+                ),
             )
 
 
@@ -389,9 +389,7 @@ def check_view_fields(addon, trees, addon_index, odoo_index, results):
             if child.tag == "field":
                 name = child.get("name")
                 known, complete = fields_of(model)
-                where = "%s:%s view %s: field %r of %s" % (
-                    rel(path, addon), line_of(child), view_id, name, model
-                )
+                where = "%s:%s view %s: field %r of %s" % (rel(path, addon), line_of(child), view_id, name, model)
                 if name in known or name in MAGIC_FIELDS:
                     results.add("view-fields", True, where)
                     comodel = known.get(name)
@@ -442,14 +440,10 @@ def check_refs(addon, module, trees, family_ids, closure, results):
         if owner not in family_ids:
             return  # an Odoo module's id: not checked here
         if owner not in closure:
-            results.add(
-                "xml-refs", False, "%s: %s names %s, which %s does not depend on" % (where, ref, owner, module)
-            )
+            results.add("xml-refs", False, "%s: %s names %s, which %s does not depend on" % (where, ref, owner, module))
             return
         ok = name in family_ids[owner]
-        results.add(
-            "xml-refs", ok, "%s: %s %s" % (where, ref, "exists" if ok else "is not defined in %s" % owner)
-        )
+        results.add("xml-refs", ok, "%s: %s %s" % (where, ref, "exists" if ok else "is not defined in %s" % owner))
 
     for path, tree in trees.items():
         for element in tree.getroot().iter():
@@ -490,10 +484,16 @@ def check_dialect(addon, module, manifest, trees, results):
     """The 18 dialect (see xml-dialect above), one item per data file and per manifest."""
     version = str(manifest.get("version", ""))
     results.add(
-        "xml-dialect", bool(SERIES_FREE_VERSION_RE.match(version)),
-        "%s/__manifest__.py: version %r %s" % (
-            module, version, "is series-free" if SERIES_FREE_VERSION_RE.match(version)
-            else "must be series-free (x.y.z, e.g. 1.0.0): Odoo 18 refuses 17.0.x.y.z, 19 does not install it"),
+        "xml-dialect",
+        bool(SERIES_FREE_VERSION_RE.match(version)),
+        "%s/__manifest__.py: version %r %s"
+        % (
+            module,
+            version,
+            "is series-free"
+            if SERIES_FREE_VERSION_RE.match(version)
+            else "must be series-free (x.y.z, e.g. 1.0.0): Odoo 18 refuses 17.0.x.y.z, 19 does not install it",
+        ),
     )
     for path, tree in trees.items():
         where = "%s/%s" % (module, rel(path, addon))
@@ -521,7 +521,8 @@ def check_dialect(addon, module, manifest, trees, results):
                 if model == "ir.cron" and name == "numbercall":
                     faults.append("%s: numbercall (gone in 18; compat adds it on 17)" % line)
         results.add(
-            "xml-dialect", not faults,
+            "xml-dialect",
+            not faults,
             "%s: %s" % (where, "; ".join(faults) if faults else "Odoo 18 dialect"),
         )
 
@@ -556,9 +557,9 @@ def check_supported_versions(addon, module, results, versions_sh):
         return
     theirs = versions_sh_supported(versions_sh)
     results.add(
-        "supported-versions", bool(ours) and ours == theirs,
-        "%s/compat SUPPORTED_MAJORS %s, scripts/odoo/versions.sh PLANSYNC_SUPPORTED %s"
-        % (module, ours, theirs),
+        "supported-versions",
+        bool(ours) and ours == theirs,
+        "%s/compat SUPPORTED_MAJORS %s, scripts/odoo/versions.sh PLANSYNC_SUPPORTED %s" % (module, ours, theirs),
     )
 
 
@@ -568,11 +569,7 @@ def is_addon(path):
 
 def addons_of(folder):
     """The modules (folders with a __manifest__.py) directly under ``folder``."""
-    return [
-        os.path.join(folder, name)
-        for name in sorted(os.listdir(folder))
-        if is_addon(os.path.join(folder, name))
-    ]
+    return [os.path.join(folder, name) for name in sorted(os.listdir(folder)) if is_addon(os.path.join(folder, name))]
 
 
 def family_closure(module, depends):
@@ -669,10 +666,7 @@ def main(argv):
             if item["ok"] and "unchecked" in item["detail"]:
                 entry[2] += 1
         for check, (ok, failed, unchecked) in checks.items():
-            print(
-                "%-16s %4d ok %4d failed%s"
-                % (check, ok, failed, " (%d unchecked)" % unchecked if unchecked else "")
-            )
+            print("%-16s %4d ok %4d failed%s" % (check, ok, failed, " (%d unchecked)" % unchecked if unchecked else ""))
         for item in results.failed:
             print("FAIL %s: %s" % (item["check"], item["detail"]))
         print("odoo source: %s" % (odoo_src if os.path.isdir(odoo_src or "") else "absent"))

@@ -2,8 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "PlanSync",
-    "summary": "Transactional outbox for planning, WMS and sales channels, "
-    "claimed by the PlanSync agent",
+    "summary": "Transactional outbox for planning, WMS and sales channels, " "claimed by the PlanSync agent",
     "version": "1.0.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",

@@ -18,7 +18,9 @@ started = time.perf_counter()
 imported = 0
 errors = []
 for skip in range(0, total, chunk):
-    wizard = Import.create({"res_model": "plansync.proposal", "file": data, "file_name": "proposals.csv", "file_type": "text/csv"})
+    wizard = Import.create(
+        {"res_model": "plansync.proposal", "file": data, "file_name": "proposals.csv", "file_type": "text/csv"}
+    )
     result = wizard.execute_import(header, header, dict(options, skip=skip, limit=chunk))
     messages = [m for m in result.get("messages", []) if m.get("type") == "error"]
     if messages:

@@ -56,7 +56,14 @@ def capture(path, version, load_start, load_end):
         }
 
     a, b = summary("without"), summary("with")
-    figure = {"figure": "capture_overhead", "version": version, "without": a, "with": b, "load_start": parse_load(load_start), "load_end": parse_load(load_end)}
+    figure = {
+        "figure": "capture_overhead",
+        "version": version,
+        "without": a,
+        "with": b,
+        "load_start": parse_load(load_start),
+        "load_end": parse_load(load_end),
+    }
     if a and b:
         figure["overhead_median_pct"] = (b["median_ms"] / a["median_ms"] - 1) * 100
         figure["overhead_total_pct"] = (b["total_s"] / a["total_s"] - 1) * 100
@@ -80,15 +87,32 @@ def report(path, version=None):
             if not (a and b):
                 print("[%s] capture overhead: no figures" % v)
                 continue
-            print("[%s] capture overhead: validate a receipt of 3 lines and commit (ms), alternating rounds in one run  (%s)" % (v, load_text(f)))
+            print(
+                "[%s] capture overhead: validate a receipt of 3 lines and commit (ms), alternating rounds in one run  (%s)"
+                % (v, load_text(f))
+            )
             print("  %-34s %6s %8s %8s %8s %9s" % ("", "n", "median", "mean", "p95", "total s"))
             for name, s in (("without the addon", a), ("with the addon, 2 endpoints x all", b)):
-                print("  %-34s %6d %8.1f %8.1f %8.1f %9.2f" % (name, s["n"], s["median_ms"], s["mean_ms"], s["p95_ms"], s["total_s"]))
+                print(
+                    "  %-34s %6d %8.1f %8.1f %8.1f %9.2f"
+                    % (name, s["n"], s["median_ms"], s["mean_ms"], s["p95_ms"], s["total_s"])
+                )
             print("  overhead: median %+.1f%%, total %+.1f%%" % (f["overhead_median_pct"], f["overhead_total_pct"]))
         elif f["figure"] == "throughput":
             print(
                 "[%s] throughput %-52s %6d events in %6.2f s = %5d events/s (duplicates %d, out of order %d, left %d; %s; %s)"
-                % (v, f["label"], f["events"], f["seconds"], f["events_per_second"], f["duplicates"], f["out_of_order"], f["left_pending"], f.get("transport", "?"), load_text(f))
+                % (
+                    v,
+                    f["label"],
+                    f["events"],
+                    f["seconds"],
+                    f["events_per_second"],
+                    f["duplicates"],
+                    f["out_of_order"],
+                    f["left_pending"],
+                    f.get("transport", "?"),
+                    load_text(f),
+                )
             )
         else:
             print(
@@ -119,7 +143,11 @@ def table(path):
 
     def throughput_cell(v, event, tuned):
         for f in by[v]:
-            if f["figure"] == "throughput" and f["label"].startswith(event) and (("defaults" not in f["label"]) == tuned):
+            if (
+                f["figure"] == "throughput"
+                and f["label"].startswith(event)
+                and (("defaults" not in f["label"]) == tuned)
+            ):
                 return "%d" % f["events_per_second"] + cell_load(f)
         return "n/a"
 

@@ -36,14 +36,20 @@ endpoint = Endpoint.create(
 )
 user = env["res.users"].with_context(active_test=False).search([("login", "=", "bench-history-agent")])
 if not user:
-    user = env["res.users"].with_context(no_reset_password=True).create(
-        {
-            "name": "Bench history agent",
-            "login": "bench-history-agent",
-            "company_id": company.id,
-            "company_ids": [Command.set(company.ids)],
-            "groups_id": [Command.set([env.ref("base.group_user").id, env.ref("plansync.group_plansync_integration").id])],
-        }
+    user = (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": "Bench history agent",
+                "login": "bench-history-agent",
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+                "groups_id": [
+                    Command.set([env.ref("base.group_user").id, env.ref("plansync.group_plansync_integration").id])
+                ],
+            }
+        )
     )
 env.cr.commit()
 outbox = env(user=user.id)["plansync.outbox"]
@@ -59,7 +65,9 @@ while not result["done"]:
     cursor = result["cursor"]
     total += result["enqueued"]
     if len(timings) % 10 == 0:
-        print("PAGE %s enqueued=%s remaining=%s %.0f ms" % (len(timings), total, result["remaining"], timings[-1] * 1000))
+        print(
+            "PAGE %s enqueued=%s remaining=%s %.0f ms" % (len(timings), total, result["remaining"], timings[-1] * 1000)
+        )
 history_seconds = time.perf_counter() - started
 again = time.perf_counter()
 second = outbox.enqueue_history(endpoint.code, "demand.line", False, 0, page)

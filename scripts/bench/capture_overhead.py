@@ -36,7 +36,17 @@ for r in range(count):
             "location_id": supplier.id,
             "location_dest_id": warehouse.lot_stock_id.id,
             "move_ids": [
-                (0, 0, {**compat.move_description_vals("bench"), "product_id": p.id, "product_uom_qty": 5, "location_id": supplier.id, "location_dest_id": warehouse.lot_stock_id.id})
+                (
+                    0,
+                    0,
+                    {
+                        **compat.move_description_vals("bench"),
+                        "product_id": p.id,
+                        "product_uom_qty": 5,
+                        "location_id": supplier.id,
+                        "location_dest_id": warehouse.lot_stock_id.id,
+                    },
+                )
                 for p in chosen
             ],
         }

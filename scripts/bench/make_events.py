@@ -20,7 +20,16 @@ for code, event_type in [
     ("BENCH-S-DEF", "stock.level"),
     ("BENCH-S-TUNED", "stock.level"),
 ]:
-    Endpoint.create({"name": code, "code": code, "kind": "webhook", "url": sink, "company_id": company.id, "event_type_ids": [(6, 0, [types[event_type]])]})
+    Endpoint.create(
+        {
+            "name": code,
+            "code": code,
+            "kind": "webhook",
+            "url": sink,
+            "company_id": company.id,
+            "event_type_ids": [(6, 0, [types[event_type]])],
+        }
+    )
 env.cr.commit()
 
 warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
@@ -28,7 +37,10 @@ Quant = env["stock.quant"]
 started = time.perf_counter()
 for start in range(0, count, 500):
     products = env["product.product"].create(
-        [dict({"name": "Throughput %s" % i, "default_code": "TP-%s" % i}, **compat.storable_product_vals()) for i in range(start, min(count, start + 500))]
+        [
+            dict({"name": "Throughput %s" % i, "default_code": "TP-%s" % i}, **compat.storable_product_vals())
+            for i in range(start, min(count, start + 500))
+        ]
     )
     for product in products:
         Quant._update_available_quantity(product, warehouse.lot_stock_id, 7)

@@ -35,7 +35,13 @@ products = Product.search([("default_code", "=like", "BENCH-D-%")], order="id")
 for start in range(len(products), product_count, 500):
     products |= Product.create(
         [
-            {"name": "Demand %05d" % i, "default_code": "BENCH-D-%05d" % i, "detailed_type": "product", "uom_id": unit.id, "uom_po_id": unit.id}
+            {
+                "name": "Demand %05d" % i,
+                "default_code": "BENCH-D-%05d" % i,
+                "detailed_type": "product",
+                "uom_id": unit.id,
+                "uom_po_id": unit.id,
+            }
             for i in range(start, min(product_count, start + 500))
         ]
     )
@@ -66,7 +72,10 @@ for start in range(0, len(missing), 20):
         env.cr.commit()
 env.cr.commit()
 setup_seconds = time.perf_counter() - started
-print("SETUP %s products, %s customers, %s sale lines in %.1f s" % (len(products), len(customers), len(line_by_product), setup_seconds))
+print(
+    "SETUP %s products, %s customers, %s sale lines in %.1f s"
+    % (len(products), len(customers), len(line_by_product), setup_seconds)
+)
 
 # -- moves (SQL) -----------------------------------------------------------------------------
 product_ids = products.ids
@@ -137,10 +146,34 @@ moves_seconds = time.perf_counter() - moves_started
 env.cr.execute("SELECT id FROM stock_move WHERE reference = 'BENCH-DEMAND' ORDER BY random() LIMIT 200")
 sample_ids = [row[0] for row in env.cr.fetchall()]
 moves = env["stock.move"].browse(sample_ids)
-values = moves.read(["product_id", "product_uom", "quantity", "product_qty", "location_id", "location_dest_id", "state", "date", "sale_line_id"])
+values = moves.read(
+    [
+        "product_id",
+        "product_uom",
+        "quantity",
+        "product_qty",
+        "location_id",
+        "location_dest_id",
+        "state",
+        "date",
+        "sale_line_id",
+    ]
+)
 assert all(v["state"] == "done" and v["quantity"] > 0 for v in values), "sample not done"
-endpoint = env["plansync.endpoint"].search([("company_id", "=", company.id)], limit=1) or env["plansync.endpoint"].new({"code": "BENCH-CHECK", "company_id": company.id})
-heads = [{"id": -i - 1, "aggregate_id": move_id, "aggregate_key": False, "payload": None, "event_type": "demand.line", "wh": warehouse.id} for i, move_id in enumerate(sample_ids)]
+endpoint = env["plansync.endpoint"].search([("company_id", "=", company.id)], limit=1) or env["plansync.endpoint"].new(
+    {"code": "BENCH-CHECK", "company_id": company.id}
+)
+heads = [
+    {
+        "id": -i - 1,
+        "aggregate_id": move_id,
+        "aggregate_key": False,
+        "payload": None,
+        "event_type": "demand.line",
+        "wh": warehouse.id,
+    }
+    for i, move_id in enumerate(sample_ids)
+]
 render = env["plansync.render"].sudo()
 render_started = time.perf_counter()
 rendered = render._render_demand_line(endpoint, heads, fields.Datetime.now())

@@ -85,8 +85,11 @@ class Recorder(odoo.tests.result.OdooTestResult):
 def test_id(test):
     if not hasattr(test, "_testMethodName"):  # unittest's _ErrorHolder: setUpClass failed
         return getattr(test, "description", repr(test))
-    return "%s.%s.%s" % (test.__class__.__module__.replace("odoo.addons.", ""), test.__class__.__name__,
-                         test._testMethodName)
+    return "%s.%s.%s" % (
+        test.__class__.__module__.replace("odoo.addons.", ""),
+        test.__class__.__name__,
+        test._testMethodName,
+    )
 
 
 started = time.time()
@@ -113,8 +116,11 @@ for module_name in modules:
             results.setdefault(tid, outcome)
         failed = [t for t, o in result.outcomes.items() if o == "fail"]
         errored = [t for t, o in result.outcomes.items() if o == "error"]
-        print("suites: %s %s: %d tests, %d failed, %d errors (%.0f s)" % (
-            module_name, position, len(tests), len(failed), len(errored), time.time() - started), flush=True)
+        print(
+            "suites: %s %s: %d tests, %d failed, %d errors (%.0f s)"
+            % (module_name, position, len(tests), len(failed), len(errored), time.time() - started),
+            flush=True,
+        )
 
 with open(out, "w") as handle:
     json.dump(results, handle, indent=0, sort_keys=True)

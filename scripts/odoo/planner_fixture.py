@@ -51,15 +51,21 @@ def insert(model, rows, page_size, returning=True):
         return []
     Model = env[model]
     columns = [
-        column for column in rows[0]
+        column
+        for column in rows[0]
         if column in Model._fields and Model._fields[column].store and Model._fields[column].column_type
     ]
     query = "INSERT INTO %s (%s) VALUES %%s%s" % (
-        Model._table, ", ".join('"%s"' % column for column in columns), " RETURNING id" if returning else ""
+        Model._table,
+        ", ".join('"%s"' % column for column in columns),
+        " RETURNING id" if returning else "",
     )
     result = execute_values(
-        env.cr, query, [tuple(row[column] for column in columns) for row in rows],
-        page_size=page_size, fetch=returning,
+        env.cr,
+        query,
+        [tuple(row[column] for column in columns) for row in rows],
+        page_size=page_size,
+        fetch=returning,
     )
     return [row[0] for row in result] if returning else []
 
@@ -108,17 +114,12 @@ def main():
     # -- master data (ORM) -------------------------------------------------------------------
     Partner = env["res.partner"].with_context(tracking_disable=True)
     vendors = Partner.create(
-        [
-            {"name": "%s Vendor %s" % (prefix, n), "ref": "%sV-%s" % (prefix, n), "supplier_rank": 1}
-            for n in (1, 2, 3)
-        ]
+        [{"name": "%s Vendor %s" % (prefix, n), "ref": "%sV-%s" % (prefix, n), "supplier_rank": 1} for n in (1, 2, 3)]
     )
     customer = Partner.create({"name": "%s Customer" % prefix, "ref": "%sC-1" % prefix})
     Category = env["product.category"]
     category = Category.create({"name": "%s planner fixture" % prefix})
-    critical = Category.create(
-        {"name": "Critical", "parent_id": category.id, "plansync_service_level": 0.98}
-    )
+    critical = Category.create({"name": "Critical", "parent_id": category.id, "plansync_service_level": 0.98})
     unit = env.ref("uom.product_uom_unit")
     specs = []
     for i in range(1, count + 1):
@@ -221,7 +222,20 @@ def main():
             if spec["pack"]:
                 quantity = math.ceil(quantity / spec["pack"]) * spec["pack"]
             state[wh.id] = {"on_hand": reorder + quantity // 2, "reorder": reorder, "qty": quantity, "due": []}
-            moves.append(("inventory", product, reorder + quantity // 2, inventory_loc, wh.lot_stock_id, at(-1, 8), "done", False, wh, None))
+            moves.append(
+                (
+                    "inventory",
+                    product,
+                    reorder + quantity // 2,
+                    inventory_loc,
+                    wh.lot_stock_id,
+                    at(-1, 8),
+                    "done",
+                    False,
+                    wh,
+                    None,
+                )
+            )
         for day in range(days):
             for wh, share in stock_ids:
                 st = state[wh.id]
@@ -229,18 +243,70 @@ def main():
                     st["due"].remove(arrival)
                     st["on_hand"] += arrival[1]
                     if wh == main_wh:
-                        moves.append(("receipt", product, arrival[1], supplier_loc, wh.lot_stock_id, at(day, 8), "done", wh.in_type_id, wh, arrival[2]))
+                        moves.append(
+                            (
+                                "receipt",
+                                product,
+                                arrival[1],
+                                supplier_loc,
+                                wh.lot_stock_id,
+                                at(day, 8),
+                                "done",
+                                wh.in_type_id,
+                                wh,
+                                arrival[2],
+                            )
+                        )
                     else:
-                        moves.append(("transfer", product, arrival[1], transit, wh.lot_stock_id, at(day, 8), "done", wh.in_type_id, wh, None))
+                        moves.append(
+                            (
+                                "transfer",
+                                product,
+                                arrival[1],
+                                transit,
+                                wh.lot_stock_id,
+                                at(day, 8),
+                                "done",
+                                wh.in_type_id,
+                                wh,
+                                None,
+                            )
+                        )
                 wanted = demand_of(spec, share)
                 sold = min(wanted, st["on_hand"])
                 if sold:
                     st["on_hand"] -= sold
-                    moves.append(("delivery", product, sold, wh.lot_stock_id, customer_loc, at(day, 11 + rng.randrange(6), rng.randrange(60)), "done", wh.out_type_id, wh, None))
+                    moves.append(
+                        (
+                            "delivery",
+                            product,
+                            sold,
+                            wh.lot_stock_id,
+                            customer_loc,
+                            at(day, 11 + rng.randrange(6), rng.randrange(60)),
+                            "done",
+                            wh.out_type_id,
+                            wh,
+                            None,
+                        )
+                    )
                     if rng.random() < 0.02:
                         back = max(1, sold // 3)
                         st["on_hand"] += back
-                        moves.append(("return", product, back, customer_loc, wh.lot_stock_id, at(day, 17), "done", wh.in_type_id, wh, None))
+                        moves.append(
+                            (
+                                "return",
+                                product,
+                                back,
+                                customer_loc,
+                                wh.lot_stock_id,
+                                at(day, 17),
+                                "done",
+                                wh.in_type_id,
+                                wh,
+                                None,
+                            )
+                        )
                 on_order = sum(d[1] for d in st["due"])
                 blocked = spec["index"] == 2 and wh == main_wh and block[0] <= day < block[1]
                 if st["on_hand"] + on_order <= st["reorder"] and not blocked:
@@ -254,15 +320,54 @@ def main():
                         quantity = min(st["qty"], main_state["on_hand"])
                         if quantity > 0:
                             main_state["on_hand"] -= quantity
-                            moves.append(("transfer", product, quantity, main_wh.lot_stock_id, transit, at(day, 10), "done", main_wh.out_type_id, main_wh, None))
+                            moves.append(
+                                (
+                                    "transfer",
+                                    product,
+                                    quantity,
+                                    main_wh.lot_stock_id,
+                                    transit,
+                                    at(day, 10),
+                                    "done",
+                                    main_wh.out_type_id,
+                                    main_wh,
+                                    None,
+                                )
+                            )
                             st["due"].append((day + 2, quantity, None))
         for wh, _share in stock_ids:
             for arrival_day, quantity, order_index in state[wh.id]["due"]:
                 # not arrived by today: an open receipt (or a transfer in transit)
                 if wh == main_wh:
-                    moves.append(("receipt", product, quantity, supplier_loc, wh.lot_stock_id, at(arrival_day, 8), "assigned", wh.in_type_id, wh, order_index))
+                    moves.append(
+                        (
+                            "receipt",
+                            product,
+                            quantity,
+                            supplier_loc,
+                            wh.lot_stock_id,
+                            at(arrival_day, 8),
+                            "assigned",
+                            wh.in_type_id,
+                            wh,
+                            order_index,
+                        )
+                    )
                 else:
-                    moves.append(("transfer", product, quantity, transit, wh.lot_stock_id, at(arrival_day, 8), "assigned", wh.in_type_id, wh, None))
+                    moves.append(
+                        (
+                            "transfer",
+                            product,
+                            quantity,
+                            transit,
+                            wh.lot_stock_id,
+                            at(arrival_day, 8),
+                            "assigned",
+                            wh.in_type_id,
+                            wh,
+                            None,
+                        )
+                    )
     for move in moves:
         if move[0] == "receipt" and move[6] == "done":
             orders[move[9]][3] = move[5]
@@ -274,12 +379,25 @@ def main():
     currency = company.currency_id.id
     po_rows = [
         {
-            "name": "%s-PO-%05d" % (prefix, n + 1), "partner_id": spec["vendor"].id, "currency_id": currency,
-            "company_id": company.id, "date_order": approve, "date_approve": approve, "date_planned": planned,
-            "picking_type_id": main_wh.in_type_id.id, "state": "purchase",
-            "receipt_status": "full" if received else "pending", "invoice_status": "no",
-            "amount_untaxed": spec["price"] * quantity, "amount_tax": 0.0, "amount_total": spec["price"] * quantity,
-            "currency_rate": 1.0, "create_uid": uid, "create_date": approve, "write_uid": uid, "write_date": now,
+            "name": "%s-PO-%05d" % (prefix, n + 1),
+            "partner_id": spec["vendor"].id,
+            "currency_id": currency,
+            "company_id": company.id,
+            "date_order": approve,
+            "date_approve": approve,
+            "date_planned": planned,
+            "picking_type_id": main_wh.in_type_id.id,
+            "state": "purchase",
+            "receipt_status": "full" if received else "pending",
+            "invoice_status": "no",
+            "amount_untaxed": spec["price"] * quantity,
+            "amount_tax": 0.0,
+            "amount_total": spec["price"] * quantity,
+            "currency_rate": 1.0,
+            "create_uid": uid,
+            "create_date": approve,
+            "write_uid": uid,
+            "write_date": now,
             "effective_date": received or None,
         }
         for n, (spec, approve, planned, received, quantity) in enumerate(orders)
@@ -287,14 +405,30 @@ def main():
     order_ids = insert("purchase.order", po_rows, 1000)
     line_rows = [
         {
-            "order_id": order_ids[n], "sequence": 10, "name": spec["product"].display_name,
-            "product_id": spec["product"].id, compat.LINE_UOM: unit.id, "product_qty": quantity,
-            "product_uom_qty": quantity, "price_unit": spec["price"], "price_subtotal": spec["price"] * quantity,
-            "price_total": spec["price"] * quantity, "price_tax": 0.0, "date_planned": planned,
-            "plansync_first_date_planned": planned, "qty_received": quantity if received else 0.0,
-            "qty_invoiced": 0.0, "qty_received_method": "stock_moves", "company_id": company.id,
-            "partner_id": spec["vendor"].id, "currency_id": currency, "state": "purchase",
-            "create_uid": uid, "create_date": approve, "write_uid": uid, "write_date": now,
+            "order_id": order_ids[n],
+            "sequence": 10,
+            "name": spec["product"].display_name,
+            "product_id": spec["product"].id,
+            compat.LINE_UOM: unit.id,
+            "product_qty": quantity,
+            "product_uom_qty": quantity,
+            "price_unit": spec["price"],
+            "price_subtotal": spec["price"] * quantity,
+            "price_total": spec["price"] * quantity,
+            "price_tax": 0.0,
+            "date_planned": planned,
+            "plansync_first_date_planned": planned,
+            "qty_received": quantity if received else 0.0,
+            "qty_invoiced": 0.0,
+            "qty_received_method": "stock_moves",
+            "company_id": company.id,
+            "partner_id": spec["vendor"].id,
+            "currency_id": currency,
+            "state": "purchase",
+            "create_uid": uid,
+            "create_date": approve,
+            "write_uid": uid,
+            "write_date": now,
         }
         for n, (spec, approve, planned, received, quantity) in enumerate(orders)
     ]
@@ -305,28 +439,55 @@ def main():
         move_rows.append(
             {
                 **compat.move_description_vals("%s %s" % (prefix, kind)),
-                "reference": reference, "origin": reference, "company_id": company.id,
-                "product_id": product.id, compat.MOVE_UOM: unit.id, "product_uom_qty": quantity,
-                "product_qty": quantity, "quantity": quantity if state == "done" else 0.0,
-                "location_id": source.id, "location_dest_id": dest.id,
+                "reference": reference,
+                "origin": reference,
+                "company_id": company.id,
+                "product_id": product.id,
+                compat.MOVE_UOM: unit.id,
+                "product_uom_qty": quantity,
+                "product_qty": quantity,
+                "quantity": quantity if state == "done" else 0.0,
+                "location_id": source.id,
+                "location_dest_id": dest.id,
                 "partner_id": customer.id if kind in ("delivery", "return") else None,
                 "purchase_line_id": line_ids[order_index] if order_index is not None else None,
-                "warehouse_id": wh.id, "picking_type_id": picking_type.id if picking_type else None,
-                "state": state, "procure_method": "make_to_stock", "priority": "0",
-                "picked": state == "done", "scrapped": False, "is_inventory": kind == "inventory",
-                "additional": False, "propagate_cancel": True, "to_refund": kind == "return", "date": when,
+                "warehouse_id": wh.id,
+                "picking_type_id": picking_type.id if picking_type else None,
+                "state": state,
+                "procure_method": "make_to_stock",
+                "priority": "0",
+                "picked": state == "done",
+                "scrapped": False,
+                "is_inventory": kind == "inventory",
+                "additional": False,
+                "propagate_cancel": True,
+                "to_refund": kind == "return",
+                "date": when,
                 "price_unit": orders[order_index][0].get("price", 0.0) if order_index is not None else 0.0,
-                "create_uid": uid, "create_date": when, "write_uid": uid, "write_date": when,
+                "create_uid": uid,
+                "create_date": when,
+                "write_uid": uid,
+                "write_date": when,
             }
         )
     move_ids = insert("stock.move", move_rows, 5000)
     line_rows = [
         {
-            "move_id": move_id, "company_id": company.id, "product_id": row["product_id"],
-            "product_uom_id": unit.id, "location_id": row["location_id"],
-            "location_dest_id": row["location_dest_id"], "state": "done", "reference": row["reference"],
-            "quantity": row["quantity"], "quantity_product_uom": row["quantity"], "picked": True,
-            "date": row["date"], "create_uid": uid, "create_date": row["date"], "write_uid": uid,
+            "move_id": move_id,
+            "company_id": company.id,
+            "product_id": row["product_id"],
+            "product_uom_id": unit.id,
+            "location_id": row["location_id"],
+            "location_dest_id": row["location_dest_id"],
+            "state": "done",
+            "reference": row["reference"],
+            "quantity": row["quantity"],
+            "quantity_product_uom": row["quantity"],
+            "picked": True,
+            "date": row["date"],
+            "create_uid": uid,
+            "create_date": row["date"],
+            "write_uid": uid,
             "write_date": row["date"],
         }
         for move_id, row in zip(move_ids, move_rows)
@@ -375,12 +536,16 @@ def main():
     # open sales: confirmed orders not delivered yet
     sale_orders = env["sale.order"]
     for spec in specs[:2]:
-        sale_orders |= env["sale.order"].with_context(tracking_disable=True).create(
-            {
-                "partner_id": customer.id,
-                "warehouse_id": main_wh.id,
-                "order_line": [Command.create({"product_id": spec["product"].id, "product_uom_qty": 5})],
-            }
+        sale_orders |= (
+            env["sale.order"]
+            .with_context(tracking_disable=True)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "warehouse_id": main_wh.id,
+                    "order_line": [Command.create({"product_id": spec["product"].id, "product_uom_qty": 5})],
+                }
+            )
         )
     sale_orders.action_confirm()
     env.cr.execute("ANALYZE stock_move")

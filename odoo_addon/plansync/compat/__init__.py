@@ -303,9 +303,7 @@ def purchase_packagings(env, products):
             order="sequence, id",
         )
         for packaging in packagings:
-            result[packaging.product_id.id].append(
-                PurchasePack(packaging.name, packaging.qty, packaging.company_id)
-            )
+            result[packaging.product_id.id].append(PurchasePack(packaging.name, packaging.qty, packaging.company_id))
         return result
     no_company = env["res.company"]
     for product in products:
@@ -323,9 +321,7 @@ def new_purchase_packaging(env, product, name, quantity):
         return env["product.packaging"].create(
             {"name": name, "product_id": product.id, "qty": quantity, "purchase": True}
         )
-    uom = env["uom.uom"].create(
-        {"name": name, "relative_uom_id": product.uom_id.id, "relative_factor": quantity}
-    )
+    uom = env["uom.uom"].create({"name": name, "relative_uom_id": product.uom_id.id, "relative_factor": quantity})
     product.uom_ids = [(4, uom.id)]
     return uom
 
@@ -335,8 +331,7 @@ def new_sales_packaging(env, product, name, quantity):
     distinction: nothing is created, returns None)."""
     if MAJOR < 19:
         return env["product.packaging"].create(
-            {"name": name, "product_id": product.id, "qty": quantity, "sales": True,
-             "purchase": False}
+            {"name": name, "product_id": product.id, "qty": quantity, "sales": True, "purchase": False}
         )
     return None
 
@@ -369,8 +364,11 @@ def orderpoint_multiple_vals(env, product, quantity):
     uom = Uom.search(
         [("relative_uom_id", "=", product.uom_id.id), ("relative_factor", "=", quantity)], limit=1
     ) or Uom.create(
-        {"name": "%s x %s" % (product.uom_id.name, quantity),
-         "relative_uom_id": product.uom_id.id, "relative_factor": quantity}
+        {
+            "name": "%s x %s" % (product.uom_id.name, quantity),
+            "relative_uom_id": product.uom_id.id,
+            "relative_factor": quantity,
+        }
     )
     return {"replenishment_uom_id": uom.id}
 

@@ -27,8 +27,13 @@ import re
 VIEW_MODEL = "ir.ui.view"
 ACTION_MODELS = ("ir.actions.act_window", "ir.actions.act_window.view")
 GROUPS_ID_MODELS = (
-    "res.users", "ir.ui.view", "ir.ui.menu", "ir.actions.act_window",
-    "ir.actions.server", "ir.actions.report", "ir.cron",
+    "res.users",
+    "ir.ui.view",
+    "ir.ui.menu",
+    "ir.actions.act_window",
+    "ir.actions.server",
+    "ir.actions.report",
+    "ir.cron",
 )
 
 _XPATH_LIST_STEP = re.compile(r"(?<![\w.@'\"-])list(?=$|[\[/\s|)])")
@@ -130,7 +135,7 @@ def privilege_xmlid(category_ref):
     """``module_category_plansync`` (or ``other.module_category_x``) -> the local xml id
     ``res_groups_privilege_plansync`` of the privilege this module declares for it."""
     local = category_ref.rpartition(".")[2]
-    local = local[len("module_category_"):] if local.startswith("module_category_") else local
+    local = local[len("module_category_") :] if local.startswith("module_category_") else local
     return "res_groups_privilege_%s" % local
 
 

@@ -25,10 +25,7 @@ MAX_INT = 2**31 - 1
 
 
 def _invalid(name, rule, value):
-    return ValidationError(
-        _("%(name)s must be %(rule)s, got %(value)r")
-        % {"name": name, "rule": rule, "value": value}
-    )
+    return ValidationError(_("%(name)s must be %(rule)s, got %(value)r") % {"name": name, "rule": rule, "value": value})
 
 
 def _count(name, value):
@@ -65,9 +62,7 @@ class PlansyncAgent(models.Model):
     mode = fields.Selection(MODES, readonly=True)
     last_seen = fields.Datetime(readonly=True)
     user_id = fields.Many2one("res.users", string="Reported by", readonly=True)
-    status = fields.Selection(
-        STATUSES, compute="_compute_status", search="_search_status"
-    )
+    status = fields.Selection(STATUSES, compute="_compute_status", search="_search_status")
     line_ids = fields.One2many("plansync.agent.line", "agent_id", readonly=True)
 
     _sql_constraints = [
@@ -103,9 +98,7 @@ class PlansyncAgent(models.Model):
     @api.model
     def _silent_threshold(self):
         settings = self.env["res.config.settings"]._plansync_settings()
-        return fields.Datetime.now() - timedelta(
-            seconds=settings["agent_silent_after_seconds"]
-        )
+        return fields.Datetime.now() - timedelta(seconds=settings["agent_silent_after_seconds"])
 
     # ------------------------------------------------------------------
     # the contract: heartbeat
@@ -151,16 +144,9 @@ class PlansyncAgent(models.Model):
             prefix = "stats.endpoints.%s" % code
             if not isinstance(item, dict):
                 raise _invalid(prefix, _("an object"), item)
-            line = {
-                key: _count("%s.%s" % (prefix, key), item.get(key, 0))
-                for key in ("delivered", "failed", "parked")
-            }
+            line = {key: _count("%s.%s" % (prefix, key), item.get(key, 0)) for key in ("delivered", "failed", "parked")}
             per_minute = item.get("per_minute", 0)
-            if (
-                isinstance(per_minute, bool)
-                or not isinstance(per_minute, (int, float))
-                or not 0 <= per_minute < 1e12
-            ):
+            if isinstance(per_minute, bool) or not isinstance(per_minute, (int, float)) or not 0 <= per_minute < 1e12:
                 raise _invalid("%s.per_minute" % prefix, _("a number from 0"), per_minute)
             line["per_minute"] = float(per_minute)
             last_error = item.get("last_error", "")
@@ -169,9 +155,7 @@ class PlansyncAgent(models.Model):
             if not isinstance(last_error, str):
                 raise _invalid("%s.last_error" % prefix, _("a string"), last_error)
             line["last_error"] = last_error[:4000]
-            line["last_delivery_at"] = _time(
-                "%s.last_delivery_at" % prefix, item.get("last_delivery_at", False)
-            )
+            line["last_delivery_at"] = _time("%s.last_delivery_at" % prefix, item.get("last_delivery_at", False))
             values["endpoints"][code] = line
         return values
 
@@ -233,9 +217,7 @@ class PlansyncAgent(models.Model):
             if line:
                 line.write(line_vals)
             else:
-                self.env["plansync.agent.line"].create(
-                    dict(line_vals, agent_id=agent.id, endpoint_id=endpoint.id)
-                )
+                self.env["plansync.agent.line"].create(dict(line_vals, agent_id=agent.id, endpoint_id=endpoint.id))
         return agent
 
     @api.model
@@ -268,8 +250,7 @@ class PlansyncAgent(models.Model):
             "server_time": iso_time(now),
             "database": {
                 "name": self.env.cr.dbname,
-                "uuid": self.env["ir.config_parameter"].sudo().get_param("database.uuid")
-                or "",
+                "uuid": self.env["ir.config_parameter"].sudo().get_param("database.uuid") or "",
             },
             "user": {
                 "id": user.id,

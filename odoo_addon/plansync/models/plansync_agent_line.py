@@ -10,12 +10,8 @@ class PlansyncAgentLine(models.Model):
     _description = "PlanSync Agent Endpoint Statistics"
     _order = "agent_id, endpoint_id"
 
-    agent_id = fields.Many2one(
-        "plansync.agent", required=True, ondelete="cascade", index=True, readonly=True
-    )
-    endpoint_id = fields.Many2one(
-        "plansync.endpoint", required=True, ondelete="cascade", index=True, readonly=True
-    )
+    agent_id = fields.Many2one("plansync.agent", required=True, ondelete="cascade", index=True, readonly=True)
+    endpoint_id = fields.Many2one("plansync.endpoint", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="endpoint_id.company_id", store=True)
     delivered = fields.Integer(readonly=True)
     failed = fields.Integer(readonly=True)
@@ -23,9 +19,7 @@ class PlansyncAgentLine(models.Model):
     per_minute = fields.Float(readonly=True)
     last_error = fields.Text(readonly=True)
     last_delivery_at = fields.Datetime(readonly=True)
-    lag_seconds = fields.Float(
-        readonly=True, help="Age of the oldest pending event, computed by Odoo."
-    )
+    lag_seconds = fields.Float(readonly=True, help="Age of the oldest pending event, computed by Odoo.")
 
     _sql_constraints = [
         (

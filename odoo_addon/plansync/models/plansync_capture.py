@@ -39,12 +39,8 @@ PRODUCT_FIELDS = frozenset(
     ]
 )
 UOM_FIELDS = frozenset(compat.UOM_FIELDS)
-WAREHOUSE_FIELDS = frozenset(
-    ["name", "code", "active", "company_id", "view_location_id", "lot_stock_id", "partner_id"]
-)
-LOCATION_FIELDS = frozenset(
-    ["name", "location_id", "usage", "active", "barcode", "company_id"]
-)
+WAREHOUSE_FIELDS = frozenset(["name", "code", "active", "company_id", "view_location_id", "lot_stock_id", "partner_id"])
+LOCATION_FIELDS = frozenset(["name", "location_id", "usage", "active", "barcode", "company_id"])
 SUPPLIERINFO_FIELDS = frozenset(
     [
         "partner_id",
@@ -136,6 +132,7 @@ INSERT_QUERY = """
        AND (e.payload IS NOT NULL OR %(exists)s)
      ORDER BY e.n, ep.id
 """
+
 
 def stored_id(value):
     """The stored record behind an id: the id itself (0 for none), the origin

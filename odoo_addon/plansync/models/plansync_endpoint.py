@@ -49,8 +49,7 @@ class PlansyncEndpoint(models.Model):
         "endpoint_id",
         "warehouse_id",
         string="Warehouses",
-        help="Per-warehouse events (stock levels) of these warehouses only; "
-        "empty means every warehouse.",
+        help="Per-warehouse events (stock levels) of these warehouses only; " "empty means every warehouse.",
     )
     company_id = fields.Many2one(
         "res.company",
@@ -116,11 +115,7 @@ class PlansyncEndpoint(models.Model):
         for rec in self:
             if not rec.code or not CODE_RE.match(rec.code):
                 raise ValidationError(
-                    _(
-                        "The endpoint code may only contain letters, digits, '_', '.' "
-                        "and '-', got %r"
-                    )
-                    % (rec.code,)
+                    _("The endpoint code may only contain letters, digits, '_', '.' " "and '-', got %r") % (rec.code,)
                 )
 
     @api.model_create_multi
@@ -173,9 +168,7 @@ class PlansyncEndpoint(models.Model):
         return True
 
     def action_view_pending(self):
-        return self._action_view_outbox(
-            [("state", "in", ("pending", "claimed"))], _("Pending events")
-        )
+        return self._action_view_outbox([("state", "in", ("pending", "claimed"))], _("Pending events"))
 
     def action_view_dead(self):
         return self._action_view_outbox([("state", "=", "dead")], _("Dead letters"))

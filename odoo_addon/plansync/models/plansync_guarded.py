@@ -34,7 +34,5 @@ class PlansyncGuarded(models.AbstractModel):
         if not self._can_edit():
             protected = sorted(f for f in vals if f in self._protected_fields)
             if protected:
-                raise AccessError(
-                    _("Not allowed to change field(s): %s") % ", ".join(protected)
-                )
+                raise AccessError(_("Not allowed to change field(s): %s") % ", ".join(protected))
         return super().write(vals)

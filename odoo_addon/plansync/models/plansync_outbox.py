@@ -93,16 +93,12 @@ def group_claimable(locked, rows, now, max_attempts):
     poison = []
     groups = []
     for key, key_rows in rows_by_key.items():
-        if any(
-            r["state"] == STATE_CLAIMED and r["lease_expires_at"] > now for r in key_rows
-        ):
+        if any(r["state"] == STATE_CLAIMED and r["lease_expires_at"] > now for r in key_rows):
             continue  # in flight (seen only now that the rows are locked)
         claimable = [
             r
             for r in key_rows
-            if r["state"] == STATE_CLAIMED
-            or not r["next_attempt_at"]
-            or r["next_attempt_at"] <= now
+            if r["state"] == STATE_CLAIMED or not r["next_attempt_at"] or r["next_attempt_at"] <= now
         ]
         exhausted = [
             r["attempts"] or 0
@@ -165,13 +161,9 @@ class PlansyncOutbox(models.Model):
     _order = "id desc"
 
     event_type = fields.Char(required=True, index=True, readonly=True)
-    endpoint_id = fields.Many2one(
-        "plansync.endpoint", required=True, ondelete="cascade", readonly=True
-    )
+    endpoint_id = fields.Many2one("plansync.endpoint", required=True, ondelete="cascade", readonly=True)
     aggregate_model = fields.Char(required=True, readonly=True)
-    aggregate_id = fields.Many2oneReference(
-        model_field="aggregate_model", required=True, readonly=True
-    )
+    aggregate_id = fields.Many2oneReference(model_field="aggregate_model", required=True, readonly=True)
     warehouse_id = fields.Many2one("stock.warehouse", ondelete="cascade", readonly=True)
     aggregate_key = fields.Char(readonly=True)
     company_id = fields.Many2one("res.company", ondelete="cascade", readonly=True)
@@ -204,9 +196,7 @@ class PlansyncOutbox(models.Model):
     claimed_at = fields.Datetime(readonly=True, copy=False)
     done_at = fields.Datetime(readonly=True, copy=False)
     dead_at = fields.Datetime(readonly=True, copy=False)
-    replay_of_id = fields.Many2one(
-        "plansync.outbox", readonly=True, copy=False, ondelete="set null"
-    )
+    replay_of_id = fields.Many2one("plansync.outbox", readonly=True, copy=False, ondelete="set null")
     retryable = fields.Boolean(compute="_compute_retryable")
     replayable = fields.Boolean(compute="_compute_retryable")
 
@@ -279,9 +269,7 @@ class PlansyncOutbox(models.Model):
     def _compute_payload_text(self):
         for rec in self:
             rec.payload_text = (
-                json.dumps(rec.payload, indent=2, sort_keys=True, ensure_ascii=False)
-                if rec.payload
-                else ""
+                json.dumps(rec.payload, indent=2, sort_keys=True, ensure_ascii=False) if rec.payload else ""
             )
 
     @api.depends("state")
@@ -302,9 +290,7 @@ class PlansyncOutbox(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self._can_edit():
-            raise AccessError(
-                _("Outbox events are created by the capture and by Replay only.")
-            )
+            raise AccessError(_("Outbox events are created by the capture and by Replay only."))
         return super().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
@@ -312,9 +298,7 @@ class PlansyncOutbox(models.Model):
         if self._can_edit():
             return
         if any(rec.state not in (STATE_DONE, STATE_DEAD) for rec in self):
-            raise UserError(
-                _("Only delivered events and dead letters can be deleted.")
-            )
+            raise UserError(_("Only delivered events and dead letters can be deleted."))
 
     def action_retry(self):
         """Dead letter -> pending, same id, attempts 0, due now."""
@@ -425,11 +409,11 @@ class PlansyncOutbox(models.Model):
             raise ValidationError(_("blocked must be a boolean, got %r") % (blocked,))
         if final and blocked:
             raise ValidationError(
-                _("final and blocked exclude each other (the endpoint refused the events for good, or the agent's credentials), got both true")
+                _(
+                    "final and blocked exclude each other (the endpoint refused the events for good, or the agent's credentials), got both true"
+                )
             )
-        return self._edit()._nack(
-            lease, event_ids, error[:MAX_ERROR_LENGTH], retry_after, final, blocked
-        )
+        return self._edit()._nack(lease, event_ids, error[:MAX_ERROR_LENGTH], retry_after, final, blocked)
 
     # ------------------------------------------------------------------
     # internals
@@ -438,14 +422,10 @@ class PlansyncOutbox(models.Model):
     @api.model
     def _check_integration(self, method):
         if not self.env.user.has_group("plansync.group_plansync_integration"):
-            raise AccessError(
-                _("Only members of PlanSync / Integration may call %s.") % method
-            )
+            raise AccessError(_("Only members of PlanSync / Integration may call %s.") % method)
 
     def _check_manager(self):
-        if not self.env.su and not self.env.user.has_group(
-            "plansync.group_plansync_manager"
-        ):
+        if not self.env.su and not self.env.user.has_group("plansync.group_plansync_manager"):
             raise AccessError(_("Only PlanSync managers may retry or replay events."))
         compat.check_access(self, "write")
 
@@ -465,8 +445,7 @@ class PlansyncOutbox(models.Model):
         )
         if not record:
             raise ValidationError(
-                _("endpoint must be the code of an active endpoint of your companies, got %r")
-                % (code,)
+                _("endpoint must be the code of an active endpoint of your companies, got %r") % (code,)
             )
         return record
 
@@ -719,13 +698,12 @@ class PlansyncOutbox(models.Model):
         """Phase 6: one envelope per claimed group (docs/contract.md)."""
         companies = {
             company.id: {"id": company.id, "name": company.name or ""}
-            for company in self.env["res.company"].sudo().browse(
-                {g["head"]["company_id"] for g in events_groups if g["head"]["company_id"]}
-            )
+            for company in self.env["res.company"]
+            .sudo()
+            .browse({g["head"]["company_id"] for g in events_groups if g["head"]["company_id"]})
         }
         return [
-            envelope(endpoint.code, group, companies.get(group["head"]["company_id"], False))
-            for group in events_groups
+            envelope(endpoint.code, group, companies.get(group["head"]["company_id"], False)) for group in events_groups
         ]
 
     def _mark_dead(self, ids, reason, now):
@@ -770,9 +748,7 @@ class PlansyncOutbox(models.Model):
 
     @api.model
     def _endpoints_of(self, held):
-        return self.env["plansync.endpoint"].sudo().browse(
-            sorted({r[2] for rows in held.values() for r in rows})
-        )
+        return self.env["plansync.endpoint"].sudo().browse(sorted({r[2] for rows in held.values() for r in rows}))
 
     @api.model
     def _ack(self, lease, event_ids):

@@ -62,9 +62,7 @@ class PlansyncRender(models.AbstractModel):
         :param groups: dicts with a "head" row (dict of outbox columns)
         :return: {head_id: (aggregate_key, payload)} or {head_id: Exception}
         """
-        env_self = self.sudo().with_company(endpoint.company_id).with_context(
-            active_test=False, lang="en_US"
-        )
+        env_self = self.sudo().with_company(endpoint.company_id).with_context(active_test=False, lang="en_US")
         by_type = OrderedDict()
         for group in groups:
             by_type.setdefault(group["head"]["event_type"], []).append(group["head"])
@@ -77,9 +75,7 @@ class PlansyncRender(models.AbstractModel):
                 method = getattr(env_self, "_render_%s" % event_type.replace(".", "_"), None)
             if method is None:
                 for head in heads:
-                    results[head["id"]] = UserError(
-                        _("no renderer for event type %r") % event_type
-                    )
+                    results[head["id"]] = UserError(_("no renderer for event type %r") % event_type)
                 continue
             try:
                 with cr.savepoint(flush=False):
@@ -112,8 +108,7 @@ class PlansyncRender(models.AbstractModel):
                 found[head["id"]] = record
             else:
                 missing[head["id"]] = MissingError(
-                    _("%(model)s(%(id)s) no longer exists")
-                    % {"model": model, "id": head["aggregate_id"]}
+                    _("%(model)s(%(id)s) no longer exists") % {"model": model, "id": head["aggregate_id"]}
                 )
         return found, missing
 
@@ -211,11 +206,7 @@ class PlansyncRender(models.AbstractModel):
                     "usage": location.usage,
                     "active": bool(location.active),
                     "parent_id": location.location_id.id or False,
-                    "warehouse": (
-                        {"id": warehouse.id, "code": warehouse.code or ""}
-                        if warehouse
-                        else False
-                    ),
+                    "warehouse": ({"id": warehouse.id, "code": warehouse.code or ""} if warehouse else False),
                     "barcode": location.barcode or False,
                     "company": location.company_id.id or False,
                 },
@@ -236,12 +227,8 @@ class PlansyncRender(models.AbstractModel):
                         "name": info.partner_id.name or info.partner_id.display_name or "",
                         "ref": info.partner_id.ref or False,
                     },
-                    "product_template_id": (
-                        info.product_tmpl_id.id or product.product_tmpl_id.id
-                    ),
-                    "product": (
-                        {"id": product.id, "sku": self._sku(product)} if product else False
-                    ),
+                    "product_template_id": (info.product_tmpl_id.id or product.product_tmpl_id.id),
+                    "product": ({"id": product.id, "sku": self._sku(product)} if product else False),
                     "vendor_product_code": info.product_code or False,
                     "vendor_product_name": info.product_name or False,
                     "min_qty": number(info.min_qty),
@@ -272,11 +259,7 @@ class PlansyncRender(models.AbstractModel):
                         "scheduled_date": iso_time(picking.scheduled_date),
                         "origin": picking.origin or False,
                         "partner": ref(picking.partner_id),
-                        "warehouse": (
-                            {"id": warehouse.id, "code": warehouse.code or ""}
-                            if warehouse
-                            else False
-                        ),
+                        "warehouse": ({"id": warehouse.id, "code": warehouse.code or ""} if warehouse else False),
                         "location": picking.location_id.complete_name or "",
                         "location_dest": picking.location_dest_id.complete_name or "",
                     },
@@ -312,17 +295,13 @@ class PlansyncRender(models.AbstractModel):
                 for head in wh_heads:
                     # a warehouse gone before the capture's commit left its id in the payload
                     gone = warehouse_id or (head.get("payload") or {}).get("warehouse_id")
-                    results[head["id"]] = MissingError(
-                        _("stock.warehouse(%s) no longer exists") % gone
-                    )
+                    results[head["id"]] = MissingError(_("stock.warehouse(%s) no longer exists") % gone)
                 continue
             found, missing = self._browse_heads("product.product", wh_heads)
             results.update(missing)
             if not found:
                 continue
-            products = self.env["product.product"].browse(
-                {p.id for p in found.values()}
-            )
+            products = self.env["product.product"].browse({p.id for p in found.values()})
             levels = self._stock_levels(endpoint, warehouse, products, now)
             prefetch = self._stock_level_prefetch(endpoint, warehouse, products)
             for head_id, product in found.items():
@@ -333,9 +312,7 @@ class PlansyncRender(models.AbstractModel):
                     key: float_round(level[key], precision_rounding=rounding)
                     for key in ("on_hand", "reserved", "incoming", "outgoing")
                 }
-                values["free"] = float_round(
-                    values["on_hand"] - values["reserved"], precision_rounding=rounding
-                )
+                values["free"] = float_round(values["on_hand"] - values["reserved"], precision_rounding=rounding)
                 values["forecast"] = float_round(
                     values["on_hand"] + values["incoming"] - values["outgoing"],
                     precision_rounding=rounding,
@@ -403,8 +380,7 @@ class PlansyncRender(models.AbstractModel):
         With a horizon, incoming and outgoing count the moves dated up to
         ``now`` + horizon only."""
         levels = {
-            product.id: {"on_hand": 0.0, "reserved": 0.0, "incoming": 0.0, "outgoing": 0.0}
-            for product in products
+            product.id: {"on_hand": 0.0, "reserved": 0.0, "incoming": 0.0, "outgoing": 0.0} for product in products
         }
         location_ids = self._level_locations(endpoint, warehouse).ids
         if not location_ids:

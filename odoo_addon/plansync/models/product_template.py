@@ -9,9 +9,7 @@ class ProductTemplate(models.Model):
     _inherit = "product.template"
 
     # views test this instead of a version's own field (detailed_type / is_storable)
-    plansync_storable = fields.Boolean(
-        string="Storable (PlanSync)", compute="_compute_plansync_storable"
-    )
+    plansync_storable = fields.Boolean(string="Storable (PlanSync)", compute="_compute_plansync_storable")
 
     @api.depends(compat.STORABLE_FIELD)
     def _compute_plansync_storable(self):

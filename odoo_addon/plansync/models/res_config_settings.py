@@ -67,16 +67,14 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="plansync.agent_silent_after_seconds",
         default=120,
     )
+
     @api.constrains(*["plansync_%s" % key for key in SETTINGS])
     def _check_plansync_settings(self):
         self._check_plansync_ranges(SETTINGS)
         for rec in self:
             if rec.plansync_backoff_max_seconds < rec.plansync_backoff_base_seconds:
                 raise ValidationError(
-                    _(
-                        "backoff_max_seconds (%(max)s) must not be lower than "
-                        "backoff_base_seconds (%(base)s)"
-                    )
+                    _("backoff_max_seconds (%(max)s) must not be lower than " "backoff_base_seconds (%(base)s)")
                     % {
                         "max": rec.plansync_backoff_max_seconds,
                         "base": rec.plansync_backoff_base_seconds,

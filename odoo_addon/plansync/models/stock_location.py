@@ -28,9 +28,7 @@ class StockLocation(models.Model):
             locations = self
             if {"name", "location_id"}.intersection(vals):
                 # the full name of every child changes too
-                locations = (
-                    self.sudo().with_context(active_test=False).search([("id", "child_of", self.ids)])
-                )
+                locations = self.sudo().with_context(active_test=False).search([("id", "child_of", self.ids)])
             capture._capture_changed("location.changed", locations)
         return res
 

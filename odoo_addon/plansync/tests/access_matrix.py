@@ -97,14 +97,18 @@ def make_role_users(env, company, suffix):
     from .. import compat
 
     def user(role, groups):
-        return env["res.users"].with_context(no_reset_password=True).create(
-            {
-                "name": "Matrix %s %s" % (role, suffix),
-                "login": "plansync-matrix-%s-%s" % (role, suffix),
-                "company_id": company.id,
-                "company_ids": [Command.set(company.ids)],
-                compat.USER_GROUPS: [Command.set([env.ref(g).id for g in groups])],
-            }
+        return (
+            env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Matrix %s %s" % (role, suffix),
+                    "login": "plansync-matrix-%s-%s" % (role, suffix),
+                    "company_id": company.id,
+                    "company_ids": [Command.set(company.ids)],
+                    compat.USER_GROUPS: [Command.set([env.ref(g).id for g in groups])],
+                }
+            )
         )
 
     return {
@@ -135,9 +139,7 @@ def own_models(env, module):
     return {
         name
         for name in env.registry
-        if name.startswith("plansync.")
-        and not env[name]._abstract
-        and env[name]._original_module == module
+        if name.startswith("plansync.") and not env[name]._abstract and env[name]._original_module == module
     }
 
 
@@ -217,8 +219,7 @@ class MatrixMixin:
         self.assertEqual(
             plansync_rows,
             own_models(self.env, self.MODULE),
-            "the PlanSync models of %s in docs/security.md (left) differ from the registry's (right)"
-            % self.MODULE,
+            "the PlanSync models of %s in docs/security.md (left) differ from the registry's (right)" % self.MODULE,
         )
         users = self.matrix_users()
         differences = []
@@ -238,9 +239,7 @@ class MatrixMixin:
                 except AccessError:
                     searched = False
                 if searched != ("r" in want):
-                    differences.append(
-                        "%s, %s: a search %s" % (model, role, "succeeds" if searched else "is refused")
-                    )
+                    differences.append("%s, %s: a search %s" % (model, role, "succeeds" if searched else "is refused"))
             rule = "rule" if has_company_rule(self.env, model) else "-"
             if rule != expected(row["companies"]):
                 differences.append("%s: companies documented %s, Odoo has %s" % (model, row["companies"], rule))
@@ -254,8 +253,7 @@ class MatrixMixin:
         self.assertEqual(
             set(documented),
             public_methods(self.env, self.MODULE),
-            "the public methods of %s in docs/security.md (left) differ from the code's (right)"
-            % self.MODULE,
+            "the public methods of %s in docs/security.md (left) differ from the code's (right)" % self.MODULE,
         )
         self.assertEqual(set(calls), set(documented), "every documented method has a call in the test")
         users = self.matrix_users()

@@ -24,14 +24,18 @@ def make_user(env, name, login, companies, groups, internal=True):
     internal user, or with ``internal=False`` a user in ``groups`` only, as the
     integration user is set up (docs/security.md)."""
     base = [env.ref("base.group_user").id] if internal else []
-    return env["res.users"].with_context(no_reset_password=True).create(
-        {
-            "name": name,
-            "login": login,
-            "company_id": companies[0].id,
-            "company_ids": [Command.set(companies.ids)],
-            compat.USER_GROUPS: [Command.set(base + [g.id for g in groups])],
-        }
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": name,
+                "login": login,
+                "company_id": companies[0].id,
+                "company_ids": [Command.set(companies.ids)],
+                compat.USER_GROUPS: [Command.set(base + [g.id for g in groups])],
+            }
+        )
     )
 
 
@@ -63,28 +67,25 @@ class PlansyncCase(TransactionCase):
         cls.env["plansync.endpoint"].with_context(active_test=False).search([]).write({"active": False})
         cls.env["ir.config_parameter"].sudo().search([("key", "=like", "plansync.%")]).unlink()
         cls.company = cls.env.company
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.company.id)], limit=1
-        )
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
         cls.stock_location = cls.warehouse.lot_stock_id
         cls.group_user = cls.env.ref("base.group_user")
         cls.group_integration = cls.env.ref("plansync.group_plansync_integration")
         cls.group_planner = cls.env.ref("plansync.group_plansync_user")
         cls.group_manager = cls.env.ref("plansync.group_plansync_manager")
         cls.agent_user = make_user(
-            cls.env, "PlanSync Agent (test)", "plansync-agent-test", cls.company, cls.group_integration,
+            cls.env,
+            "PlanSync Agent (test)",
+            "plansync-agent-test",
+            cls.company,
+            cls.group_integration,
             internal=False,
         )
-        cls.planner = make_user(
-            cls.env, "Planner (test)", "plansync-planner-test", cls.company, cls.group_planner
-        )
+        cls.planner = make_user(cls.env, "Planner (test)", "plansync-planner-test", cls.company, cls.group_planner)
         cls.manager = make_user(
             cls.env, "PlanSync Manager (test)", "plansync-manager-test", cls.company, cls.group_manager
         )
-        cls.event_types = {
-            code: cls.env["plansync.event.type"].search([("code", "=", code)])
-            for code in EVENT_TYPES
-        }
+        cls.event_types = {code: cls.env["plansync.event.type"].search([("code", "=", code)]) for code in EVENT_TYPES}
         Endpoint = cls.env["plansync.endpoint"]
         cls.endpoint = Endpoint.create(
             {
@@ -93,9 +94,7 @@ class PlansyncCase(TransactionCase):
                 "kind": "webhook",
                 "url": "http://127.0.0.1:9/hook",
                 "company_id": cls.company.id,
-                "event_type_ids": [
-                    Command.set([t.id for t in cls.event_types.values()])
-                ],
+                "event_type_ids": [Command.set([t.id for t in cls.event_types.values()])],
             }
         )
         cls.endpoint_planning = Endpoint.create(
@@ -145,26 +144,18 @@ class PlansyncCase(TransactionCase):
 
     def rows(self, domain=None):
         self.flush_capture()
-        return (
-            self.env["plansync.outbox"]
-            .sudo()
-            .search(domain or [], order="id")
-        )
+        return self.env["plansync.outbox"].sudo().search(domain or [], order="id")
 
     def as_agent(self, model="plansync.outbox"):
         return self.env[model].with_user(self.agent_user)
 
     def claim(self, endpoint=None, limit=100, lease_seconds=60, consumer="test:1"):
         self.flush_capture()
-        return self.as_agent().claim(
-            (endpoint or self.endpoint).code, limit, lease_seconds, consumer
-        )
+        return self.as_agent().claim((endpoint or self.endpoint).code, limit, lease_seconds, consumer)
 
     def expire(self, records, seconds=1):
         """Move the lease of ``records`` into the past."""
-        records._edit().write(
-            {"lease_expires_at": fields.Datetime.now() - timedelta(seconds=seconds)}
-        )
+        records._edit().write({"lease_expires_at": fields.Datetime.now() - timedelta(seconds=seconds)})
         records.flush_recordset()
 
     def receive(self, product, quantity, validate=True, confirm=True):

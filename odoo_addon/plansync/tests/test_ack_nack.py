@@ -93,9 +93,7 @@ class TestAckNack(PlansyncCase):
 
     def test_nack_final_is_dead_at_once(self):
         result, event_id = self._claimed()
-        self.assertEqual(
-            self.as_agent().nack(result["lease"], [event_id], "HTTP 422", 0, final=True), 1
-        )
+        self.assertEqual(self.as_agent().nack(result["lease"], [event_id], "HTTP 422", 0, final=True), 1)
         row = self._row()
         self.assertEqual(row.state, "dead")
         self.assertEqual(row.attempts, 1)

@@ -128,9 +128,7 @@ class TestAgent(PlansyncCase):
         self.assertEqual(agent.status, "silent")
         self.assertIn(agent, self.env["plansync.agent"].search([("status", "=", "silent")]))
         self.assertNotIn(agent, self.env["plansync.agent"].search([("status", "!=", "silent")]))
-        self.env["ir.config_parameter"].sudo().set_param(
-            "plansync.agent_silent_after_seconds", "600"
-        )
+        self.env["ir.config_parameter"].sudo().set_param("plansync.agent_silent_after_seconds", "600")
         agent.invalidate_recordset(["status"])
         self.assertEqual(agent.status, "alive")
 
@@ -154,7 +152,9 @@ class TestAgent(PlansyncCase):
                 with self.assertRaises(ValidationError) as caught:
                     self.heartbeat(consumer=consumer, stats=stats)
                 self.assertIn(fragment, str(caught.exception))
-        self.assertEqual(self.env["plansync.agent"].search_count([]), agents_before, "a refused heartbeat writes nothing")
+        self.assertEqual(
+            self.env["plansync.agent"].search_count([]), agents_before, "a refused heartbeat writes nothing"
+        )
 
     def test_mode_defaults_to_run(self):
         self.heartbeat(consumer="no-mode", stats={"host": "h"})

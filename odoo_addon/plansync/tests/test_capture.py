@@ -10,9 +10,7 @@ class TestCapture(PlansyncCase):
     def test_captured_field_one_row_per_subscribed_endpoint(self):
         self.product.write({"name": "Office chair v2"})
         rows = self.rows([("event_type", "=", "product.changed")])
-        self.assertEqual(
-            sorted(rows.mapped("endpoint_id.code")), ["T_PLANNING", "T_WEBHOOK"]
-        )
+        self.assertEqual(sorted(rows.mapped("endpoint_id.code")), ["T_PLANNING", "T_WEBHOOK"])
         for row in rows:
             self.assertEqual(row.aggregate_model, "product.product")
             self.assertEqual(row.aggregate_id, self.product.id)
@@ -55,21 +53,15 @@ class TestCapture(PlansyncCase):
         self.flush_capture()
         self.clear_outbox()
         template.write({"weight": 2.5})
-        rows = self.rows(
-            [("event_type", "=", "product.changed"), ("endpoint_id", "=", self.endpoint.id)]
-        )
-        self.assertEqual(
-            sorted(rows.mapped("aggregate_id")), sorted(template.product_variant_ids.ids)
-        )
+        rows = self.rows([("event_type", "=", "product.changed"), ("endpoint_id", "=", self.endpoint.id)])
+        self.assertEqual(sorted(rows.mapped("aggregate_id")), sorted(template.product_variant_ids.ids))
 
     def test_archive_is_captured(self):
         self.product.product_tmpl_id.write({"active": False})
         self.assertEqual(len(self.rows([("event_type", "=", "product.changed")])), 2)
 
     def test_delete_records_key_and_payload(self):
-        product = self.env["product.product"].create(
-            {"name": "Short-lived", "default_code": "T-GONE"}
-        )
+        product = self.env["product.product"].create({"name": "Short-lived", "default_code": "T-GONE"})
         self.flush_capture()
         self.clear_outbox()
         product_id = product.id
@@ -82,9 +74,7 @@ class TestCapture(PlansyncCase):
     def test_unsubscribed_type_is_skipped_and_cache_cleared(self):
         capture = self.env["plansync.capture"]
         self.assertIn("uom.changed", capture._subscribed_types())
-        self.endpoint.write(
-            {"event_type_ids": [Command.unlink(self.event_types["uom.changed"].id)]}
-        )
+        self.endpoint.write({"event_type_ids": [Command.unlink(self.event_types["uom.changed"].id)]})
         self.assertNotIn("uom.changed", capture._subscribed_types())
         self.uom_unit.write({"rounding": 0.001})
         self.assertFalse(self.rows([("event_type", "=", "uom.changed")]))
@@ -124,15 +114,11 @@ class TestCapture(PlansyncCase):
         self.flush_capture()
         self.clear_outbox()
         self.stock_location.write({"name": "Main stock"})
-        rows = self.rows(
-            [("event_type", "=", "location.changed"), ("endpoint_id", "=", self.endpoint.id)]
-        )
+        rows = self.rows([("event_type", "=", "location.changed"), ("endpoint_id", "=", self.endpoint.id)])
         self.assertIn(child.id, rows.mapped("aggregate_id"))
 
     def test_warehouse_filter_of_endpoint(self):
-        other = self.env["stock.warehouse"].create(
-            {"name": "Other WH", "code": "TOWH", "company_id": self.company.id}
-        )
+        other = self.env["stock.warehouse"].create({"name": "Other WH", "code": "TOWH", "company_id": self.company.id})
         self.endpoint_planning.warehouse_ids = other
         self.flush_capture()
         self.clear_outbox()
@@ -157,9 +143,7 @@ class TestCapture(PlansyncCase):
         warehouse = self.env["stock.warehouse"].create(
             {"name": "Gone WH", "code": "TGWH", "company_id": self.company.id}
         )
-        product = self.env["product.product"].create(
-            {"name": "Rolled back", **compat.storable_product_vals()}
-        )
+        product = self.env["product.product"].create({"name": "Rolled back", **compat.storable_product_vals()})
         self.env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 3)
         self.product.write({"name": "kept"})  # the same transaction goes on with this
         self.env.flush_all()

@@ -85,23 +85,31 @@ class TestClaim(PlansyncCase):
     def test_rendering_failure_is_dead_rest_goes_on(self):
         self.product.write({"name": "fine"})
         self.flush_capture()
-        ghost = self.env["plansync.outbox"]._edit().create(
-            {
-                "event_type": "product.changed",
-                "endpoint_id": self.endpoint.id,
-                "aggregate_model": "product.product",
-                "aggregate_id": 999999999,
-                "occurred_at": "2026-01-01 00:00:00",
-            }
+        ghost = (
+            self.env["plansync.outbox"]
+            ._edit()
+            .create(
+                {
+                    "event_type": "product.changed",
+                    "endpoint_id": self.endpoint.id,
+                    "aggregate_model": "product.product",
+                    "aggregate_id": 999999999,
+                    "occurred_at": "2026-01-01 00:00:00",
+                }
+            )
         )
-        unknown = self.env["plansync.outbox"]._edit().create(
-            {
-                "event_type": "nobody.knows",
-                "endpoint_id": self.endpoint.id,
-                "aggregate_model": "res.partner",
-                "aggregate_id": self.env.user.partner_id.id,
-                "occurred_at": "2026-01-01 00:00:00",
-            }
+        unknown = (
+            self.env["plansync.outbox"]
+            ._edit()
+            .create(
+                {
+                    "event_type": "nobody.knows",
+                    "endpoint_id": self.endpoint.id,
+                    "aggregate_model": "res.partner",
+                    "aggregate_id": self.env.user.partner_id.id,
+                    "occurred_at": "2026-01-01 00:00:00",
+                }
+            )
         )
         result = self.claim()
         self.assertEqual([e["aggregate"]["id"] for e in result["events"]], [self.product.id])
@@ -115,14 +123,10 @@ class TestClaim(PlansyncCase):
         self.product2.write({"name": "b"})
         self.uom_unit.write({"rounding": 0.001})
         self.flush_capture()
-        self.env.cr.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-        )
+        self.env.cr.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
         before = self.env.cr.fetchone()[0]
         self.assertEqual(len(self.claim(limit=1)["events"]), 1)
-        self.env.cr.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-        )
+        self.env.cr.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
         self.assertEqual(self.env.cr.fetchone()[0] - before, 1)
 
     def test_pending_in_backoff_is_not_claimable(self):

@@ -55,7 +55,5 @@ class TestCoalescing(PlansyncCase):
         self.product.write({"name": "renamed"})
         self.receive(self.product, 2)
         result = self.claim()
-        types = sorted(
-            e["type"] for e in result["events"] if e["aggregate"]["id"] == self.product.id
-        )
+        types = sorted(e["type"] for e in result["events"] if e["aggregate"]["id"] == self.product.id)
         self.assertEqual(types, ["product.changed", "stock.level"])

@@ -132,9 +132,7 @@ class TestConcurrency(TransactionCase):
         # after the ack, the new change is claimable, with a higher sequence
         with self.registry.cursor() as cr:
             env = api.Environment(cr, self.uid, {})
-            self.assertEqual(
-                env["plansync.outbox"].ack(first["lease"], [first["events"][0]["id"]]), 1
-            )
+            self.assertEqual(env["plansync.outbox"].ack(first["lease"], [first["events"][0]["id"]]), 1)
         with self.registry.cursor() as cr:
             third = self._claim(cr, 10, "c3")
         self.assertEqual([e["aggregate"]["id"] for e in third["events"]], [busy])

@@ -10,9 +10,7 @@ class TestMultiCompany(PlansyncCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_b = cls.env["res.company"].create({"name": "Company B (test)"})
-        cls.warehouse_b = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.company_b.id)], limit=1
-        )
+        cls.warehouse_b = cls.env["stock.warehouse"].search([("company_id", "=", cls.company_b.id)], limit=1)
         if not cls.warehouse_b:
             cls.warehouse_b = cls.env["stock.warehouse"].create(
                 {"name": "WH B", "code": "TWHB", "company_id": cls.company_b.id}
@@ -45,9 +43,7 @@ class TestMultiCompany(PlansyncCase):
         self.warehouse_b.write({"name": "WH B renamed"})
         self.flush_capture()
         self.assertFalse(
-            self.env(user=self.planner)["plansync.outbox"].search(
-                [("endpoint_id", "=", self.endpoint_b.id)]
-            )
+            self.env(user=self.planner)["plansync.outbox"].search([("endpoint_id", "=", self.endpoint_b.id)])
         )
         self.assertTrue(self.rows([("endpoint_id", "=", self.endpoint_b.id)]))
 
@@ -67,15 +63,9 @@ class TestMultiCompany(PlansyncCase):
     def test_shared_records_go_to_every_company(self):
         self.product.write({"name": "shared"})
         rows = self.rows([("event_type", "=", "product.changed")])
-        self.assertEqual(
-            set(rows.mapped("endpoint_id.code")), {"T_WEBHOOK", "T_PLANNING", "T_B_HOOK"}
-        )
-        product_a = self.env["product.product"].create(
-            {"name": "A only", "company_id": self.company.id}
-        )
-        rows = self.rows(
-            [("event_type", "=", "product.changed"), ("aggregate_id", "=", product_a.id)]
-        )
+        self.assertEqual(set(rows.mapped("endpoint_id.code")), {"T_WEBHOOK", "T_PLANNING", "T_B_HOOK"})
+        product_a = self.env["product.product"].create({"name": "A only", "company_id": self.company.id})
+        rows = self.rows([("event_type", "=", "product.changed"), ("aggregate_id", "=", product_a.id)])
         self.assertEqual(set(rows.mapped("endpoint_id.code")), {"T_WEBHOOK", "T_PLANNING"})
 
     def test_integration_user_of_both_companies(self):

@@ -10,9 +10,7 @@ class TestPickingEvents(PlansyncCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.picking_type = cls.env["plansync.event.type"].search(
-            [("code", "=", "picking.changed")]
-        )
+        cls.picking_type = cls.env["plansync.event.type"].search([("code", "=", "picking.changed")])
         cls.wms = cls.env["plansync.endpoint"].create(
             {
                 "name": "WMS (test)",
@@ -39,9 +37,7 @@ class TestPickingEvents(PlansyncCase):
         result = self.claim(endpoint=endpoint or self.wms)
         if result["events"]:
             self.as_agent().ack(result["lease"], [e["id"] for e in result["events"]])
-        return {
-            e["aggregate"]["id"]: e for e in result["events"] if e["type"] == "picking.changed"
-        }
+        return {e["aggregate"]["id"]: e for e in result["events"] if e["type"] == "picking.changed"}
 
     def test_receipt_confirmed_and_done(self):
         picking = self.receive(self.product, 10, validate=False)
@@ -132,8 +128,7 @@ class TestPickingEvents(PlansyncCase):
 
     def test_internal_transfer_and_lot_tracking(self):
         lot_product = self.env["product.product"].create(
-            {"name": "Lot item", "default_code": "T-LOT", **compat.storable_product_vals(),
-             "tracking": "lot"}
+            {"name": "Lot item", "default_code": "T-LOT", **compat.storable_product_vals(), "tracking": "lot"}
         )
         shelf = self.env["stock.location"].create(
             {"name": "Shelf P", "location_id": self.stock_location.id, "usage": "internal"}

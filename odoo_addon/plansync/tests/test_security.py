@@ -7,9 +7,9 @@ from .common import PlansyncCase
 class TestSecurity(PlansyncCase):
     def test_integration_user_has_no_business_access(self):
         env = self.env(user=self.agent_user)
-        quant = self.env["stock.quant"]._update_available_quantity(
-            self.product, self.stock_location, 3
-        ) and self.env["stock.quant"].search([("product_id", "=", self.product.id)])
+        quant = self.env["stock.quant"]._update_available_quantity(self.product, self.stock_location, 3) and self.env[
+            "stock.quant"
+        ].search([("product_id", "=", self.product.id)])
         with self.assertRaises(AccessError):
             env["stock.quant"].search([])
         with self.assertRaises(AccessError):
@@ -97,7 +97,5 @@ class TestSecurity(PlansyncCase):
         self.assertEqual(self.endpoint.url, "https://example.com/hook")
 
     def test_admin_is_manager(self):
-        self.assertTrue(
-            self.env.ref("base.user_admin").has_group("plansync.group_plansync_manager")
-        )
+        self.assertTrue(self.env.ref("base.user_admin").has_group("plansync.group_plansync_manager"))
         self.assertFalse(self.agent_user.has_group("plansync.group_plansync_user"))

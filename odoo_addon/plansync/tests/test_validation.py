@@ -41,9 +41,7 @@ class TestValidation(PlansyncCase):
 
     def test_archived_endpoint_is_unknown(self):
         self.endpoint.active = False
-        self.assertRefused(
-            lambda: self.as_agent().claim("T_WEBHOOK", 10, 60, "c"), "endpoint", "T_WEBHOOK"
-        )
+        self.assertRefused(lambda: self.as_agent().claim("T_WEBHOOK", 10, 60, "c"), "endpoint", "T_WEBHOOK")
 
     def test_ack_nack_arguments(self):
         outbox = self.as_agent()

@@ -73,9 +73,7 @@ class PlansyncAllocationRule(models.Model):
     _description = "PlanSync Channel Allocation Rule"
     _order = "endpoint_id, sequence, id"
 
-    endpoint_id = fields.Many2one(
-        "plansync.endpoint", required=True, index=True, ondelete="cascade"
-    )
+    endpoint_id = fields.Many2one("plansync.endpoint", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="endpoint_id.company_id", store=True, index=True)
     sequence = fields.Integer(default=10)
     product_id = fields.Many2one(
@@ -90,20 +88,14 @@ class PlansyncAllocationRule(models.Model):
         help="The rule applies to this category and its children, unless a rule "
         "on the product or on a nearer category applies.",
     )
-    share_percent = fields.Float(
-        string="Share (%)", default=100.0, help="Share of the basis figure offered."
-    )
-    buffer_qty = fields.Float(
-        string="Buffer", default=0.0, help="Held back from the share."
-    )
+    share_percent = fields.Float(string="Share (%)", default=100.0, help="Share of the basis figure offered.")
+    buffer_qty = fields.Float(string="Buffer", default=0.0, help="Held back from the share.")
     floor_qty = fields.Float(
         string="Floor",
         default=0.0,
         help="Below this quantity the channel is told 0 (protects the last units).",
     )
-    ceiling_qty = fields.Float(
-        string="Ceiling", default=0.0, help="Never offer more. 0 means no ceiling."
-    )
+    ceiling_qty = fields.Float(string="Ceiling", default=0.0, help="Never offer more. 0 means no ceiling.")
     active = fields.Boolean(default=True)
     scope = fields.Selection(
         [("product", "Product"), ("category", "Category"), ("endpoint", "Endpoint")],
@@ -124,14 +116,11 @@ class PlansyncAllocationRule(models.Model):
     def _check_quantities(self):
         for rule in self:
             if not 0.0 <= rule.share_percent <= 100.0:
-                raise ValidationError(
-                    _("share_percent must be from 0 to 100, got %r") % (rule.share_percent,)
-                )
+                raise ValidationError(_("share_percent must be from 0 to 100, got %r") % (rule.share_percent,))
             for fname in ("buffer_qty", "floor_qty", "ceiling_qty"):
                 if rule[fname] < 0:
                     raise ValidationError(
-                        _("%(field)s must be 0 or more, got %(value)r")
-                        % {"field": fname, "value": rule[fname]}
+                        _("%(field)s must be 0 or more, got %(value)r") % {"field": fname, "value": rule[fname]}
                     )
             if rule.ceiling_qty and rule.floor_qty > rule.ceiling_qty:
                 raise ValidationError(

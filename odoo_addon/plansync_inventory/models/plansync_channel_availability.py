@@ -42,9 +42,7 @@ class PlansyncChannelAvailability(models.TransientModel):
             warehouses = endpoint._availability_warehouses(False)
             heads = [
                 {"id": index, "aggregate_id": product.id, "wh": warehouse.id}
-                for index, (warehouse, product) in enumerate(
-                    (w, p) for w in warehouses for p in products
-                )
+                for index, (warehouse, product) in enumerate((w, p) for w in warehouses for p in products)
             ]
             if not heads:
                 continue

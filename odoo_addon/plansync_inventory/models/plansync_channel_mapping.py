@@ -28,9 +28,7 @@ class PlansyncChannelMapping(models.Model):
     _order = "endpoint_id, channel_sku, id"
     _rec_name = "channel_sku"
 
-    endpoint_id = fields.Many2one(
-        "plansync.endpoint", required=True, index=True, ondelete="cascade"
-    )
+    endpoint_id = fields.Many2one("plansync.endpoint", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="endpoint_id.company_id", store=True, index=True)
     product_id = fields.Many2one("product.product", required=True, ondelete="cascade")
     channel_sku = fields.Char(string="Channel SKU", required=True)
@@ -56,18 +54,14 @@ class PlansyncChannelMapping(models.Model):
 
     @api.onchange("product_id")
     def _onchange_product_id(self):
-        if self.product_id and (
-            not self.uom_id or not compat.same_unit_family(self.uom_id, self.product_id.uom_id)
-        ):
+        if self.product_id and (not self.uom_id or not compat.same_unit_family(self.uom_id, self.product_id.uom_id)):
             self.uom_id = self.product_id.uom_id
 
     @api.constrains("channel_sku")
     def _check_channel_sku(self):
         for mapping in self:
             if not (mapping.channel_sku or "").strip():
-                raise ValidationError(
-                    _("channel_sku must not be blank, got %r") % (mapping.channel_sku,)
-                )
+                raise ValidationError(_("channel_sku must not be blank, got %r") % (mapping.channel_sku,))
 
     @api.constrains("uom_id", "product_id")
     def _check_uom_id(self):
@@ -98,10 +92,7 @@ class PlansyncChannelMapping(models.Model):
             if not vals.get("uom_id") and vals.get("product_id"):
                 vals["uom_id"] = Product.browse(vals["product_id"]).uom_id.id
         self._check_unique(
-            [
-                (vals.get("endpoint_id"), vals.get("product_id"), vals.get("channel_sku"))
-                for vals in vals_list
-            ],
+            [(vals.get("endpoint_id"), vals.get("product_id"), vals.get("channel_sku")) for vals in vals_list],
             self.browse(),
         )
         return super().create(vals_list)
@@ -130,21 +121,22 @@ class PlansyncChannelMapping(models.Model):
             if not endpoint_id:
                 continue
             others = self.sudo().search(
-                [("endpoint_id", "=", endpoint_id), ("id", "not in", excluded.ids),
-                 "|", ("product_id", "=", product_id), ("channel_sku", "=", sku)],
+                [
+                    ("endpoint_id", "=", endpoint_id),
+                    ("id", "not in", excluded.ids),
+                    "|",
+                    ("product_id", "=", product_id),
+                    ("channel_sku", "=", sku),
+                ],
                 limit=1,
             )
-            if (endpoint_id, product_id) in seen_products or (
-                others and others.product_id.id == product_id
-            ):
+            if (endpoint_id, product_id) in seen_products or (others and others.product_id.id == product_id):
                 raise ValidationError(
                     _("product_id: %s is already mapped on this endpoint")
                     % self.env["product.product"].browse(product_id).display_name
                 )
             if (endpoint_id, sku) in seen_skus or others:
-                raise ValidationError(
-                    _("channel_sku: %r is already mapped on this endpoint") % (sku,)
-                )
+                raise ValidationError(_("channel_sku: %r is already mapped on this endpoint") % (sku,))
             seen_products.add((endpoint_id, product_id))
             seen_skus.add((endpoint_id, sku))
 

@@ -49,9 +49,7 @@ class PlansyncDiscrepancy(models.Model):
     _order = "first_seen desc, id desc"
 
     kind = fields.Selection(KINDS, required=True, readonly=True, index=True)
-    endpoint_id = fields.Many2one(
-        "plansync.endpoint", required=True, readonly=True, index=True, ondelete="cascade"
-    )
+    endpoint_id = fields.Many2one("plansync.endpoint", required=True, readonly=True, index=True, ondelete="cascade")
     product_id = fields.Many2one("product.product", required=True, readonly=True, index=True)
     warehouse_id = fields.Many2one("stock.warehouse", required=True, readonly=True, index=True)
     location_id = fields.Many2one("stock.location", readonly=True)
@@ -63,9 +61,7 @@ class PlansyncDiscrepancy(models.Model):
         digits="Product Unit of Measure",
         help="The WMS's count or the quantity last sent to the channel.",
     )
-    difference = fields.Float(
-        readonly=True, digits="Product Unit of Measure", help="WMS / channel - Odoo."
-    )
+    difference = fields.Float(readonly=True, digits="Product Unit of Measure", help="WMS / channel - Odoo.")
     first_seen = fields.Datetime(string="Since", readonly=True)
     last_seen = fields.Datetime(readonly=True)
     message_id = fields.Many2one(
@@ -75,22 +71,14 @@ class PlansyncDiscrepancy(models.Model):
         ondelete="set null",
         index="btree_not_null",
     )
-    state = fields.Selection(
-        STATES, default=STATE_OPEN, readonly=True, required=True, index=True, copy=False
-    )
+    state = fields.Selection(STATES, default=STATE_OPEN, readonly=True, required=True, index=True, copy=False)
     ignore_reason = fields.Text(readonly=True)
     decided_by = fields.Many2one("res.users", readonly=True)
     decided_at = fields.Datetime(readonly=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
-    )
-    at_risk_line_ids = fields.Many2many(
-        "sale.order.line", compute="_compute_at_risk", string="At-risk sale lines"
-    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    at_risk_line_ids = fields.Many2many("sale.order.line", compute="_compute_at_risk", string="At-risk sale lines")
     at_risk_count = fields.Integer(compute="_compute_at_risk", string="At-risk lines")
-    at_risk_qty = fields.Float(
-        compute="_compute_at_risk", string="At-risk quantity", digits="Product Unit of Measure"
-    )
+    at_risk_qty = fields.Float(compute="_compute_at_risk", string="At-risk quantity", digits="Product Unit of Measure")
     can_decide = fields.Boolean(compute="_compute_can_decide")
 
     _protected_fields = frozenset(
@@ -140,7 +128,8 @@ class PlansyncDiscrepancy(models.Model):
                     ]
                 ).filtered(
                     lambda l: float_compare(
-                        l.qty_delivered, l.product_uom_qty,
+                        l.qty_delivered,
+                        l.product_uom_qty,
                         precision_rounding=compat.line_uom(l).rounding,
                     )
                     < 0
@@ -206,9 +195,7 @@ class PlansyncDiscrepancy(models.Model):
         self._check_decide()
         if any(rec.state != STATE_OPEN for rec in self):
             raise UserError(_("Only open discrepancies can be put under investigation."))
-        self._decide(
-            STATE_INVESTIGATING, _("Under investigation by %s.") % self.env.user.name
-        )
+        self._decide(STATE_INVESTIGATING, _("Under investigation by %s.") % self.env.user.name)
         for rec in self:
             rec.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
@@ -262,10 +249,14 @@ class PlansyncDiscrepancy(models.Model):
 
     def _current_odoo_qty(self):
         self.ensure_one()
-        groups = self.env["stock.quant"].sudo()._read_group(
-            [("product_id", "=", self.product_id.id), ("location_id", "=", self.location_id.id)],
-            [],
-            ["quantity:sum"],
+        groups = (
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [("product_id", "=", self.product_id.id), ("location_id", "=", self.location_id.id)],
+                [],
+                ["quantity:sum"],
+            )
         )
         return groups[0][0] or 0.0 if groups else 0.0
 
@@ -325,14 +316,18 @@ class PlansyncDiscrepancy(models.Model):
         action = quant.action_apply_inventory()
         if isinstance(action, dict):
             raise UserError(_("Odoo asks for a decision on this adjustment: %s") % action.get("name"))
-        moves = self.env["stock.move"].sudo().search(
-            [
-                ("product_id", "=", product.id),
-                ("is_inventory", "=", True),
-                (compat.INVENTORY_MOVE_NAME, "=", name),
-            ],
-            order="id desc",
-            limit=1,
+        moves = (
+            self.env["stock.move"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "=", product.id),
+                    ("is_inventory", "=", True),
+                    (compat.INVENTORY_MOVE_NAME, "=", name),
+                ],
+                order="id desc",
+                limit=1,
+            )
         )
         self._decide(
             STATE_ACCEPTED,
@@ -352,18 +347,22 @@ class PlansyncDiscrepancy(models.Model):
     def _accept_channel(self):
         self.ensure_one()
         now = fields.Datetime.now()
-        row = self.env["plansync.outbox"]._edit().create(
-            {
-                "event_type": "stock.level",
-                "endpoint_id": self.endpoint_id.id,
-                "aggregate_model": "product.product",
-                "aggregate_id": self.product_id.id,
-                "warehouse_id": self.warehouse_id.id,
-                "company_id": self.warehouse_id.company_id.id,
-                "occurred_at": now,
-                "next_attempt_at": now,
-                "state": "pending",
-            }
+        row = (
+            self.env["plansync.outbox"]
+            ._edit()
+            .create(
+                {
+                    "event_type": "stock.level",
+                    "endpoint_id": self.endpoint_id.id,
+                    "aggregate_model": "product.product",
+                    "aggregate_id": self.product_id.id,
+                    "warehouse_id": self.warehouse_id.id,
+                    "company_id": self.warehouse_id.company_id.id,
+                    "occurred_at": now,
+                    "next_attempt_at": now,
+                    "state": "pending",
+                }
+            )
         )
         self._decide(
             STATE_ACCEPTED,
@@ -477,13 +476,18 @@ class PlansyncDiscrepancy(models.Model):
         for index, item in enumerate(items):
             field = "items[%s]" % index
             if not isinstance(item, dict):
-                raise ValidationError(_("%(field)s must be an object, got %(value)s")
-                                      % {"field": field, "value": show(item)})
+                raise ValidationError(
+                    _("%(field)s must be an object, got %(value)s") % {"field": field, "value": show(item)}
+                )
             sku, code, sent = item.get("sku"), item.get("warehouse"), item.get("sent")
-            product = Product.search(
-                [("default_code", "=", sku), ("company_id", "in", [False, endpoint.company_id.id])],
-                limit=1,
-            ) if isinstance(sku, str) and sku else Product.browse()
+            product = (
+                Product.search(
+                    [("default_code", "=", sku), ("company_id", "in", [False, endpoint.company_id.id])],
+                    limit=1,
+                )
+                if isinstance(sku, str) and sku
+                else Product.browse()
+            )
             if not product:
                 raise ValidationError(
                     _("%(field)s.sku must be the Internal Reference of a product of %(company)s, got %(value)s")
@@ -496,12 +500,15 @@ class PlansyncDiscrepancy(models.Model):
                     % {"field": field, "code": endpoint.code, "value": show(code)}
                 )
             if isinstance(sent, bool) or not isinstance(sent, (int, float)):
-                raise ValidationError(_("%(field)s.sent must be a number, got %(value)s")
-                                      % {"field": field, "value": show(sent)})
+                raise ValidationError(
+                    _("%(field)s.sent must be a number, got %(value)s") % {"field": field, "value": show(sent)}
+                )
             sent_at = item.get("sent_at")
             if sent_at is not None and sent_at is not False and not isinstance(sent_at, str):
-                raise ValidationError(_("%(field)s.sent_at must be an ISO 8601 time, got %(value)s")
-                                      % {"field": field, "value": show(sent_at)})
+                raise ValidationError(
+                    _("%(field)s.sent_at must be an ISO 8601 time, got %(value)s")
+                    % {"field": field, "value": show(sent_at)}
+                )
             parsed[(product, warehouse)] = float(sent)
         parsed = [(p, w, sent) for (p, w), sent in parsed.items()]
         heads = [
@@ -520,11 +527,11 @@ class PlansyncDiscrepancy(models.Model):
         for index, (product, warehouse, sent) in enumerate(parsed):
             result = rendered.get(index)
             if not isinstance(result, tuple):
-                raise ValidationError(_("items[%(index)s]: no stock level for %(sku)s: %(error)s")
-                                      % {"index": index, "sku": product.default_code, "error": result})
-            by_warehouse.setdefault(warehouse, []).append(
-                (product, False, result[1]["available"], sent)
-            )
+                raise ValidationError(
+                    _("items[%(index)s]: no stock level for %(sku)s: %(error)s")
+                    % {"index": index, "sku": product.default_code, "error": result}
+                )
+            by_warehouse.setdefault(warehouse, []).append((product, False, result[1]["available"], sent))
         for warehouse, entries in by_warehouse.items():
             for key, value in self._reconcile(endpoint, "channel", warehouse, entries).items():
                 counts[key] += value

@@ -34,9 +34,7 @@ MAX_OFFSET = 2**31 - 1
 class PlansyncEndpoint(models.Model):
     _inherit = "plansync.endpoint"
 
-    availability_basis = fields.Selection(
-        BASES, required=True, default="free", tracking=True
-    )
+    availability_basis = fields.Selection(BASES, required=True, default="free", tracking=True)
     availability_location_ids = fields.Many2many(
         "stock.location",
         "plansync_endpoint_location_rel",
@@ -63,15 +61,9 @@ class PlansyncEndpoint(models.Model):
         help="Incoming and outgoing (and so forecast) count only open moves "
         "dated within this many days from now. 0 means no limit.",
     )
-    allocation_rule_ids = fields.One2many(
-        "plansync.allocation.rule", "endpoint_id", string="Allocation rules"
-    )
-    allocation_rule_count = fields.Integer(
-        string="Rules", compute="_compute_allocation_rule_count"
-    )
-    channel_mapping_ids = fields.One2many(
-        "plansync.channel.mapping", "endpoint_id", string="Channel mappings"
-    )
+    allocation_rule_ids = fields.One2many("plansync.allocation.rule", "endpoint_id", string="Allocation rules")
+    allocation_rule_count = fields.Integer(string="Rules", compute="_compute_allocation_rule_count")
+    channel_mapping_ids = fields.One2many("plansync.channel.mapping", "endpoint_id", string="Channel mappings")
     availability_version = fields.Integer(
         readonly=True,
         default=1,
@@ -90,16 +82,14 @@ class PlansyncEndpoint(models.Model):
         for rec in self:
             if rec.availability_horizon_days < 0:
                 raise ValidationError(
-                    _("availability_horizon_days must be 0 or more, got %r")
-                    % (rec.availability_horizon_days,)
+                    _("availability_horizon_days must be 0 or more, got %r") % (rec.availability_horizon_days,)
                 )
 
     @api.constrains("kind")
     def _check_kind_allocation(self):
         for rec in self:
             if rec.kind != "channel" and (
-                rec.with_context(active_test=False).allocation_rule_ids
-                or rec.channel_mapping_ids
+                rec.with_context(active_test=False).allocation_rule_ids or rec.channel_mapping_ids
             ):
                 raise ValidationError(
                     _(
@@ -116,9 +106,7 @@ class PlansyncEndpoint(models.Model):
         res = super().write(vals)
         for rec in self:
             if rec._definition_snapshot() != before[rec.id]:
-                super(PlansyncEndpoint, rec).write(
-                    {"availability_version": rec.availability_version + 1}
-                )
+                super(PlansyncEndpoint, rec).write({"availability_version": rec.availability_version + 1})
         return res
 
     def _definition_snapshot(self):
@@ -175,9 +163,7 @@ class PlansyncEndpoint(models.Model):
             [("company_id", "=", self.company_id.id)]
         )
         available = available.sorted("id")
-        return pick_warehouses(
-            codes, available, available, _("a warehouse of endpoint %s") % self.code
-        )
+        return pick_warehouses(codes, available, available, _("a warehouse of endpoint %s") % self.code)
 
     def _availability_products(self):
         """Active storable products of the endpoint's company or shared, by id."""
@@ -186,8 +172,7 @@ class PlansyncEndpoint(models.Model):
             self.env["product.product"]
             .sudo()
             .search(
-                compat.storable_domain()
-                + [("company_id", "in", (False, self.company_id.id))],
+                compat.storable_domain() + [("company_id", "in", (False, self.company_id.id))],
                 order="id",
             )
         )

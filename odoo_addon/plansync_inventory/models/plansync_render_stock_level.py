@@ -58,8 +58,10 @@ class PlansyncRender(models.AbstractModel):
     def _level_locations(self, endpoint, warehouse):
         locations = super()._level_locations(endpoint, warehouse)
         if endpoint.availability_excluded_location_ids:
-            locations -= self.env["stock.location"].with_context(active_test=False).search(
-                [("id", "child_of", endpoint.availability_excluded_location_ids.ids)]
+            locations -= (
+                self.env["stock.location"]
+                .with_context(active_test=False)
+                .search([("id", "child_of", endpoint.availability_excluded_location_ids.ids)])
             )
         return locations
 

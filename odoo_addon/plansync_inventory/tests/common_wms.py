@@ -17,12 +17,10 @@ class WmsCase(PlansyncCase):
             {"name": "WMS (test)", "code": "T_WMS", "kind": "wms", "company_id": cls.company.id}
         )
         cls.product_lot = cls.env["product.product"].create(
-            {"name": "Paint (lots)", "default_code": "T-PAINT", **compat.storable_product_vals(),
-             "tracking": "lot"}
+            {"name": "Paint (lots)", "default_code": "T-PAINT", **compat.storable_product_vals(), "tracking": "lot"}
         )
         cls.shelf = cls.env["stock.location"].create(
-            {"name": "Shelf T1", "location_id": cls.stock_location.id, "usage": "internal",
-             "barcode": "T-SHELF-1"}
+            {"name": "Shelf T1", "location_id": cls.stock_location.id, "usage": "internal", "barcode": "T-SHELF-1"}
         )
         cls.uom_dozen = cls.env.ref("uom.product_uom_dozen")
         cls.uom_dozen.active = True  # archived by default in 19 (uom/data/uom_data.xml)
@@ -31,18 +29,16 @@ class WmsCase(PlansyncCase):
         cls.clear_outbox()
 
     def send(self, *messages, endpoint="T_WMS", user=None):
-        return self.env["plansync.wms.message"].with_user(user or self.agent_user).receive(
-            endpoint, list(messages)
-        )
+        return self.env["plansync.wms.message"].with_user(user or self.agent_user).receive(endpoint, list(messages))
 
     def set_stock(self, product, location, quantity, lot=None):
         self.env["stock.quant"]._update_available_quantity(product, location, quantity, lot_id=lot)
 
     def quantity(self, product, location):
         return sum(
-            self.env["stock.quant"].search(
-                [("product_id", "=", product.id), ("location_id", "=", location.id)]
-            ).mapped("quantity")
+            self.env["stock.quant"]
+            .search([("product_id", "=", product.id), ("location_id", "=", location.id)])
+            .mapped("quantity")
         )
 
     @staticmethod

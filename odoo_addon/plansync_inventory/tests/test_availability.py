@@ -49,9 +49,7 @@ class TestAllocationMath(PlansyncCase):
 
     def test_match_rule_precedence(self):
         Rule = self.env["plansync.allocation.rule"]
-        channel = self.env["plansync.endpoint"].create(
-            {"name": "Match", "code": "T_MATCH", "kind": "channel"}
-        )
+        channel = self.env["plansync.endpoint"].create({"name": "Match", "code": "T_MATCH", "kind": "channel"})
         Category = self.env["product.category"]
         c1 = Category.create({"name": "M1"})
         c2 = Category.create({"name": "M2", "parent_id": c1.id})
@@ -78,9 +76,7 @@ class TestAvailability(PlansyncCase):
         super().setUpClass()
         Category = cls.env["product.category"]
         cls.categ_parent = Category.create({"name": "Avail parent"})
-        cls.categ_child = Category.create(
-            {"name": "Avail child", "parent_id": cls.categ_parent.id}
-        )
+        cls.categ_child = Category.create({"name": "Avail child", "parent_id": cls.categ_parent.id})
         cls.product.categ_id = cls.categ_child
         cls.product2.categ_id = cls.categ_child
         cls.channel = cls.env["plansync.endpoint"].create(
@@ -106,9 +102,7 @@ class TestAvailability(PlansyncCase):
         self.assertRegex(str(caught.exception), pattern)
 
     def rule(self, **vals):
-        return self.env["plansync.allocation.rule"].create(
-            dict({"endpoint_id": self.channel.id}, **vals)
-        )
+        return self.env["plansync.allocation.rule"].create(dict({"endpoint_id": self.channel.id}, **vals))
 
     def level(self, product=None):
         """Claim and ack the channel's events; the stock.level payload of product."""
@@ -117,9 +111,7 @@ class TestAvailability(PlansyncCase):
         if result["events"]:
             self.as_agent().ack(result["lease"], [e["id"] for e in result["events"]])
         levels = [
-            e["payload"]
-            for e in result["events"]
-            if e["type"] == "stock.level" and e["aggregate"]["id"] == product.id
+            e["payload"] for e in result["events"] if e["type"] == "stock.level" and e["aggregate"]["id"] == product.id
         ]
         return levels[-1] if levels else False
 
@@ -244,9 +236,7 @@ class TestAvailability(PlansyncCase):
         self.mapping()
         payload = self.render()
         self.assertEqual(payload["available"], 35.0)
-        self.assertEqual(
-            payload["channel"], {"sku": "SHOP-CHAIR", "uom": self.uom_dozen.name, "quantity": 2}
-        )
+        self.assertEqual(payload["channel"], {"sku": "SHOP-CHAIR", "uom": self.uom_dozen.name, "quantity": 2})
         self.rule(share_percent=80.0)  # 28
         self.assertEqual(self.render()["channel"]["quantity"], 2)
         self.rule(product_id=self.product.id, buffer_qty=12.0)  # 23
@@ -271,10 +261,8 @@ class TestAvailability(PlansyncCase):
         with self.refused(r"channel_sku.*'DUP'"):
             self.env["plansync.channel.mapping"].create(
                 [
-                    {"endpoint_id": self.channel.id, "product_id": self.product2.id,
-                     "channel_sku": "DUP"},
-                    {"endpoint_id": self.channel.id, "product_id": lamp.id,
-                     "channel_sku": "DUP"},
+                    {"endpoint_id": self.channel.id, "product_id": self.product2.id, "channel_sku": "DUP"},
+                    {"endpoint_id": self.channel.id, "product_id": lamp.id, "channel_sku": "DUP"},
                 ]
             )
         second = self.mapping(product_id=self.product2.id, channel_sku="SHOP-DESK")
@@ -284,9 +272,7 @@ class TestAvailability(PlansyncCase):
             second.channel_sku = "  "
         with self.refused(r"endpoint_id.*T_WEBHOOK"):
             self.mapping(endpoint_id=self.endpoint.id)
-        other = self.env["plansync.endpoint"].create(
-            {"name": "Shop 2", "code": "T_SHOP2", "kind": "channel"}
-        )
+        other = self.env["plansync.endpoint"].create({"name": "Shop 2", "code": "T_SHOP2", "kind": "channel"})
         self.mapping(endpoint_id=other.id)  # same product and sku, other endpoint
 
     # ------------------------------------------------------------------
@@ -326,9 +312,7 @@ class TestAvailability(PlansyncCase):
                 "ceiling_qty": 100.0,
             },
         )
-        self.assertEqual(
-            payload["channel"], {"sku": "SHOP-CHAIR", "uom": self.uom_unit.name, "quantity": 2}
-        )
+        self.assertEqual(payload["channel"], {"sku": "SHOP-CHAIR", "uom": self.uom_unit.name, "quantity": 2})
         self.assertEqual(walk_none(payload), [])
 
     def test_payload_without_rule_or_mapping(self):
@@ -344,9 +328,7 @@ class TestAvailability(PlansyncCase):
     # ------------------------------------------------------------------
 
     def test_snapshot_pages(self):
-        other = self.env["stock.warehouse"].create(
-            {"name": "Avail WH2", "code": "TAW2", "company_id": self.company.id}
-        )
+        other = self.env["stock.warehouse"].create({"name": "Avail WH2", "code": "TAW2", "company_id": self.company.id})
         self.env["stock.quant"]._update_available_quantity(self.product, self.stock_location, 7)
         self.env["stock.quant"]._update_available_quantity(self.product, other.lot_stock_id, 3)
         self.mapping(uom_id=self.uom_unit.id)
@@ -365,10 +347,7 @@ class TestAvailability(PlansyncCase):
             {(i["warehouse"]["code"], i["product"]["id"]) for i in first["items"]},
             {(code, p.id) for code in codes for p in products},
         )
-        figures = {
-            (i["warehouse"]["code"], i["product"]["id"]): i
-            for i in first["items"]
-        }
+        figures = {(i["warehouse"]["code"], i["product"]["id"]): i for i in first["items"]}
         chair = figures[(self.warehouse.code, self.product.id)]
         self.assertEqual(chair, self.render())
         self.assertEqual(chair["available"], 7.0)
@@ -392,14 +371,10 @@ class TestAvailability(PlansyncCase):
         self.assertEqual(walk_none(first), [])
 
     def test_snapshot_warehouses_default(self):
-        other = self.env["stock.warehouse"].create(
-            {"name": "Avail WH3", "code": "TAW3", "company_id": self.company.id}
-        )
+        other = self.env["stock.warehouse"].create({"name": "Avail WH3", "code": "TAW3", "company_id": self.company.id})
         warehouses = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)])
         result = self.snapshot("T_SHOP", False, 0, 5000)
-        self.assertEqual(
-            {i["warehouse"]["id"] for i in result["items"]}, set(warehouses.ids)
-        )
+        self.assertEqual({i["warehouse"]["id"] for i in result["items"]}, set(warehouses.ids))
         self.channel.warehouse_ids = other
         result = self.snapshot("T_SHOP", False, 0, 5000)
         self.assertEqual({i["warehouse"]["code"] for i in result["items"]}, {"TAW3"})
@@ -423,8 +398,10 @@ class TestAvailability(PlansyncCase):
             with self.subTest(args=args), self.refused(pattern):
                 self.snapshot(*args)
         # by name as well
-        result = self.env["plansync.endpoint"].with_user(self.agent_user).availability_snapshot(
-            endpoint="T_SHOP", warehouses=False, offset=0, limit=1
+        result = (
+            self.env["plansync.endpoint"]
+            .with_user(self.agent_user)
+            .availability_snapshot(endpoint="T_SHOP", warehouses=False, offset=0, limit=1)
         )
         self.assertEqual(len(result["items"]), 1)
 
@@ -439,9 +416,7 @@ class TestAvailability(PlansyncCase):
         self.mapping()
         action = self.product.product_tmpl_id.with_user(self.planner).action_plansync_channel_availability()
         lines = self.env[action["res_model"]].search(action["domain"])
-        line = lines.filtered(
-            lambda l: l.endpoint_id == self.channel and l.warehouse_id == self.warehouse
-        )
+        line = lines.filtered(lambda l: l.endpoint_id == self.channel and l.warehouse_id == self.warehouse)
         payload = self.render()
         self.assertEqual(len(line), 1)
         self.assertEqual(line.product_id, self.product)
@@ -473,8 +448,10 @@ class TestAvailability(PlansyncCase):
                         record.with_user(user).write(vals)
                     with self.assertRaises(AccessError):
                         record.with_user(user).unlink()
-        manager_rule = self.env["plansync.allocation.rule"].with_user(self.manager).create(
-            {"endpoint_id": self.channel.id, "categ_id": self.categ_child.id}
+        manager_rule = (
+            self.env["plansync.allocation.rule"]
+            .with_user(self.manager)
+            .create({"endpoint_id": self.channel.id, "categ_id": self.categ_child.id})
         )
         manager_rule.with_user(self.manager).share_percent = 10.0
         self.assertEqual(self.channel.availability_version, 4)

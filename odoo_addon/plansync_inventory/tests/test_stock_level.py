@@ -10,11 +10,7 @@ class TestStockLevel(PlansyncCase):
         """Claim and ack everything; return the stock.level payload of product."""
         product = product or self.product
         result = self.claim(endpoint=endpoint)
-        levels = [
-            e
-            for e in result["events"]
-            if e["type"] == "stock.level" and e["aggregate"]["id"] == product.id
-        ]
+        levels = [e for e in result["events"] if e["type"] == "stock.level" and e["aggregate"]["id"] == product.id]
         if result["events"]:
             self.as_agent().ack(result["lease"], [e["id"] for e in result["events"]])
         return levels[0] if levels else False
@@ -145,9 +141,7 @@ class TestStockLevel(PlansyncCase):
 
         def measure(batch):
             for product in batch:
-                self.env["stock.quant"]._update_available_quantity(
-                    product, self.stock_location, 1
-                )
+                self.env["stock.quant"]._update_available_quantity(product, self.stock_location, 1)
             self.flush_capture()
             self.env.invalidate_all()
             before = self.cr.sql_log_count
@@ -165,9 +159,7 @@ class TestStockLevel(PlansyncCase):
         )
         self.env["stock.quant"]._update_available_quantity(self.product, shelf, 4)
         self.assertEqual(self._level()["payload"]["on_hand"], 4.0)
-        other = self.env["stock.warehouse"].create(
-            {"name": "Other WH", "code": "TOWH2", "company_id": self.company.id}
-        )
+        other = self.env["stock.warehouse"].create({"name": "Other WH", "code": "TOWH2", "company_id": self.company.id})
         self._level()
         shelf.location_id = other.lot_stock_id
         result = self.claim()

@@ -23,9 +23,7 @@ class PlansyncApprovalRule(models.Model):
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, translate=True)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     kind_ids = fields.Many2many(
         "plansync.proposal.kind",
         string="Proposal kinds",
@@ -52,8 +50,7 @@ class PlansyncApprovalRule(models.Model):
     categ_ids = fields.Many2many(
         "product.category",
         string="Product categories",
-        help="The rule applies to products of these categories or their sub-categories; "
-        "none: to every product.",
+        help="The rule applies to products of these categories or their sub-categories; " "none: to every product.",
     )
     vendor_ids = fields.Many2many(
         "res.partner",

@@ -19,9 +19,7 @@ from odoo.addons.plansync.tools import company_tz, local_date
 from odoo.addons.plansync import compat
 
 # Fields whose change is captured (docs/events.md).
-SALE_LINE_FIELDS = frozenset(
-    ["product_uom_qty", "qty_delivered", "product_id", compat.LINE_UOM, "state"]
-)
+SALE_LINE_FIELDS = frozenset(["product_uom_qty", "qty_delivered", "product_id", compat.LINE_UOM, "state"])
 SALE_ORDER_FIELDS = frozenset(["state", "commitment_date", "warehouse_id"])
 PURCHASE_LINE_FIELDS = frozenset(
     [
@@ -34,9 +32,7 @@ PURCHASE_LINE_FIELDS = frozenset(
         "state",
     ]
 )
-PURCHASE_ORDER_FIELDS = frozenset(
-    [*compat.PURCHASE_ORDER_STATE_FIELDS, "date_planned", "picking_type_id"]
-)
+PURCHASE_ORDER_FIELDS = frozenset([*compat.PURCHASE_ORDER_STATE_FIELDS, "date_planned", "picking_type_id"])
 
 SALE_CONFIRMED = ("sale",)
 PURCHASE_CONFIRMED = ("purchase", "done")
@@ -164,9 +160,7 @@ class PlansyncCapture(models.AbstractModel):
                 warehouse_id = warehouses.get(order.id, 0)
             else:
                 warehouse_id = warehouse_of(order).id
-            entries.append(
-                (event_type, model, line.id, warehouse_id, order.company_id.id, "", None)
-            )
+            entries.append((event_type, model, line.id, warehouse_id, order.company_id.id, "", None))
         if entries:
             self._record(entries)
 

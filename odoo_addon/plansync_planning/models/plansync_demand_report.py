@@ -27,9 +27,7 @@ class PlansyncDemandReport(models.Model):
     period_start = fields.Date(readonly=True)
     forecast_quantity = fields.Float(string="Forecast", readonly=True)
     actual_quantity = fields.Float(string="Actual", readonly=True)
-    difference = fields.Float(
-        string="Actual - Forecast", readonly=True, help="Actual demand minus the forecast."
-    )
+    difference = fields.Float(string="Actual - Forecast", readonly=True, help="Actual demand minus the forecast.")
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

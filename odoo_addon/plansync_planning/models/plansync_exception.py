@@ -54,12 +54,8 @@ class PlansyncException(models.Model):
     _inherit = ["mail.thread", "plansync.guarded", "plansync.parked"]
     _order = "id desc"
 
-    run_id = fields.Many2one(
-        "plansync.run", required=True, readonly=True, index=True, ondelete="cascade"
-    )
-    kind = fields.Selection(
-        [("forecast", "Forecast"), ("proposal", "Proposal")], required=True, readonly=True
-    )
+    run_id = fields.Many2one("plansync.run", required=True, readonly=True, index=True, ondelete="cascade")
+    kind = fields.Selection([("forecast", "Forecast"), ("proposal", "Proposal")], required=True, readonly=True)
     line_kind = fields.Selection(LINE_KINDS, readonly=True)
     source = fields.Char(required=True, readonly=True, index=True)
     external_id = fields.Char(readonly=True, index=True)
@@ -78,19 +74,13 @@ class PlansyncException(models.Model):
         index=True,
         copy=False,
     )
-    proposal_id = fields.Many2one(
-        "plansync.proposal", readonly=True, index="btree_not_null", ondelete="set null"
-    )
-    forecast_id = fields.Many2one(
-        "plansync.forecast", readonly=True, index="btree_not_null", ondelete="set null"
-    )
+    proposal_id = fields.Many2one("plansync.proposal", readonly=True, index="btree_not_null", ondelete="set null")
+    forecast_id = fields.Many2one("plansync.forecast", readonly=True, index="btree_not_null", ondelete="set null")
     resolution_note = fields.Text(readonly=True)
     resolved_by_id = fields.Many2one("res.users", readonly=True)
     resolved_at = fields.Datetime(readonly=True)
     replay_count = fields.Integer(readonly=True, default=0)
-    company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
-    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
     can_replay = fields.Boolean(compute="_compute_can")
     can_dismiss = fields.Boolean(compute="_compute_can")
 
@@ -146,9 +136,7 @@ class PlansyncException(models.Model):
                 # the proposal exists: revalidating it is the replay
                 rec.proposal_id._revalidate()
             else:
-                self.env["plansync.import"].sudo()._import(
-                    rec.run_id, [rec.payload], replay=rec
-                )
+                self.env["plansync.import"].sudo()._import(rec.run_id, [rec.payload], replay=rec)
             rec._edit().write({"replay_count": rec.replay_count + 1})
             if rec.state != STATE_OPEN:
                 done |= rec

@@ -17,15 +17,9 @@ class PlansyncForecast(models.Model):
     _description = "PlanSync Forecast"
     _order = "period_start, product_id, warehouse_id, id"
 
-    product_id = fields.Many2one(
-        "product.product", required=True, readonly=True, index=True, ondelete="cascade"
-    )
-    categ_id = fields.Many2one(
-        related="product_id.categ_id", string="Product Category", store=True
-    )
-    warehouse_id = fields.Many2one(
-        "stock.warehouse", required=True, readonly=True, index=True, ondelete="cascade"
-    )
+    product_id = fields.Many2one("product.product", required=True, readonly=True, index=True, ondelete="cascade")
+    categ_id = fields.Many2one(related="product_id.categ_id", string="Product Category", store=True)
+    warehouse_id = fields.Many2one("stock.warehouse", required=True, readonly=True, index=True, ondelete="cascade")
     period_start = fields.Date(required=True, readonly=True, index=True)
     granularity = fields.Selection(GRANULARITIES, required=True, readonly=True)
     quantity = fields.Float(readonly=True, digits="Product Unit of Measure")
@@ -40,9 +34,7 @@ class PlansyncForecast(models.Model):
         help="Upper bound of the forecast; the quantity when the platform sent none.",
     )
     uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
-    run_id = fields.Many2one(
-        "plansync.run", readonly=True, index="btree_not_null", ondelete="cascade"
-    )
+    run_id = fields.Many2one("plansync.run", readonly=True, index="btree_not_null", ondelete="cascade")
     source = fields.Char(required=True, readonly=True, index=True)
     external_id = fields.Char(required=True, readonly=True, index=True)
     revision = fields.Integer(required=True, readonly=True, default=1, **compat.NOT_AGGREGATED)
@@ -65,8 +57,18 @@ class PlansyncForecast(models.Model):
 
     _protected_fields = frozenset(
         [
-            "product_id", "warehouse_id", "period_start", "granularity", "quantity",
-            "lower", "upper", "run_id", "source", "external_id", "revision", "active",
+            "product_id",
+            "warehouse_id",
+            "period_start",
+            "granularity",
+            "quantity",
+            "lower",
+            "upper",
+            "run_id",
+            "source",
+            "external_id",
+            "revision",
+            "active",
             "company_id",
         ]
     )
@@ -78,4 +80,3 @@ class PlansyncForecast(models.Model):
             if rec.revision and rec.revision > 1:
                 name += " r%s" % rec.revision
             rec.display_name = name
-

@@ -54,8 +54,20 @@ class Entry:
     """One line on its way through the import."""
 
     __slots__ = (
-        "index", "raw", "payload", "line", "status", "record_id", "code", "message", "warning",
-        "vals", "keep", "exception_id", "business", "new_id",
+        "index",
+        "raw",
+        "payload",
+        "line",
+        "status",
+        "record_id",
+        "code",
+        "message",
+        "warning",
+        "vals",
+        "keep",
+        "exception_id",
+        "business",
+        "new_id",
     )
 
     def __init__(self, index, raw):
@@ -172,9 +184,7 @@ class PlansyncImport(models.AbstractModel):
             self._after_create(run, created, touched)
         if replay is not None and entries[0].status != "exception":
             record = self.env[strategy.model].browse(entries[0].record_id)
-            replay._close(
-                STATE_RESOLVED, _("Replayed: %s") % entries[0].status, **strategy.links(record)
-            )
+            replay._close(STATE_RESOLVED, _("Replayed: %s") % entries[0].status, **strategy.links(record))
         results = [self._result(entry) for entry in entries]
         if replay is None:
             run._count_batch(results)
@@ -210,9 +220,7 @@ class PlansyncImport(models.AbstractModel):
             except LineError as exc:
                 entry.fail(exc.code, exc.message)
             entries.append((proposal, entry))
-        context = self._prefetch(
-            proposals.run_id[:1], [e.line for _p, e in entries if e.line]
-        )
+        context = self._prefetch(proposals.run_id[:1], [e.line for _p, e in entries if e.line])
         passed = []
         for proposal, entry in entries:
             if entry.line:
@@ -229,9 +237,18 @@ class PlansyncImport(models.AbstractModel):
                 vals = {
                     key: entry.vals[key]
                     for key in (
-                        "vendor_id", "supplierinfo_id", "route_id", "quantity_received",
-                        "quantity", "rounding_note", "value", "rule_id", "requires_manager",
-                        "state", "decision", "decided_at",
+                        "vendor_id",
+                        "supplierinfo_id",
+                        "route_id",
+                        "quantity_received",
+                        "quantity",
+                        "rounding_note",
+                        "value",
+                        "rule_id",
+                        "requires_manager",
+                        "state",
+                        "decision",
+                        "decided_at",
                     )
                     if key in entry.vals
                 }
@@ -356,9 +373,7 @@ class PlansyncImport(models.AbstractModel):
         context = {"today": fields.Date.context_today(self), "rates": {}}
         context["max_quantity"], context["max_value"] = self._settings()
         # warehouses of the caller's companies, by code (its current company first)
-        warehouses = env["stock.warehouse"].search(
-            [("company_id", "in", companies.ids)], order="id"
-        )
+        warehouses = env["stock.warehouse"].search([("company_id", "in", companies.ids)], order="id")
         by_code = {}
         for warehouse in warehouses.sorted(lambda w: (w.company_id != env.company, w.id)):
             by_code.setdefault(warehouse.code, warehouse)
@@ -410,9 +425,7 @@ class PlansyncImport(models.AbstractModel):
         context["vendors_by_name"] = vendors_by_name
         # vendor terms and purchase packagings of the products
         templates = products.product_tmpl_id
-        infos = env["product.supplierinfo"].search(
-            [("product_tmpl_id", "in", templates.ids)]
-        )
+        infos = env["product.supplierinfo"].search([("product_tmpl_id", "in", templates.ids)])
         by_template = defaultdict(list)
         for info in infos.sorted(lambda s: (s.sequence, -s.min_qty, s.price, s.id)):
             if info.partner_id.active:
@@ -434,9 +447,7 @@ class PlansyncImport(models.AbstractModel):
                 """,
                 (products.ids, APPROVED_STATES),
             )
-            context["last_quantities"] = {
-                (p, w, k): q for p, w, k, q in env.cr.fetchall()
-            }
+            context["last_quantities"] = {(p, w, k): q for p, w, k, q in env.cr.fetchall()}
         return context
 
     # ------------------------------------------------------------------
@@ -516,10 +527,7 @@ class PlansyncImport(models.AbstractModel):
             if not compat.same_unit_family(uom, product_uom):
                 raise LineError(
                     "uom_incompatible",
-                    _(
-                        "uom %(uom)s (%(cat)s) cannot be converted to %(puom)s, the unit of "
-                        "sku %(sku)s (%(pcat)s)"
-                    )
+                    _("uom %(uom)s (%(cat)s) cannot be converted to %(puom)s, the unit of " "sku %(sku)s (%(pcat)s)")
                     % {
                         "uom": show(line["uom"]),
                         "cat": compat.unit_family(uom).name,
@@ -612,18 +620,14 @@ class PlansyncImport(models.AbstractModel):
         dated = [
             info
             for info in candidates
-            if (not info.date_start or info.date_start <= day)
-            and (not info.date_end or info.date_end >= day)
+            if (not info.date_start or info.date_start <= day) and (not info.date_end or info.date_end >= day)
         ]
         if line["vendor"]:
-            vendor = context["vendors_by_ref"].get(line["vendor"]) or context[
-                "vendors_by_name"
-            ].get(line["vendor"])
+            vendor = context["vendors_by_ref"].get(line["vendor"]) or context["vendors_by_name"].get(line["vendor"])
             if not vendor:
                 raise LineError(
                     "unknown_vendor",
-                    _("vendor %s is neither the Reference nor the exact name of a partner")
-                    % show(line["vendor"]),
+                    _("vendor %s is neither the Reference nor the exact name of a partner") % show(line["vendor"]),
                 )
         elif dated:
             vendor = dated[0].partner_id
@@ -633,8 +637,7 @@ class PlansyncImport(models.AbstractModel):
                 [],
                 (
                     "vendor_without_terms",
-                    _("vendor false: sku %s has no vendor with valid terms")
-                    % show(line["sku"]),
+                    _("vendor false: sku %s has no vendor with valid terms") % show(line["sku"]),
                 ),
             )
         accepted = {vendor, vendor.commercial_partner_id}
@@ -672,16 +675,11 @@ class PlansyncImport(models.AbstractModel):
             quantity = rounded
         packagings = context["packagings"].get(product.id, [])
         if packagings:
-            fits = any(
-                abs(round(quantity / p.qty) * p.qty - quantity) <= product_uom.rounding / 2
-                for p in packagings
-            )
+            fits = any(abs(round(quantity / p.qty) * p.qty - quantity) <= product_uom.rounding / 2 for p in packagings)
             if not fits:
                 packaging = packagings[0]
                 count = math.ceil(round(quantity / packaging.qty, 6))
-                rounded = float_round(
-                    count * packaging.qty, precision_rounding=product_uom.rounding
-                )
+                rounded = float_round(count * packaging.qty, precision_rounding=product_uom.rounding)
                 notes.append(
                     _(
                         "rounded up from %(from)s to %(to)s %(uom)s: a multiple of the "
@@ -709,9 +707,7 @@ class PlansyncImport(models.AbstractModel):
                 return product_uom._compute_quantity(quantity, compat.line_uom(info), round=False)
             return quantity
 
-        reached = [
-            info for info in infos if float_compare(in_seller_uom(info), info.min_qty, 6) >= 0
-        ] or infos
+        reached = [info for info in infos if float_compare(in_seller_uom(info), info.min_qty, 6) >= 0] or infos
         return min(
             reached,
             key=lambda i: (i.price * (1 - (i.discount or 0.0) / 100.0), i.sequence, i.id),
@@ -752,9 +748,7 @@ class PlansyncImport(models.AbstractModel):
                 continue
             if entry.business:
                 continue
-            last = context["last_quantities"].get(
-                (vals["product_id"], vals["warehouse_id"], vals["kind"])
-            )
+            last = context["last_quantities"].get((vals["product_id"], vals["warehouse_id"], vals["kind"]))
             rule = Rule._match(
                 context["rules"].get(vals["company_id"], []),
                 vals["kind"],
@@ -767,9 +761,7 @@ class PlansyncImport(models.AbstractModel):
             vals["rule_id"] = rule["id"] if rule else False
             vals["requires_manager"] = bool(rule and rule["outcome"] == "manager")
             if rule and rule["outcome"] == "auto":
-                vals.update(
-                    {"state": STATE_APPROVED, "decision": "approved", "decided_at": now}
-                )
+                vals.update({"state": STATE_APPROVED, "decision": "approved", "decided_at": now})
             else:
                 vals["state"] = STATE_TO_APPROVE
 
@@ -846,9 +838,7 @@ class PlansyncImport(models.AbstractModel):
             "payload": entry.payload,
             "sku": str(raw.get("sku"))[:256] if isinstance(raw, dict) and raw.get("sku") else False,
             "warehouse_code": (
-                str(raw.get("warehouse"))[:256]
-                if isinstance(raw, dict) and raw.get("warehouse")
-                else False
+                str(raw.get("warehouse"))[:256] if isinstance(raw, dict) and raw.get("warehouse") else False
             ),
             "proposal_id": proposal.id if proposal else False,
             "company_id": company.id,
@@ -881,7 +871,13 @@ class PlansyncImport(models.AbstractModel):
         ]
         opened = Exception_.search(
             domain
-            + ["|", ("external_id", "in", list(external_ids)), "&", ("external_id", "=", False), ("run_id", "=", run.id)],
+            + [
+                "|",
+                ("external_id", "in", list(external_ids)),
+                "&",
+                ("external_id", "=", False),
+                ("run_id", "=", run.id),
+            ],
             order="id",
         )
         by_key = {}
@@ -997,9 +993,7 @@ class PlansyncImport(models.AbstractModel):
         if fresh and run.id:
             by_triple = {}
             for record in fresh:
-                by_triple.setdefault(
-                    (record.product_id.id, record.warehouse_id.id, record.kind), record
-                )
+                by_triple.setdefault((record.product_id.id, record.warehouse_id.id, record.kind), record)
             older = Model.search(
                 [
                     ("source", "=", run.source),
@@ -1011,15 +1005,10 @@ class PlansyncImport(models.AbstractModel):
                     ("id", "not in", records.ids),
                 ]
             )
-            older = older.filtered(
-                lambda r: (r.product_id.id, r.warehouse_id.id, r.kind) in by_triple
-            )
+            older = older.filtered(lambda r: (r.product_id.id, r.warehouse_id.id, r.kind) in by_triple)
             self._supersede(
                 older,
-                {
-                    r.id: by_triple[(r.product_id.id, r.warehouse_id.id, r.kind)]
-                    for r in older
-                },
+                {r.id: by_triple[(r.product_id.id, r.warehouse_id.id, r.kind)] for r in older},
                 lambda newer: _("run %(run)s (proposal %(name)s)")
                 % {"run": run.display_name, "name": newer.display_name},
             )
@@ -1027,10 +1016,7 @@ class PlansyncImport(models.AbstractModel):
         approved = fresh.filtered(lambda r: r.state == STATE_APPROVED)
         if approved:
             approved._message_log_batch(
-                {
-                    rec.id: _("Approved at import by rule %s.") % (rec.rule_id.name or "-")
-                    for rec in approved
-                }
+                {rec.id: _("Approved at import by rule %s.") % (rec.rule_id.name or "-") for rec in approved}
             )
             approved._capture("proposal.decided")
             if approved._execute_on_approval():
@@ -1048,10 +1034,7 @@ class PlansyncImport(models.AbstractModel):
             group._edit().write({"state": STATE_SUPERSEDED, "superseded_by_id": newer_id})
         proposals.exception_ids._close(STATE_DISMISSED, _("The proposal was superseded."))
         proposals._message_log_batch(
-            {
-                proposal.id: _("Superseded by %s.") % describe(newer_of[proposal.id])
-                for proposal in proposals
-            }
+            {proposal.id: _("Superseded by %s.") % describe(newer_of[proposal.id]) for proposal in proposals}
         )
 
     @api.model

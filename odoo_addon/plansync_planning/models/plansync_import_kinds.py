@@ -187,17 +187,12 @@ class TransferLine(LineKind):
         business = None
         source = importer._warehouse(line, context, "source_warehouse", "unknown_source_warehouse")
         vals["source_warehouse_id"] = source.id
-        route = warehouse.resupply_route_ids.filtered(
-            lambda r: r.active and r.supplier_wh_id == source
-        )[:1]
+        route = warehouse.resupply_route_ids.filtered(lambda r: r.active and r.supplier_wh_id == source)[:1]
         vals["route_id"] = route.id
         if not route:
             business = (
                 "no_route",
-                _(
-                    "source_warehouse %(src)s does not resupply warehouse %(wh)s "
-                    "(no resupply route between them)"
-                )
+                _("source_warehouse %(src)s does not resupply warehouse %(wh)s " "(no resupply route between them)")
                 % {"src": show(line["source_warehouse"]), "wh": show(line["warehouse"])},
             )
         if value is False:

@@ -227,8 +227,7 @@ class PlansyncOutbox(models.Model):
         check_str("endpoint", endpoint, 1, 64)
         if not isinstance(kind, str) or kind not in HISTORY_KINDS:
             raise ValidationError(
-                _("kind must be one of %(kinds)s, got %(value)r")
-                % {"kinds": ", ".join(HISTORY_KINDS), "value": kind}
+                _("kind must be one of %(kinds)s, got %(value)r") % {"kinds": ", ".join(HISTORY_KINDS), "value": kind}
             )
         since_day = self._check_since(since)
         check_int("cursor", cursor, 0, MAX_CURSOR)
@@ -236,10 +235,7 @@ class PlansyncOutbox(models.Model):
         record = self._integration_endpoint(endpoint)
         if kind not in record.event_type_ids.filtered("active").mapped("code"):
             raise ValidationError(
-                _(
-                    "kind must be an event type that endpoint %(endpoint)r subscribes to, "
-                    "got %(value)r"
-                )
+                _("kind must be an event type that endpoint %(endpoint)r subscribes to, " "got %(value)r")
                 % {"endpoint": endpoint, "value": kind}
             )
         return self._edit()._enqueue_history(record, kind, since_day, cursor, limit)
@@ -256,9 +252,7 @@ class PlansyncOutbox(models.Model):
             except ValueError:
                 day = None
         if day is None:
-            raise ValidationError(
-                _("since must be false or a date YYYY-MM-DD, got %r") % (since,)
-            )
+            raise ValidationError(_("since must be false or a date YYYY-MM-DD, got %r") % (since,))
         return day
 
     @api.model

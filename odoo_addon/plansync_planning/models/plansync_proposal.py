@@ -74,33 +74,21 @@ class PlansyncProposal(models.Model):
     _rec_names_search = ["external_id", "product_id"]
 
     kind = fields.Selection(KINDS, required=True, readonly=True, index=True)
-    product_id = fields.Many2one(
-        "product.product", required=True, readonly=True, index=True, ondelete="restrict"
-    )
+    product_id = fields.Many2one("product.product", required=True, readonly=True, index=True, ondelete="restrict")
     categ_id = fields.Many2one(related="product_id.categ_id", string="Product Category")
-    warehouse_id = fields.Many2one(
-        "stock.warehouse", required=True, readonly=True, index=True, ondelete="restrict"
-    )
-    vendor_id = fields.Many2one(
-        "res.partner", string="Vendor", readonly=True, index="btree_not_null"
-    )
-    supplierinfo_id = fields.Many2one(
-        "product.supplierinfo", string="Vendor terms", readonly=True, ondelete="set null"
-    )
+    warehouse_id = fields.Many2one("stock.warehouse", required=True, readonly=True, index=True, ondelete="restrict")
+    vendor_id = fields.Many2one("res.partner", string="Vendor", readonly=True, index="btree_not_null")
+    supplierinfo_id = fields.Many2one("product.supplierinfo", string="Vendor terms", readonly=True, ondelete="set null")
     source_warehouse_id = fields.Many2one(
         "stock.warehouse", string="Source warehouse", readonly=True, ondelete="restrict"
     )
-    route_id = fields.Many2one(
-        "stock.route", string="Resupply route", readonly=True, ondelete="set null"
-    )
+    route_id = fields.Many2one("stock.route", string="Resupply route", readonly=True, ondelete="set null")
     quantity_received = fields.Float(
         readonly=True,
         digits="Product Unit of Measure",
         help="The quantity as the planning platform sent it, converted to the product's unit.",
     )
-    received_uom_id = fields.Many2one(
-        "uom.uom", string="Unit sent", readonly=True, ondelete="set null"
-    )
+    received_uom_id = fields.Many2one("uom.uom", string="Unit sent", readonly=True, ondelete="set null")
     quantity = fields.Float(
         readonly=True,
         digits="Product Unit of Measure",
@@ -144,16 +132,12 @@ class PlansyncProposal(models.Model):
     parameter_safety_stock = fields.Float(string="Safety stock (parameter)", readonly=True)
     payload = fields.Json(readonly=True, help="The line as it was received.")
     # integration
-    run_id = fields.Many2one(
-        "plansync.run", readonly=True, index="btree_not_null", ondelete="cascade"
-    )
+    run_id = fields.Many2one("plansync.run", readonly=True, index="btree_not_null", ondelete="cascade")
     source = fields.Char(required=True, readonly=True, index=True)
     external_id = fields.Char(required=True, readonly=True, index=True)
     revision = fields.Integer(required=True, readonly=True, default=1, **compat.NOT_AGGREGATED)
     # decision
-    rule_id = fields.Many2one(
-        "plansync.approval.rule", string="Approval rule", readonly=True, ondelete="set null"
-    )
+    rule_id = fields.Many2one("plansync.approval.rule", string="Approval rule", readonly=True, ondelete="set null")
     requires_manager = fields.Boolean(readonly=True)
     decision = fields.Selection(DECISIONS, readonly=True, copy=False)
     decided_by_id = fields.Many2one("res.users", string="Decided by", readonly=True, copy=False)
@@ -163,16 +147,12 @@ class PlansyncProposal(models.Model):
     executed_at = fields.Datetime(readonly=True, copy=False)
     executed_by_id = fields.Many2one("res.users", string="Executed by", readonly=True, copy=False)
     execution_error = fields.Text(readonly=True, copy=False)
-    purchase_line_ids = fields.Many2many(
-        "purchase.order.line", string="Purchase lines", readonly=True, copy=False
-    )
+    purchase_line_ids = fields.Many2many("purchase.order.line", string="Purchase lines", readonly=True, copy=False)
     purchase_order_ids = fields.Many2many(
         "purchase.order", string="Purchase orders", compute="_compute_orders", compute_sudo=True
     )
     picking_ids = fields.Many2many("stock.picking", string="Transfers", readonly=True, copy=False)
-    orderpoint_id = fields.Many2one(
-        "stock.warehouse.orderpoint", string="Reordering rule", readonly=True, copy=False
-    )
+    orderpoint_id = fields.Many2one("stock.warehouse.orderpoint", string="Reordering rule", readonly=True, copy=False)
     purchase_order_count = fields.Integer(compute="_compute_orders", compute_sudo=True)
     picking_count = fields.Integer(compute="_compute_orders", compute_sudo=True)
     state = fields.Selection(
@@ -210,17 +190,57 @@ class PlansyncProposal(models.Model):
 
     _protected_fields = frozenset(
         [
-            "kind", "product_id", "warehouse_id", "vendor_id", "supplierinfo_id",
-            "source_warehouse_id", "route_id", "quantity_received", "received_uom_id",
-            "quantity", "uom_id", "rounding_note", "order_by", "need_by", "value",
-            "currency_id", "forecast_over_lead_time", "safety_stock", "on_hand", "on_order",
-            "lead_time_days", "service_level", "reason", "demand_class", "forecast_method",
-            "planner_flags", "parameter_min_qty",
-            "parameter_max_qty", "parameter_safety_stock", "payload", "run_id", "source",
-            "external_id", "revision", "rule_id", "requires_manager", "decision",
-            "decided_by_id", "decided_at", "decision_note", "executed_at", "executed_by_id",
-            "execution_error", "purchase_line_ids", "picking_ids", "orderpoint_id", "state",
-            "exception_code", "exception_message", "exception_ids", "superseded_by_id",
+            "kind",
+            "product_id",
+            "warehouse_id",
+            "vendor_id",
+            "supplierinfo_id",
+            "source_warehouse_id",
+            "route_id",
+            "quantity_received",
+            "received_uom_id",
+            "quantity",
+            "uom_id",
+            "rounding_note",
+            "order_by",
+            "need_by",
+            "value",
+            "currency_id",
+            "forecast_over_lead_time",
+            "safety_stock",
+            "on_hand",
+            "on_order",
+            "lead_time_days",
+            "service_level",
+            "reason",
+            "demand_class",
+            "forecast_method",
+            "planner_flags",
+            "parameter_min_qty",
+            "parameter_max_qty",
+            "parameter_safety_stock",
+            "payload",
+            "run_id",
+            "source",
+            "external_id",
+            "revision",
+            "rule_id",
+            "requires_manager",
+            "decision",
+            "decided_by_id",
+            "decided_at",
+            "decision_note",
+            "executed_at",
+            "executed_by_id",
+            "execution_error",
+            "purchase_line_ids",
+            "picking_ids",
+            "orderpoint_id",
+            "state",
+            "exception_code",
+            "exception_message",
+            "exception_ids",
+            "superseded_by_id",
             "company_id",
         ]
     )
@@ -296,9 +316,7 @@ class PlansyncProposal(models.Model):
         if not note:
             return self._open_decision_wizard("reject")
         proposals = self._lock_for(_("reject"))
-        proposals._check_state(
-            (STATE_EXCEPTION, STATE_TO_APPROVE, STATE_APPROVED), _("reject")
-        )
+        proposals._check_state((STATE_EXCEPTION, STATE_TO_APPROVE, STATE_APPROVED), _("reject"))
         proposals._check_decision_right()
         proposals._decide("rejected", STATE_REJECTED, note)
         return True
@@ -308,9 +326,7 @@ class PlansyncProposal(models.Model):
         proposals = self._lock_for(_("cancel"))
         if not self.env.su and not self.env.user.has_group("plansync.group_plansync_manager"):
             raise AccessError(_("Only PlanSync managers may cancel proposals."))
-        proposals._check_state(
-            (STATE_NEW, STATE_EXCEPTION, STATE_TO_APPROVE, STATE_APPROVED), _("cancel")
-        )
+        proposals._check_state((STATE_NEW, STATE_EXCEPTION, STATE_TO_APPROVE, STATE_APPROVED), _("cancel"))
         proposals._decide("cancelled", STATE_CANCELLED, note)
         return True
 
@@ -496,9 +512,7 @@ class PlansyncProposal(models.Model):
         done = self.browse()
         cr = self.env.cr
         for company in proposals.company_id:
-            batch = proposals.filtered(lambda p, c=company: p.company_id == c).with_company(
-                company
-            )
+            batch = proposals.filtered(lambda p, c=company: p.company_id == c).with_company(company)
             try:
                 with cr.savepoint():
                     batch._execute_now()
@@ -507,8 +521,7 @@ class PlansyncProposal(models.Model):
             except (UserError, ValueError) as exc:
                 if raise_errors and len(batch) == 1:
                     raise UserError(
-                        _("%(name)s could not be executed: %(error)s")
-                        % {"name": batch.display_name, "error": exc}
+                        _("%(name)s could not be executed: %(error)s") % {"name": batch.display_name, "error": exc}
                     ) from exc
                 if len(batch) == 1:
                     batch._execution_failed(exc)
@@ -527,9 +540,7 @@ class PlansyncProposal(models.Model):
     def _execution_failed(self, exc):
         message = str(exc.args[0] if getattr(exc, "args", None) else exc)
         self._edit().write({"execution_error": message})
-        self._message_log_batch(
-            {rec.id: _("Execution failed: %s") % message for rec in self}
-        )
+        self._message_log_batch({rec.id: _("Execution failed: %s") % message for rec in self})
         _logger.info("PlanSync: %s could not be executed: %s", self.mapped("display_name"), message)
 
     def _execute_now(self):
@@ -556,9 +567,12 @@ class PlansyncProposal(models.Model):
             if kind == "purchase":
                 vals["purchase_line_ids"] = [(6, 0, proposal._find_purchase_lines(data).ids)]
             elif kind == "transfer":
-                moves = self.env["stock.move"].sudo().search(
-                    compat.moves_of_reference_domain(data["group"])
-                    + [("product_id", "=", proposal.product_id.id)]
+                moves = (
+                    self.env["stock.move"]
+                    .sudo()
+                    .search(
+                        compat.moves_of_reference_domain(data["group"]) + [("product_id", "=", proposal.product_id.id)]
+                    )
                 )
                 vals["picking_ids"] = [(6, 0, moves.picking_id.ids)]
             else:
@@ -583,8 +597,7 @@ class PlansyncProposal(models.Model):
             for order in self.purchase_line_ids.order_id
         ]
         orders += [
-            {"model": "stock.picking", "id": picking.id, "name": picking.name or ""}
-            for picking in self.picking_ids
+            {"model": "stock.picking", "id": picking.id, "name": picking.name or ""} for picking in self.picking_ids
         ]
         if self.orderpoint_id:
             orders.append(
@@ -623,9 +636,7 @@ class PlansyncProposal(models.Model):
         if self.kind == "purchase":
             rule = warehouse.buy_pull_id
             if not rule or not rule.active:
-                raise UserError(
-                    _("Warehouse %s has no active Buy rule.") % warehouse.display_name
-                )
+                raise UserError(_("Warehouse %s has no active Buy rule.") % warehouse.display_name)
             supplier = self._supplier()
             values = {
                 "warehouse_id": warehouse,
@@ -637,13 +648,18 @@ class PlansyncProposal(models.Model):
                 **compat.procurement_reference_values(False),
             }
             if self.order_by:
-                values["date_order"] = max(
-                    datetime.combine(self.order_by, time(12, 0)), fields.Datetime.now()
-                )
+                values["date_order"] = max(datetime.combine(self.order_by, time(12, 0)), fields.Datetime.now())
             location = rule.location_dest_id or warehouse.lot_stock_id
             procurement = compat.new_procurement(
-                self.env, product, self.quantity, product.uom_id, location, self.display_name,
-                origin, company, values,
+                self.env,
+                product,
+                self.quantity,
+                product.uom_id,
+                location,
+                self.display_name,
+                origin,
+                company,
+                values,
             )
             return procurement, {"rule": rule, "values": values, "supplier": supplier}
         # transfer along the resupply route from the source warehouse
@@ -658,8 +674,7 @@ class PlansyncProposal(models.Model):
                 % {"wh": warehouse.display_name, "src": self.source_warehouse_id.display_name}
             )
         rule = route.rule_ids.filtered(
-            lambda r: r.action in ("pull", "pull_push")
-            and r.location_dest_id.warehouse_id == warehouse
+            lambda r: r.action in ("pull", "pull_push") and r.location_dest_id.warehouse_id == warehouse
         )[:1]
         location = rule.location_dest_id or warehouse.lot_stock_id
         group = self._transfer_group(origin)
@@ -672,8 +687,15 @@ class PlansyncProposal(models.Model):
             **compat.procurement_reference_values(group),
         }
         procurement = compat.new_procurement(
-            self.env, product, self.quantity, product.uom_id, location, self.display_name,
-            origin, company, values,
+            self.env,
+            product,
+            self.quantity,
+            product.uom_id,
+            location,
+            self.display_name,
+            origin,
+            company,
+            values,
         )
         return procurement, {"group": group}
 
@@ -691,13 +713,10 @@ class PlansyncProposal(models.Model):
         if info.exists() and info.partner_id == self.vendor_id:
             return info
         product = self.product_id.with_company(self.company_id)
-        info = product._select_seller(
-            partner_id=self.vendor_id, quantity=self.quantity, uom_id=product.uom_id
-        )
+        info = product._select_seller(partner_id=self.vendor_id, quantity=self.quantity, uom_id=product.uom_id)
         if not info:
             info = product._prepare_sellers(False).filtered(
-                lambda s: s.partner_id == self.vendor_id
-                and (not s.company_id or s.company_id == self.company_id)
+                lambda s: s.partner_id == self.vendor_id and (not s.company_id or s.company_id == self.company_id)
             )[:1]
         return info
 
@@ -766,4 +785,3 @@ class PlansyncProposal(models.Model):
             )
             orderpoint = Orderpoint.create(vals)
         return orderpoint
-

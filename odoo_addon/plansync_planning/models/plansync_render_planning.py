@@ -82,9 +82,7 @@ class PlansyncRender(models.AbstractModel):
         for head_id, move in found.items():
             kind, warehouse = capture._demand_side(move)
             if move.state != "done" or not kind:
-                results[head_id] = UserError(
-                    _("stock.move(%s) is not a done move to or from a customer") % move.id
-                )
+                results[head_id] = UserError(_("stock.move(%s) is not a done move to or from a customer") % move.id)
                 continue
             product = move.product_id
             quantity = self._in_product_uom(move.quantity, move.product_uom, product)
@@ -110,9 +108,7 @@ class PlansyncRender(models.AbstractModel):
                     "kind": kind,
                     "order": order.name or False,
                     "sale_line_id": sale_line.id or False,
-                    "customer": (
-                        {"id": customer.id, "ref": customer.ref or False} if customer else False
-                    ),
+                    "customer": ({"id": customer.id, "ref": customer.ref or False} if customer else False),
                     "done_at": iso_time(move.date),
                 },
             )
@@ -192,9 +188,7 @@ class PlansyncRender(models.AbstractModel):
         received = self._in_product_uom(line.qty_received, compat.line_uom(line), product)
         open_quantity = 0.0
         if line.order_id.state in PURCHASE_CONFIRMED and ordered > received:
-            open_quantity = float_round(
-                ordered - received, precision_rounding=product.uom_id.rounding or 0.01
-            )
+            open_quantity = float_round(ordered - received, precision_rounding=product.uom_id.rounding or 0.01)
         return ordered, received, open_quantity
 
     @api.model
@@ -233,9 +227,7 @@ class PlansyncRender(models.AbstractModel):
 
     @api.model
     def _render_purchase_open_line(self, endpoint, heads, now):
-        return self._render_open_lines(
-            "purchase.order.line", heads, self._purchase_open_line_values
-        )
+        return self._render_open_lines("purchase.order.line", heads, self._purchase_open_line_values)
 
     # ------------------------------------------------------------------
     # purchase.date_slipped
@@ -253,9 +245,7 @@ class PlansyncRender(models.AbstractModel):
             slips = head.get("slips") or ([head["payload"]] if head.get("payload") else [])
             slips = [s for s in slips if s.get("previous_date") and s.get("promised_date")]
             if not slips:
-                results[head_id] = UserError(
-                    _("purchase.date_slipped #%s has no dates recorded") % head_id
-                )
+                results[head_id] = UserError(_("purchase.date_slipped #%s has no dates recorded") % head_id)
                 continue
             # rows come in id order: the last one is the newest slip
             previous = min(s["previous_date"] for s in slips)
@@ -272,9 +262,7 @@ class PlansyncRender(models.AbstractModel):
                     "warehouse": self._warehouse_ref(order.picking_type_id.warehouse_id),
                     "previous_date": previous,
                     "promised_date": promised,
-                    "slip_days": (
-                        fields.Date.to_date(promised) - fields.Date.to_date(previous)
-                    ).days,
+                    "slip_days": (fields.Date.to_date(promised) - fields.Date.to_date(previous)).days,
                     "open_quantity": open_quantity,
                 },
             )

@@ -41,9 +41,7 @@ class PlansyncRender(models.AbstractModel):
             "run": proposal.run_id.external_ref or False,
             "kind": proposal.kind,
             "product": {"id": product.id, "sku": self._sku(product)} if product else False,
-            "warehouse": (
-                {"id": warehouse.id, "code": warehouse.code or ""} if warehouse else False
-            ),
+            "warehouse": ({"id": warehouse.id, "code": warehouse.code or ""} if warehouse else False),
             "state": proposal.state,
             "quantity": float(proposal.quantity or 0.0),
             "uom": {"id": uom.id, "name": uom.name or ""} if uom else False,

@@ -46,14 +46,10 @@ class PlansyncRun(models.Model):
     unchanged_count = fields.Integer(string="Unchanged", readonly=True)
     superseded_count = fields.Integer(string="Superseded", readonly=True)
     exception_count = fields.Integer(string="Exceptions", readonly=True)
-    state = fields.Selection(
-        STATES, default=STATE_OPEN, readonly=True, required=True, index=True, copy=False
-    )
+    state = fields.Selection(STATES, default=STATE_OPEN, readonly=True, required=True, index=True, copy=False)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     proposal_ids = fields.One2many("plansync.proposal", "run_id", readonly=True)
-    forecast_ids = fields.One2many(
-        "plansync.forecast", "run_id", readonly=True, context={"active_test": False}
-    )
+    forecast_ids = fields.One2many("plansync.forecast", "run_id", readonly=True, context={"active_test": False})
     exception_ids = fields.One2many("plansync.exception", "run_id", readonly=True)
     proposal_count = fields.Integer(compute="_compute_counts")
     to_approve_count = fields.Integer(compute="_compute_counts")
@@ -128,32 +124,21 @@ class PlansyncRun(models.Model):
         check_str("source", source, 1, 64)
         check_str("external_ref", external_ref, 1, 128)
         if kind not in ("forecast", "proposal"):
-            raise ValidationError(
-                _("kind must be 'forecast' or 'proposal', got %r") % (kind,)
-            )
+            raise ValidationError(_("kind must be 'forecast' or 'proposal', got %r") % (kind,))
         if not isinstance(lines, (list, tuple)) or not 1 <= len(lines) <= MAX_LINES:
-            shown = (
-                "a list of %s lines" % len(lines)
-                if isinstance(lines, (list, tuple))
-                else repr(lines)[:200]
-            )
+            shown = "a list of %s lines" % len(lines) if isinstance(lines, (list, tuple)) else repr(lines)[:200]
             raise ValidationError(
-                _("lines must be a list of 1 to %(max)s objects, got %(value)s")
-                % {"max": MAX_LINES, "value": shown}
+                _("lines must be a list of 1 to %(max)s objects, got %(value)s") % {"max": MAX_LINES, "value": shown}
             )
         for index, line in enumerate(lines):
             if not isinstance(line, dict):
                 raise ValidationError(
-                    _("lines[%(index)s] must be an object, got %(value)s")
-                    % {"index": index, "value": repr(line)[:200]}
+                    _("lines[%(index)s] must be an object, got %(value)s") % {"index": index, "value": repr(line)[:200]}
                 )
         refusals = self._check_rejected(rejected, len(lines))
         generated = parse_generated_at(generated_at)
         if generated is None:
-            raise ValidationError(
-                _("generated_at must be false or an ISO 8601 UTC time, got %r")
-                % (generated_at,)
-            )
+            raise ValidationError(_("generated_at must be false or an ISO 8601 UTC time, got %r") % (generated_at,))
         run = self.sudo()._get_run(source, external_ref, kind, generated)
         results = self.env["plansync.import"].sudo()._import(run, list(lines), rejected=refusals)
         return {"run_id": run.id, "results": results}

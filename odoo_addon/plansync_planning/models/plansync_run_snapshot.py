@@ -129,7 +129,9 @@ SELECT p.product_id, p.warehouse_id
            AND m.state = 'done' AND m.date >= %(from_utc)s AND m.date < %(to_utc)s
            AND ((m.date AT TIME ZONE 'UTC') AT TIME ZONE p.tz)::date
                BETWEEN %(history_start)s AND %(history_last)s)
-""".replace("{storable}", compat.storable_sql("pt"))
+""".replace(
+    "{storable}", compat.storable_sql("pt")
+)
 PAGE_SQL = (
     "SELECT product_id, warehouse_id, count(*) OVER () FROM ("
     + CANDIDATES_SQL
@@ -354,7 +356,9 @@ SELECT DISTINCT ON (o.product_id, w.id)
   JOIN stock_warehouse w ON w.lot_stock_id = o.location_id
  WHERE o.active AND o.product_id = ANY(%(product_ids)s) AND w.id = ANY(%(zone_ids)s)
  ORDER BY o.product_id, w.id, o.trigger = 'auto' DESC, o.id
-""".replace("{multiple}", compat.orderpoint_multiple_sql("o"))
+""".replace(
+    "{multiple}", compat.orderpoint_multiple_sql("o")
+)
 
 
 def valid_tz(name):
@@ -388,11 +392,7 @@ class PlansyncRun(models.Model):
         caller's companies; a code shared by two companies names the one of
         the caller's current company (as import_batch resolves it)."""
         companies = self.env.companies
-        available = (
-            self.env["stock.warehouse"]
-            .sudo()
-            .search([("company_id", "in", companies.ids)], order="id")
-        )
+        available = self.env["stock.warehouse"].sudo().search([("company_id", "in", companies.ids)], order="id")
         current = self.env.company
         return pick_warehouses(
             codes,
@@ -531,9 +531,7 @@ class PlansyncRun(models.Model):
             warehouse = warehouse_by_id[warehouse_id]
             company = warehouse.company_id
             rounding = product.uom_id.rounding
-            on_hand, reserved, incoming, outgoing = quantities.get(
-                (product_id, warehouse_id), (0.0, 0.0, 0.0, 0.0)
-            )
+            on_hand, reserved, incoming, outgoing = quantities.get((product_id, warehouse_id), (0.0, 0.0, 0.0, 0.0))
             level = categories.get(product.categ_id.id) or (
                 company.plansync_default_service_level or DEFAULT_SERVICE_LEVEL
             )
@@ -568,9 +566,7 @@ class PlansyncRun(models.Model):
         vendor terms for the warehouse's company (Odoo's order: sequence,
         greatest minimum, price), as import_batch picks a vendor when a
         line names none."""
-        infos = self.env["product.supplierinfo"].search(
-            [("product_tmpl_id", "in", products.product_tmpl_id.ids)]
-        )
+        infos = self.env["product.supplierinfo"].search([("product_tmpl_id", "in", products.product_tmpl_id.ids)])
         by_template = defaultdict(list)
         for info in infos.sorted(lambda s: (s.sequence, -s.min_qty, s.price, s.id)):
             if (
@@ -591,8 +587,7 @@ class PlansyncRun(models.Model):
                 (
                     i
                     for i in by_template.get(product.product_tmpl_id.id, ())
-                    if (not i.product_id or i.product_id == product)
-                    and (not i.company_id or i.company_id == company)
+                    if (not i.product_id or i.product_id == product) and (not i.company_id or i.company_id == company)
                 ),
                 None,
             )
@@ -609,16 +604,10 @@ class PlansyncRun(models.Model):
             if currency != company.currency_id:
                 key = (currency.id, company.id)
                 if key not in rates:
-                    rates[key] = currency._get_conversion_rate(
-                        currency, company.currency_id, company, as_of
-                    )
+                    rates[key] = currency._get_conversion_rate(currency, company.currency_id, company, as_of)
                 price *= rates[key]
             pack = next(
-                (
-                    p
-                    for p in packs.get(product_id, ())
-                    if not p.company_id or p.company_id == company
-                ),
+                (p for p in packs.get(product_id, ()) if not p.company_id or p.company_id == company),
                 None,
             )
             partner = info.partner_id
@@ -643,12 +632,8 @@ class PlansyncRun(models.Model):
             source = warehouse.resupply_wh_ids[:1]
             if not source:
                 continue
-            route = warehouse.resupply_route_ids.filtered(
-                lambda r: r.active and r.supplier_wh_id == source
-            )[:1]
-            rules = route.rule_ids.filtered(
-                lambda r: r.active and r.action in ("pull", "pull_push")
-            )
+            route = warehouse.resupply_route_ids.filtered(lambda r: r.active and r.supplier_wh_id == source)[:1]
+            rules = route.rule_ids.filtered(lambda r: r.active and r.action in ("pull", "pull_push"))
             result[warehouse.id] = {
                 "warehouse": source.code,
                 "lead_time_days": float(max(sum(rules.mapped("delay")), 0)),

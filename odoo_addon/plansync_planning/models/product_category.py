@@ -18,16 +18,13 @@ class ProductCategory(models.Model):
     @api.constrains("plansync_service_level")
     def _check_plansync_service_level(self):
         for category in self:
-            check_service_level(
-                category.plansync_service_level, "plansync_service_level", allow_zero=True
-            )
+            check_service_level(category.plansync_service_level, "plansync_service_level", allow_zero=True)
 
     def _plansync_service_levels(self):
         """{category id: service level}: the category's own level, else its
         nearest parent's, else 0.0 (the caller applies the company's default)."""
         chains = {
-            category.id: [int(part) for part in (category.parent_path or "").split("/") if part]
-            for category in self
+            category.id: [int(part) for part in (category.parent_path or "").split("/") if part] for category in self
         }
         ancestors = self.browse(sorted({i for chain in chains.values() for i in chain}))
         levels = {category.id: category.plansync_service_level for category in ancestors}

@@ -15,6 +15,4 @@ class PurchaseOrder(models.Model):
         )
 
     def unlink(self):
-        return self.env["plansync.capture"]._unlink_lines(
-            "purchase.open_line", self.order_line, super().unlink
-        )
+        return self.env["plansync.capture"]._unlink_lines("purchase.open_line", self.order_line, super().unlink)

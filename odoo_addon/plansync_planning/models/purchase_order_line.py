@@ -38,9 +38,7 @@ class PurchaseOrderLine(models.Model):
         before = capture._stored_values(self, "qty_received")
         res = super()._compute_qty_received()
         capture._capture_purchase_lines(
-            self.filtered(
-                lambda line: line.id in before and line.qty_received != before[line.id]
-            )
+            self.filtered(lambda line: line.id in before and line.qty_received != before[line.id])
         )
         return res
 
@@ -52,9 +50,7 @@ class PurchaseOrderLine(models.Model):
             return super()._compute_price_unit_and_date_planned_and_name()
         before = capture._stored_values(self, "date_planned")
         res = super()._compute_price_unit_and_date_planned_and_name()
-        changed = self.filtered(
-            lambda line: line.id in before and line.date_planned != before[line.id]
-        )
+        changed = self.filtered(lambda line: line.id in before and line.date_planned != before[line.id])
         capture._capture_purchase_lines(changed)
         capture._capture_slips(changed, before)
         return res

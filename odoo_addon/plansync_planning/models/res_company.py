@@ -15,13 +15,8 @@ def check_service_level(value, name, allow_zero=False):
     if not SERVICE_LEVEL_MIN <= value <= SERVICE_LEVEL_MAX:
         values = {"name": name, "low": SERVICE_LEVEL_MIN, "high": SERVICE_LEVEL_MAX, "value": value}
         if allow_zero:
-            raise ValidationError(
-                _("%(name)s must be 0 (inherit) or from %(low)s to %(high)s, got %(value)r")
-                % values
-            )
-        raise ValidationError(
-            _("%(name)s must be from %(low)s to %(high)s, got %(value)r") % values
-        )
+            raise ValidationError(_("%(name)s must be 0 (inherit) or from %(low)s to %(high)s, got %(value)r") % values)
+        raise ValidationError(_("%(name)s must be from %(low)s to %(high)s, got %(value)r") % values)
 
 
 class ResCompany(models.Model):
@@ -38,6 +33,4 @@ class ResCompany(models.Model):
     @api.constrains("plansync_default_service_level")
     def _check_plansync_default_service_level(self):
         for company in self:
-            check_service_level(
-                company.plansync_default_service_level, "plansync_default_service_level"
-            )
+            check_service_level(company.plansync_default_service_level, "plansync_default_service_level")

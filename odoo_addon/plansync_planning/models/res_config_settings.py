@@ -15,15 +15,13 @@ class ResConfigSettings(models.TransientModel):
         string="Max quantity per line",
         config_parameter="plansync.max_line_quantity",
         default=1000000.0,
-        help="Imported forecast and proposal lines above this quantity are exceptions "
-        "(out_of_bounds).",
+        help="Imported forecast and proposal lines above this quantity are exceptions " "(out_of_bounds).",
     )
     plansync_max_line_value = fields.Float(
         string="Max value per line",
         config_parameter="plansync.max_line_value",
         default=10000000.0,
-        help="Imported proposal lines above this value (company currency) are exceptions "
-        "(out_of_bounds).",
+        help="Imported proposal lines above this value (company currency) are exceptions " "(out_of_bounds).",
     )
     # Stored as "True"/"False" (not as a boolean parameter, which Odoo deletes
     # when unchecked): an absent parameter means the default, True.

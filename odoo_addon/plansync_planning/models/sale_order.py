@@ -15,6 +15,4 @@ class SaleOrder(models.Model):
         )
 
     def unlink(self):
-        return self.env["plansync.capture"]._unlink_lines(
-            "sale.open_line", self.order_line, super().unlink
-        )
+        return self.env["plansync.capture"]._unlink_lines("sale.open_line", self.order_line, super().unlink)

@@ -20,9 +20,7 @@ class SaleOrderLine(models.Model):
             return super()._compute_qty_delivered()
         before = capture._stored_values(self, "qty_delivered")
         res = super()._compute_qty_delivered()
-        changed = self.filtered(
-            lambda line: line.id in before and line.qty_delivered != before[line.id]
-        )
+        changed = self.filtered(lambda line: line.id in before and line.qty_delivered != before[line.id])
         capture._capture_sale_lines(changed)
         return res
 

@@ -64,8 +64,9 @@ class InboundCase(PlansyncCase):
 
     # ------------------------------------------------------------------
 
-    def import_lines(self, lines, kind="proposal", ref="R1", source="acme",
-                     generated_at="2026-11-30T06:00:00Z", user=None):
+    def import_lines(
+        self, lines, kind="proposal", ref="R1", source="acme", generated_at="2026-11-30T06:00:00Z", user=None
+    ):
         run = self.env["plansync.run"].with_user(user or self.agent_user)
         return run.import_batch(source, ref, kind, lines, generated_at)
 
@@ -116,14 +117,10 @@ class InboundCase(PlansyncCase):
         return line
 
     def proposals(self, result):
-        return self.env["plansync.proposal"].browse(
-            [r["id"] for r in result["results"] if r["status"] == "created"]
-        )
+        return self.env["plansync.proposal"].browse([r["id"] for r in result["results"] if r["status"] == "created"])
 
     def set_execute_on_approval(self, value):
-        self.env["ir.config_parameter"].sudo().set_param(
-            "plansync.execute_on_approval", "True" if value else "False"
-        )
+        self.env["ir.config_parameter"].sudo().set_param("plansync.execute_on_approval", "True" if value else "False")
 
     def counts(self):
         """Counts of everything an import may create."""
@@ -131,22 +128,14 @@ class InboundCase(PlansyncCase):
         return {
             "runs": self.env["plansync.run"].search_count([]),
             "proposals": self.env["plansync.proposal"].search_count([]),
-            "forecasts": self.env["plansync.forecast"]
-            .with_context(active_test=False)
-            .search_count([]),
+            "forecasts": self.env["plansync.forecast"].with_context(active_test=False).search_count([]),
             "exceptions": self.env["plansync.exception"].search_count([]),
-            "open_exceptions": self.env["plansync.exception"].search_count(
-                [("state", "=", "open")]
-            ),
-            "messages": Message.search_count(
-                [("model", "in", ("plansync.proposal", "plansync.exception"))]
-            ),
+            "open_exceptions": self.env["plansync.exception"].search_count([("state", "=", "open")]),
+            "messages": Message.search_count([("model", "in", ("plansync.proposal", "plansync.exception"))]),
             "purchase_orders": self.env["purchase.order"].search_count([]),
             "purchase_lines": self.env["purchase.order.line"].search_count([]),
             "pickings": self.env["stock.picking"].search_count([]),
-            "orderpoints": self.env["stock.warehouse.orderpoint"]
-            .with_context(active_test=False)
-            .search_count([]),
+            "orderpoints": self.env["stock.warehouse.orderpoint"].with_context(active_test=False).search_count([]),
         }
 
     def assertResults(self, result, statuses):

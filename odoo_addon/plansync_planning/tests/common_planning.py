@@ -21,9 +21,7 @@ class PlanningCase(PlansyncCase):
         super().setUpClass()
         cls.uom_dozen = cls.env.ref("uom.product_uom_dozen")
         cls.uom_dozen.active = True  # archived by default in 19 (uom/data/uom_data.xml)
-        cls.planning_types = cls.env["plansync.event.type"].search(
-            [("code", "in", PLANNING_TYPES)]
-        )
+        cls.planning_types = cls.env["plansync.event.type"].search([("code", "in", PLANNING_TYPES)])
         cls.endpoint_demand = cls.env["plansync.endpoint"].create(
             {
                 "name": "Planning loop (test)",

@@ -90,15 +90,14 @@ class TestApproval(InboundCase):
                 self.purchase("P-3", quantity=150, warehouse=self.warehouse2.code),
                 self.purchase("P-4", sku="T-PLAN-B", quantity=100),
             ],
-            ref="R2", generated_at="2026-12-01T06:00:00Z",
+            ref="R2",
+            generated_at="2026-12-01T06:00:00Z",
         )
         within, other_wh, other_product = self.proposals(result)
         self.assertEqual((within.rule_id, within.state), (rule, "approved"))
         self.assertEqual(other_wh.state, "to_approve")
         self.assertEqual(other_product.state, "to_approve")
-        result = self.import_lines(
-            [self.purchase("P-5", quantity=150)], ref="R3", generated_at="2026-12-02T06:00:00Z"
-        )
+        result = self.import_lines([self.purchase("P-5", quantity=150)], ref="R3", generated_at="2026-12-02T06:00:00Z")
         self.assertEqual(self.proposals(result).state, "to_approve", "50% above 110")
 
     def test_category_vendor_and_kind_conditions(self):
@@ -130,9 +129,7 @@ class TestApproval(InboundCase):
         self.assertEqual(self.proposals(self.import_lines([self.purchase("P-1")])).state, "to_approve")
 
     def test_reject_with_a_note_through_the_wizard(self):
-        proposals = self.proposals(
-            self.import_lines([self.purchase("P-1"), self.purchase("P-2", sku="T-PLAN-B")])
-        )
+        proposals = self.proposals(self.import_lines([self.purchase("P-1"), self.purchase("P-2", sku="T-PLAN-B")]))
         action = proposals.with_user(self.planner).action_reject()
         self.assertEqual(action["res_model"], "plansync.proposal.reject")
         wizard = (
@@ -167,7 +164,9 @@ class TestApproval(InboundCase):
                 with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
                     proposal.with_user(user).write(vals)
         with self.assertRaises(AccessError):
-            proposal.with_user(self.manager).with_context(**{"_plansync_edit:plansync.proposal": True}).write({"state": "done"})
+            proposal.with_user(self.manager).with_context(**{"_plansync_edit:plansync.proposal": True}).write(
+                {"state": "done"}
+            )
         self.assertEqual(proposal.state, "to_approve")
 
     def test_settings(self):

@@ -50,11 +50,14 @@ class TestDemand(PlanningCase):
         self.assertEqual(payload["product"], {"id": self.product.id, "sku": "T-CHAIR"})
         self.assertEqual(payload["warehouse"], {"id": self.warehouse.id, "code": self.warehouse.code})
         self.assertEqual(payload["id"], move.id)
-        self.assertEqual(event["aggregate"], {
-            "model": "stock.move",
-            "id": move.id,
-            "key": "T-CHAIR@%s@2026-12-01" % self.warehouse.code,
-        })
+        self.assertEqual(
+            event["aggregate"],
+            {
+                "model": "stock.move",
+                "id": move.id,
+                "key": "T-CHAIR@%s@2026-12-01" % self.warehouse.code,
+            },
+        )
 
     def test_day_in_utc_without_company_timezone(self):
         self.company.partner_id.tz = False

@@ -21,8 +21,11 @@ class TestExceptions(InboundCase):
         self.assertEqual((exc.state, exc.replay_count), ("open", 1))
         self.assertEqual(self.env["plansync.exception"].search_count([]), 1)
         self.env["product.product"].create(
-            {"name": "New", "default_code": "T-NEW",
-             "seller_ids": [Command.create({"partner_id": self.vendor1.id, "price": 1})]}
+            {
+                "name": "New",
+                "default_code": "T-NEW",
+                "seller_ids": [Command.create({"partner_id": self.vendor1.id, "price": 1})],
+            }
         )
         exc.with_user(self.planner).action_replay()
         self.assertEqual(exc.state, "resolved")
@@ -33,14 +36,19 @@ class TestExceptions(InboundCase):
         self.assertIn("Resolved by Planner (test)", exc.message_ids[:1].body)
         # the agent sends the line again: unchanged
         again = self.import_lines([self.purchase("P-1", sku="T-NEW", quantity=4)])
-        self.assertEqual(again["results"][0], {"external_id": "P-1", "status": "unchanged", "id": proposal.id, "reason": ""})
+        self.assertEqual(
+            again["results"][0], {"external_id": "P-1", "status": "unchanged", "id": proposal.id, "reason": ""}
+        )
 
     def test_import_of_the_fixed_line_resolves_the_exception(self):
         result = self.import_lines([self.purchase("P-1", sku="T-NEW")])
         exc = self.env["plansync.exception"].browse(result["results"][0]["id"])
         self.env["product.product"].create(
-            {"name": "New", "default_code": "T-NEW",
-             "seller_ids": [Command.create({"partner_id": self.vendor1.id, "price": 1})]}
+            {
+                "name": "New",
+                "default_code": "T-NEW",
+                "seller_ids": [Command.create({"partner_id": self.vendor1.id, "price": 1})],
+            }
         )
         again = self.import_lines([self.purchase("P-1", sku="T-NEW")], ref="R1")
         self.assertEqual(again["results"][0]["status"], "created")

@@ -48,8 +48,10 @@ class TestExecution(InboundCase):
         self.assertEqual(p2.purchase_line_ids.product_id, self.prod_b)
         self.assertEqual(p1.purchase_line_ids.price_unit, 10.0)
         self.assertEqual(p2.purchase_order_count, 1)
-        self.assertEqual(p1._orders(), [{"model": "purchase.order", "id": by_vendor[self.vendor1].id,
-                                         "name": by_vendor[self.vendor1].name}])
+        self.assertEqual(
+            p1._orders(),
+            [{"model": "purchase.order", "id": by_vendor[self.vendor1].id, "name": by_vendor[self.vendor1].name}],
+        )
         self.assertTrue(p1.executed_at)
         self.assertIn(by_vendor[self.vendor1].name, p1.message_ids[:1].body)
 
@@ -59,8 +61,11 @@ class TestExecution(InboundCase):
         self.assertEqual(first.state, "done", "Execute on approval is on by default")
         order = first.purchase_line_ids.order_id
         second = self.proposals(
-            self.import_lines([self.purchase("P-2", sku="T-PLAN-B", quantity=2, vendor="T-V1")], ref="R2",
-                              generated_at="2026-12-01T06:00:00Z")
+            self.import_lines(
+                [self.purchase("P-2", sku="T-PLAN-B", quantity=2, vendor="T-V1")],
+                ref="R2",
+                generated_at="2026-12-01T06:00:00Z",
+            )
         )
         second.with_user(self.planner).action_approve()
         self.assertEqual(second.purchase_line_ids.order_id, order, "the vendor's draft RFQ is reused")
@@ -116,7 +121,8 @@ class TestExecution(InboundCase):
         second.with_user(self.planner).action_approve()
         self.assertEqual(second.orderpoint_id, orderpoint, "updated, not duplicated")
         self.assertEqual(
-            (orderpoint.product_min_qty, orderpoint.product_max_qty), (8.0, 20.0),
+            (orderpoint.product_min_qty, orderpoint.product_max_qty),
+            (8.0, 20.0),
             "the safety stock is the minimum when no min_qty is given",
         )
         third = self.proposals(
@@ -128,9 +134,7 @@ class TestExecution(InboundCase):
 
     def test_failed_execution_keeps_the_approval(self):
         self.set_execute_on_approval(False)
-        proposals = self.proposals(
-            self.import_lines([self.purchase("P-1", vendor="T-V1"), self.transfer("T-1")])
-        )
+        proposals = self.proposals(self.import_lines([self.purchase("P-1", vendor="T-V1"), self.transfer("T-1")]))
         proposals.with_user(self.planner).action_approve()
         self.warehouse2.resupply_route_ids.write({"active": False})
         proposals.with_user(self.planner).action_execute()
@@ -187,16 +191,33 @@ class TestConcurrentExecution(TransactionCase):
                 )
             )
             warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
-            result = env["plansync.run"].with_user(user).import_batch(
-                "conc", "R1", "proposal",
-                [{"external_id": "C-1", "kind": "purchase", "sku": "T-CONC-EXEC",
-                  "warehouse": warehouse.code, "quantity": 5}],
+            result = (
+                env["plansync.run"]
+                .with_user(user)
+                .import_batch(
+                    "conc",
+                    "R1",
+                    "proposal",
+                    [
+                        {
+                            "external_id": "C-1",
+                            "kind": "purchase",
+                            "sku": "T-CONC-EXEC",
+                            "warehouse": warehouse.code,
+                            "quantity": 5,
+                        }
+                    ],
+                )
             )
             proposal = env["plansync.proposal"].browse(result["results"][0]["id"])
             proposal.action_approve()
             self.ids = {
-                "vendor": vendor.id, "product": product.id, "user": user.id,
-                "partner": user.partner_id.id, "proposal": proposal.id, "run": result["run_id"],
+                "vendor": vendor.id,
+                "product": product.id,
+                "user": user.id,
+                "partner": user.partner_id.id,
+                "proposal": proposal.id,
+                "run": result["run_id"],
             }
         self.addCleanup(self._cleanup)
 
@@ -208,7 +229,9 @@ class TestConcurrentExecution(TransactionCase):
             orders.unlink()
             env["plansync.run"].browse(self.ids["run"]).unlink()
             env["plansync.exception"].search([("source", "=", "conc")]).unlink()
-            env["mail.message"].search([("model", "=", "plansync.proposal"), ("res_id", "=", self.ids["proposal"])]).unlink()
+            env["mail.message"].search(
+                [("model", "=", "plansync.proposal"), ("res_id", "=", self.ids["proposal"])]
+            ).unlink()
             env["product.product"].browse(self.ids["product"]).product_tmpl_id.unlink()
             env["res.users"].browse(self.ids["user"]).unlink()
             env["res.partner"].browse([self.ids["partner"], self.ids["vendor"]]).unlink()

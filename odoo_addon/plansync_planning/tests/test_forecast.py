@@ -47,8 +47,10 @@ class TestForecast(InboundCase):
         self.import_lines([self.forecast("F-9", revision=3)], kind="forecast")
         late = self.import_lines([self.forecast("F-9", revision=2)], kind="forecast")["results"][0]
         self.assertEqual(late["status"], "superseded")
-        kept = self.env["plansync.forecast"].with_context(active_test=False).search(
-            [("external_id", "=", "F-9"), ("revision", "=", 2)]
+        kept = (
+            self.env["plansync.forecast"]
+            .with_context(active_test=False)
+            .search([("external_id", "=", "F-9"), ("revision", "=", 2)])
         )
         self.assertFalse(kept.active, "kept for the record, archived")
         self.assertEqual(late["id"], self.env["plansync.forecast"].search([("external_id", "=", "F-9")]).id)
@@ -56,7 +58,9 @@ class TestForecast(InboundCase):
     def test_forecast_beside_actual_demand(self):
         self.env["stock.quant"]._update_available_quantity(self.prod_a, self.stock_location, 100)
         old = self.import_lines(
-            [self.forecast("F-old", period="2026-11-30", quantity=50)], kind="forecast", ref="RF-1",
+            [self.forecast("F-old", period="2026-11-30", quantity=50)],
+            kind="forecast",
+            ref="RF-1",
             generated_at="2026-11-20T00:00:00Z",
         )
         self.assertEqual(old["results"][0]["status"], "created")
@@ -65,7 +69,9 @@ class TestForecast(InboundCase):
                 self.forecast("F-1", period="2026-11-30", quantity=10),
                 self.forecast("F-2", period="2026-11-01", granularity="month", quantity=40),
             ],
-            kind="forecast", ref="RF-2", generated_at="2026-11-27T00:00:00Z",
+            kind="forecast",
+            ref="RF-2",
+            generated_at="2026-11-27T00:00:00Z",
         )
         delivery = self.deliver(self.prod_a, 6)
         delivery.move_ids.quantity = 6
@@ -76,10 +82,20 @@ class TestForecast(InboundCase):
                 "picking_type_id": self.warehouse.in_type_id.id,
                 "location_id": self.customer_location.id,
                 "location_dest_id": self.stock_location.id,
-                "move_ids": [(0, 0, {**compat.move_description_vals("return"), "product_id": self.prod_a.id, "product_uom_qty": 2,
-                                     "product_uom": self.prod_a.uom_id.id,
-                                     "location_id": self.customer_location.id,
-                                     "location_dest_id": self.stock_location.id})],
+                "move_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            **compat.move_description_vals("return"),
+                            "product_id": self.prod_a.id,
+                            "product_uom_qty": 2,
+                            "product_uom": self.prod_a.uom_id.id,
+                            "location_id": self.customer_location.id,
+                            "location_dest_id": self.stock_location.id,
+                        },
+                    )
+                ],
             }
         )
         returned.action_confirm()
@@ -116,7 +132,8 @@ class TestForecast(InboundCase):
         # _read_group: the same in 17, 18 and 19 (19 deprecates read_group)
         groups = Report._read_group(
             [("product_id", "=", self.prod_a.id), ("granularity", "=", "week")],
-            ["warehouse_id"], ["forecast_quantity:sum", "actual_quantity:sum"],
+            ["warehouse_id"],
+            ["forecast_quantity:sum", "actual_quantity:sum"],
         )
         self.assertEqual(groups[0][1:], (10.0, 5.0))
         self.assertEqual(len(Report.with_user(self.planner).search([("product_id", "=", self.prod_a.id)])), 3)

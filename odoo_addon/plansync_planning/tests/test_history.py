@@ -38,9 +38,7 @@ class TestHistory(PlanningCase):
         cls.clear_outbox()  # the capture recorded them: start as if it had not
 
     def history(self, kind="demand.line", since=False, cursor=0, limit=1000, endpoint=None):
-        result = self.as_agent().enqueue_history(
-            (endpoint or self.endpoint_demand).code, kind, since, cursor, limit
-        )
+        result = self.as_agent().enqueue_history((endpoint or self.endpoint_demand).code, kind, since, cursor, limit)
         self.assertEqual(set(result), RESULT_KEYS)
         self.assertEqual(walk_none(result), [])
         return result
@@ -94,16 +92,21 @@ class TestHistory(PlanningCase):
         self.company.partner_id.tz = "Pacific/Auckland"
         result = self.history(since="2026-01-01")
         self.assertEqual(result["enqueued"], 2, "31 December 12:00 UTC is 1 January in Auckland")
-        self.assertEqual(
-            self.loop_rows("demand.line").mapped("aggregate_id"), self.moves[2:].ids
-        )
+        self.assertEqual(self.loop_rows("demand.line").mapped("aggregate_id"), self.moves[2:].ids)
 
     def test_endpoint_warehouses(self):
         other = self.env["stock.warehouse"].create({"name": "Other (test)", "code": "TOTH"})
         self.endpoint_demand.warehouse_ids = [Command.set(other.ids)]
-        self.assertEqual(self.history(), {
-            "enqueued": 0, "skipped": 0, "cursor": 0, "done": True, "remaining": 0,
-        })
+        self.assertEqual(
+            self.history(),
+            {
+                "enqueued": 0,
+                "skipped": 0,
+                "cursor": 0,
+                "done": True,
+                "remaining": 0,
+            },
+        )
         self.endpoint_demand.warehouse_ids = [Command.set((other | self.warehouse).ids)]
         self.assertEqual(self.history()["enqueued"], 4)
 
@@ -125,9 +128,7 @@ class TestHistory(PlanningCase):
             self.history(endpoint=endpoint_b)
 
     def test_state_kinds_skip_pending_rows(self):
-        self.endpoint_demand.event_type_ids = [
-            Command.link(self.event_types["product.changed"].id)
-        ]
+        self.endpoint_demand.event_type_ids = [Command.link(self.event_types["product.changed"].id)]
         products = self.env["product.product"].with_context(active_test=False).search([])
         result = self.history(kind="product.changed", limit=50000)
         self.assertEqual(result["enqueued"], len(products))
@@ -149,9 +150,7 @@ class TestHistory(PlanningCase):
         self.clear_outbox()
         result = self.history(kind="sale.open_line")
         self.assertEqual(result["enqueued"], 1)
-        self.assertEqual(
-            self.loop_rows("sale.open_line").mapped("aggregate_id"), open_order.order_line.ids
-        )
+        self.assertEqual(self.loop_rows("sale.open_line").mapped("aggregate_id"), open_order.order_line.ids)
         [event] = self.claim_loop("sale.open_line")
         self.assertEqual(event["payload"]["open_quantity"], 5.0)
 

@@ -13,10 +13,21 @@ class TestImport(InboundCase):
     def test_created_with_vendor_value_and_explanation(self):
         result = self.import_lines(
             [
-                self.purchase("P-1", quantity=10, vendor="T-V1", need_by="2026-12-20",
-                              explanation={"on_hand": 4, "on_order": 2, "safety_stock": 3,
-                                           "forecast_over_lead_time": 11, "lead_time_days": 7,
-                                           "service_level": 0.95, "reason": "below safety"}),
+                self.purchase(
+                    "P-1",
+                    quantity=10,
+                    vendor="T-V1",
+                    need_by="2026-12-20",
+                    explanation={
+                        "on_hand": 4,
+                        "on_order": 2,
+                        "safety_stock": 3,
+                        "forecast_over_lead_time": 11,
+                        "lead_time_days": 7,
+                        "service_level": 0.95,
+                        "reason": "below safety",
+                    },
+                ),
                 self.purchase("P-2", sku="T-PLAN-B", quantity=2, vendor="Wood Corner (test)"),
                 self.purchase("P-3", sku="T-PLAN-B", quantity=3),
             ]
@@ -81,8 +92,13 @@ class TestImport(InboundCase):
     def test_every_reason_code(self):
         self.env["ir.config_parameter"].sudo().set_param("plansync.max_line_quantity", "1000")
         kg_product = self.env["product.product"].create(
-            {"name": "Flour", "default_code": "T-FLOUR", "uom_id": self.uom_kg.id, **compat.purchase_uom_vals(self.uom_kg),
-             "seller_ids": [Command.create({"partner_id": self.vendor1.id, "price": 1})]}
+            {
+                "name": "Flour",
+                "default_code": "T-FLOUR",
+                "uom_id": self.uom_kg.id,
+                **compat.purchase_uom_vals(self.uom_kg),
+                "seller_ids": [Command.create({"partner_id": self.vendor1.id, "price": 1})],
+            }
         )
         cases = [
             ("invalid", self.purchase("X-invalid", quantity=-1)),
@@ -181,16 +197,26 @@ class TestImport(InboundCase):
         # an older revision arriving late: superseded, the id is the newer record's
         late = self.import_lines([self.purchase("P-2", revision=3), self.purchase("P-2", revision=2)], ref="R2")
         rev3 = self.env["plansync.proposal"].browse(late["results"][0]["id"])
-        self.assertEqual(late["results"][1], {
-            "external_id": "P-2", "status": "exception", "id": late["results"][1]["id"],
-            "reason": late["results"][1]["reason"],
-        })
+        self.assertEqual(
+            late["results"][1],
+            {
+                "external_id": "P-2",
+                "status": "exception",
+                "id": late["results"][1]["id"],
+                "reason": late["results"][1]["reason"],
+            },
+        )
         self.assertTrue(late["results"][1]["reason"].startswith("duplicate_line"), "twice in one batch")
         kept = self.import_lines([self.purchase("P-2", revision=2)], ref="R2")
-        self.assertEqual(kept["results"][0], {
-            "external_id": "P-2", "status": "superseded", "id": rev3.id,
-            "reason": "revision 2 is superseded by revision 3",
-        })
+        self.assertEqual(
+            kept["results"][0],
+            {
+                "external_id": "P-2",
+                "status": "superseded",
+                "id": rev3.id,
+                "reason": "revision 2 is superseded by revision 3",
+            },
+        )
         kept_record = self.env["plansync.proposal"].search([("external_id", "=", "P-2"), ("revision", "=", 2)])
         self.assertEqual(kept_record.state, "superseded", "kept for the record, not actionable")
         self.assertEqual(kept_record.superseded_by_id, rev3)
@@ -213,13 +239,19 @@ class TestImport(InboundCase):
     def test_newer_run_supersedes_open_proposals_of_older_runs(self):
         old = self.import_lines(
             [self.purchase("A-1"), self.purchase("A-2", sku="T-PLAN-B"), self.transfer("A-3")],
-            ref="R-1", generated_at="2026-11-23T06:00:00Z",
+            ref="R-1",
+            generated_at="2026-11-23T06:00:00Z",
         )
         a1, a2, a3 = self.proposals(old)
         a2.with_user(self.planner).action_approve()
         new = self.import_lines(
-            [self.purchase("B-1", quantity=7), self.purchase("B-2", sku="T-PLAN-B"), self.purchase("B-3", sku="T-PLAN-A", warehouse=self.warehouse2.code)],
-            ref="R-2", generated_at="2026-11-30T06:00:00Z",
+            [
+                self.purchase("B-1", quantity=7),
+                self.purchase("B-2", sku="T-PLAN-B"),
+                self.purchase("B-3", sku="T-PLAN-A", warehouse=self.warehouse2.code),
+            ],
+            ref="R-2",
+            generated_at="2026-11-30T06:00:00Z",
         )
         b1, _b2, _b3 = self.proposals(new)
         self.assertEqual(a1.state, "superseded", "same product, warehouse and kind")
@@ -282,9 +314,7 @@ class TestImport(InboundCase):
 
     def test_value_of_the_line_wins_and_is_checked(self):
         self.env["ir.config_parameter"].sudo().set_param("plansync.max_line_value", "500")
-        result = self.import_lines(
-            [self.purchase("P-1", value=480), self.purchase("P-2", quantity=60)]
-        )
+        result = self.import_lines([self.purchase("P-1", value=480), self.purchase("P-2", quantity=60)])
         self.assertEqual(result["results"][0]["status"], "created")
         self.assertEqual(self.proposals(result).value, 480.0)
         self.assertTrue(result["results"][1]["reason"].startswith("out_of_bounds: value 600.0"))
@@ -311,8 +341,15 @@ class TestImport(InboundCase):
             real(this, run, entries)
             # the "other transaction": the same proposal, inserted after the check
             this.env["plansync.proposal"]._edit().create(
-                {"kind": "purchase", "product_id": self.prod_a.id, "warehouse_id": self.warehouse.id,
-                 "source": "acme", "external_id": "P-2", "revision": 1, "state": "to_approve"}
+                {
+                    "kind": "purchase",
+                    "product_id": self.prod_a.id,
+                    "warehouse_id": self.warehouse.id,
+                    "source": "acme",
+                    "external_id": "P-2",
+                    "revision": 1,
+                    "state": "to_approve",
+                }
             )
 
         with patch.object(Import, "_check_existing", racing):

@@ -26,9 +26,7 @@ class TestImportMagnitudes(InboundCase):
         ]
         before = self.counts()
         result = self.import_lines(lines)
-        self.assertResults(
-            result, ["created"] + ["exception"] * 10 + ["created"]
-        )
+        self.assertResults(result, ["created"] + ["exception"] * 10 + ["created"])
         reasons = {r["external_id"]: r["reason"] for r in result["results"]}
         expected = {
             "BIG-PACK": "invalid: quantity must be a number from 0 to 1e+15 or false, got 1e+308",
@@ -60,15 +58,19 @@ class TestImportMagnitudes(InboundCase):
         self.assertIn("1e+308", exceptions.filtered(lambda e: e.external_id == "BIG-PACK").message)
         # importing the batch again changes nothing and fails no more than before
         again = self.import_lines(lines)
-        self.assertEqual([r["status"] for r in again["results"]],
-                         ["unchanged"] + ["exception"] * 10 + ["unchanged"])
+        self.assertEqual([r["status"] for r in again["results"]], ["unchanged"] + ["exception"] * 10 + ["unchanged"])
         self.assertEqual(self.counts()["open_exceptions"], after["open_exceptions"])
 
     def test_absurd_forecast_numbers(self):
         result = self.import_lines(
-            [self.forecast("F-OK"), self.forecast("F-BIG", quantity=1e308),
-             self.forecast("F-LOW", quantity=1, lower=-1e308), self.forecast("F-OK2", period="2026-12-07")],
-            kind="forecast", ref="F1",
+            [
+                self.forecast("F-OK"),
+                self.forecast("F-BIG", quantity=1e308),
+                self.forecast("F-LOW", quantity=1, lower=-1e308),
+                self.forecast("F-OK2", period="2026-12-07"),
+            ],
+            kind="forecast",
+            ref="F1",
         )
         self.assertResults(result, ["created", "exception", "exception", "created"])
         self.assertEqual(
@@ -94,8 +96,11 @@ class TestImportMagnitudes(InboundCase):
 
         with patch.object(Import, "_round_purchase", round_purchase):
             result = self.import_lines(
-                [self.purchase("A-1"), self.purchase("PACK", sku="T-PLAN-PACK", quantity=7, value=3),
-                 self.purchase("A-2", sku="T-PLAN-B")],
+                [
+                    self.purchase("A-1"),
+                    self.purchase("PACK", sku="T-PLAN-PACK", quantity=7, value=3),
+                    self.purchase("A-2", sku="T-PLAN-B"),
+                ],
                 ref="R-OVERFLOW",
             )
         self.assertResults(result, ["created", "exception", "created"])

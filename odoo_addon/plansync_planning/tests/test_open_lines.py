@@ -185,22 +185,28 @@ class TestPurchaseOpenLine(PlanningCase):
         self.assertEqual(open_line["first_promised_date"], "2026-12-06")
         self.assertEqual(open_line["slip_days"], 4)
         slip = by_type["purchase.date_slipped"]
-        self.assertEqual(slip["aggregate"], {
-            "model": "purchase.order.line/slip",
-            "id": line.id,
-            "key": "%s/%s" % (order.name, line.id),
-        })
-        self.assertEqual(slip["payload"], {
-            "line_id": line.id,
-            "order": order.name,
-            "vendor": {"id": self.vendor.id, "name": "Wood Corner", "ref": "V-014"},
-            "product": {"id": self.product.id, "sku": "T-CHAIR"},
-            "warehouse": {"id": self.warehouse.id, "code": self.warehouse.code},
-            "previous_date": "2026-12-06",
-            "promised_date": "2026-12-10",
-            "slip_days": 4,
-            "open_quantity": 100.0,
-        })
+        self.assertEqual(
+            slip["aggregate"],
+            {
+                "model": "purchase.order.line/slip",
+                "id": line.id,
+                "key": "%s/%s" % (order.name, line.id),
+            },
+        )
+        self.assertEqual(
+            slip["payload"],
+            {
+                "line_id": line.id,
+                "order": order.name,
+                "vendor": {"id": self.vendor.id, "name": "Wood Corner", "ref": "V-014"},
+                "product": {"id": self.product.id, "sku": "T-CHAIR"},
+                "warehouse": {"id": self.warehouse.id, "code": self.warehouse.code},
+                "previous_date": "2026-12-06",
+                "promised_date": "2026-12-10",
+                "slip_days": 4,
+                "open_quantity": 100.0,
+            },
+        )
 
     def test_earlier_or_same_day_is_not_a_slip(self):
         order = self.buy(self.product, 100, self.promised)
@@ -320,8 +326,12 @@ class TestPlanningRenderBatched(PlanningCase):
 
     def test_one_or_four_records_same_queries(self):
         self.env["stock.quant"]._update_available_quantity(self.product, self.stock_location, 50)
-        products = self.product | self.product2 | self.env["product.product"].create(
-            [{"name": "P%s" % i, "default_code": "T-P%s" % i, **compat.storable_product_vals()} for i in range(2)]
+        products = (
+            self.product
+            | self.product2
+            | self.env["product.product"].create(
+                [{"name": "P%s" % i, "default_code": "T-P%s" % i, **compat.storable_product_vals()} for i in range(2)]
+            )
         )
         sales = self.env["sale.order"]
         purchases = self.env["purchase.order"]

@@ -10,8 +10,12 @@ from odoo.addons.plansync import compat
 from .common_inbound import InboundCase
 
 MODELS = (
-    "plansync.run", "plansync.forecast", "plansync.proposal", "plansync.exception",
-    "plansync.approval.rule", "plansync.demand.report",
+    "plansync.run",
+    "plansync.forecast",
+    "plansync.proposal",
+    "plansync.exception",
+    "plansync.approval.rule",
+    "plansync.demand.report",
 )
 
 
@@ -30,9 +34,15 @@ class TestPlanningSecurity(InboundCase):
         with self.assertRaises(AccessError):
             env["plansync.proposal"].browse(proposal.id).action_approve()
         with self.assertRaises(AccessError):
-            env["plansync.proposal"].create({"kind": "purchase", "product_id": self.prod_a.id,
-                                             "warehouse_id": self.warehouse.id, "source": "x",
-                                             "external_id": "x"})
+            env["plansync.proposal"].create(
+                {
+                    "kind": "purchase",
+                    "product_id": self.prod_a.id,
+                    "warehouse_id": self.warehouse.id,
+                    "source": "x",
+                    "external_id": "x",
+                }
+            )
         with self.assertRaises(AccessError):
             env["plansync.approval.rule"].create({"name": "sneaky", "outcome": "auto"})
         self.assertEqual(proposal.state, "to_approve")
@@ -55,20 +65,34 @@ class TestPlanningSecurity(InboundCase):
     def test_multi_company_rules(self):
         company_b = self.env["res.company"].create({"name": "PlanSync B (test)"})
         warehouse_b = self.env["stock.warehouse"].search([("company_id", "=", company_b.id)])
-        agent_b = self.env["res.users"].with_context(no_reset_password=True).create(
-            {
-                "name": "Agent B", "login": "plansync-agent-b", "company_id": company_b.id,
-                "company_ids": [Command.set(company_b.ids)],
-                compat.USER_GROUPS: [Command.set([self.group_integration.id])],
-            }
+        agent_b = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Agent B",
+                    "login": "plansync-agent-b",
+                    "company_id": company_b.id,
+                    "company_ids": [Command.set(company_b.ids)],
+                    compat.USER_GROUPS: [Command.set([self.group_integration.id])],
+                }
+            )
         )
         self.env["product.supplierinfo"].create(
-            {"partner_id": self.vendor1.id, "product_tmpl_id": self.prod_a.product_tmpl_id.id,
-             "price": 1, "company_id": company_b.id}
+            {
+                "partner_id": self.vendor1.id,
+                "product_tmpl_id": self.prod_a.product_tmpl_id.id,
+                "price": 1,
+                "company_id": company_b.id,
+            }
         )
         result = self.import_lines(
-            [self.purchase("B-1", warehouse=warehouse_b.code), self.purchase("B-2", sku="T-NOSUCH", warehouse=warehouse_b.code)],
-            source="acme-b", user=agent_b,
+            [
+                self.purchase("B-1", warehouse=warehouse_b.code),
+                self.purchase("B-2", sku="T-NOSUCH", warehouse=warehouse_b.code),
+            ],
+            source="acme-b",
+            user=agent_b,
         )
         self.assertEqual([r["status"] for r in result["results"]], ["created", "exception"])
         proposal_b = self.proposals(result)
@@ -90,8 +114,12 @@ class TestPlanningSecurity(InboundCase):
         self.assertFalse(self.planner.has_group("purchase.group_purchase_user"))
         self.assertFalse(self.planner.has_group("stock.group_stock_user"))
         result = self.import_lines(
-            [self.purchase("P-1", vendor="T-V1"), self.transfer("T-1"), self.parameter("M-1", min_qty=2),
-             self.purchase("P-2", sku="T-NOSUCH")]
+            [
+                self.purchase("P-1", vendor="T-V1"),
+                self.transfer("T-1"),
+                self.parameter("M-1", min_qty=2),
+                self.purchase("P-2", sku="T-NOSUCH"),
+            ]
         )
         proposals = self.proposals(result)
         proposals.with_user(self.planner).action_approve()
@@ -99,7 +127,9 @@ class TestPlanningSecurity(InboundCase):
         for proposal in proposals:
             form = Form(proposal.with_user(self.planner))
             self.assertEqual(form.state, "done")
-            self.assertEqual(proposal.with_user(self.planner).purchase_order_count, 1 if proposal.kind == "purchase" else 0)
+            self.assertEqual(
+                proposal.with_user(self.planner).purchase_order_count, 1 if proposal.kind == "purchase" else 0
+            )
         run = self.env["plansync.run"].browse(result["run_id"]).with_user(self.planner)
         self.assertEqual(Form(run).proposal_count, 3)
         exception = self.env["plansync.exception"].browse(result["results"][3]["id"])

@@ -25,9 +25,25 @@ from odoo.addons.plansync.tests.common import PlansyncCase, make_user, walk_none
 from odoo.addons.plansync import compat
 
 ITEM_KEYS = {
-    "product_id", "sku", "warehouse_id", "warehouse", "company_id", "uom", "category",
-    "service_level", "unit_cost", "demand", "stockout_days", "on_hand", "reserved", "incoming",
-    "outgoing", "vendor", "lead_time", "reorder_rule", "resupply_from",
+    "product_id",
+    "sku",
+    "warehouse_id",
+    "warehouse",
+    "company_id",
+    "uom",
+    "category",
+    "service_level",
+    "unit_cost",
+    "demand",
+    "stockout_days",
+    "on_hand",
+    "reserved",
+    "incoming",
+    "outgoing",
+    "vendor",
+    "lead_time",
+    "reorder_rule",
+    "resupply_from",
 }
 WEEKS = 4
 
@@ -45,15 +61,26 @@ class TestPlanningSnapshot(PlansyncCase):
         cls.env_a = env_a
         both = cls.company_a | cls.company_b
         cls.agent_a = make_user(
-            cls.env, "Snapshot agent (test)", "plansync-snapshot-agent", cls.company_a,
-            cls.group_integration, internal=False,
+            cls.env,
+            "Snapshot agent (test)",
+            "plansync-snapshot-agent",
+            cls.company_a,
+            cls.group_integration,
+            internal=False,
         )
         cls.agent_ab = make_user(
-            cls.env, "Snapshot agent of both (test)", "plansync-snapshot-agent-ab", both,
-            cls.group_integration, internal=False,
+            cls.env,
+            "Snapshot agent of both (test)",
+            "plansync-snapshot-agent-ab",
+            both,
+            cls.group_integration,
+            internal=False,
         )
         cls.planner_a = make_user(
-            cls.env, "Snapshot planner (test)", "plansync-snapshot-planner", cls.company_a,
+            cls.env,
+            "Snapshot planner (test)",
+            "plansync-snapshot-planner",
+            cls.company_a,
             cls.group_planner,
         )
         Warehouse = env_a["stock.warehouse"]
@@ -103,15 +130,37 @@ class TestPlanningSnapshot(PlansyncCase):
         tmpl = cls.p1.product_tmpl_id.id
         cls.vendor_terms = Info.create(
             [
-                {"partner_id": cls.v0.id, "product_tmpl_id": tmpl, "sequence": 1, "price": 1.0,
-                 "date_end": today - timedelta(days=30)},
-                {"partner_id": cls.vb.id, "product_tmpl_id": tmpl, "sequence": 2, "price": 1.0,
-                 "company_id": cls.company_b.id},
-                {"partner_id": cls.v1.id, "product_tmpl_id": tmpl, "sequence": 5, "price": 24.0,
-                 "min_qty": 2, "delay": 5, "company_id": cls.company_a.id,
-                 compat.LINE_UOM: cls.dozen.id},
-                {"partner_id": cls.v2.id, "product_tmpl_id": tmpl, "sequence": 10, "price": 12.0,
-                 compat.LINE_UOM: cls.dozen.id},
+                {
+                    "partner_id": cls.v0.id,
+                    "product_tmpl_id": tmpl,
+                    "sequence": 1,
+                    "price": 1.0,
+                    "date_end": today - timedelta(days=30),
+                },
+                {
+                    "partner_id": cls.vb.id,
+                    "product_tmpl_id": tmpl,
+                    "sequence": 2,
+                    "price": 1.0,
+                    "company_id": cls.company_b.id,
+                },
+                {
+                    "partner_id": cls.v1.id,
+                    "product_tmpl_id": tmpl,
+                    "sequence": 5,
+                    "price": 24.0,
+                    "min_qty": 2,
+                    "delay": 5,
+                    "company_id": cls.company_a.id,
+                    compat.LINE_UOM: cls.dozen.id,
+                },
+                {
+                    "partner_id": cls.v2.id,
+                    "product_tmpl_id": tmpl,
+                    "sequence": 10,
+                    "price": 12.0,
+                    compat.LINE_UOM: cls.dozen.id,
+                },
             ]
         )
         compat.new_sales_packaging(cls.env, cls.p1, "Sales box", 4)
@@ -128,28 +177,45 @@ class TestPlanningSnapshot(PlansyncCase):
         cls.eur = cls.env.ref("base.EUR")
         cls.eur.active = True
         cls.env["res.currency.rate"].create(
-            {"currency_id": cls.eur.id, "rate": 0.5, "company_id": cls.company_a.id,
-             "name": today - timedelta(days=10)}
+            {"currency_id": cls.eur.id, "rate": 0.5, "company_id": cls.company_a.id, "name": today - timedelta(days=10)}
         )
         Info.create(
-            {"partner_id": cls.v3.id, "product_tmpl_id": cls.p2.product_tmpl_id.id, "price": 10.0,
-             "currency_id": cls.eur.id, "delay": 3, "company_id": cls.company_a.id}
+            {
+                "partner_id": cls.v3.id,
+                "product_tmpl_id": cls.p2.product_tmpl_id.id,
+                "price": 10.0,
+                "currency_id": cls.eur.id,
+                "delay": 3,
+                "company_id": cls.company_a.id,
+            }
         )
         Orderpoint = env_a["stock.warehouse.orderpoint"]
         cls.rule1 = Orderpoint.create(
-            {"product_id": cls.p1.id, "warehouse_id": cls.wh1.id,
-             "location_id": cls.wh1.lot_stock_id.id, "product_min_qty": 10,
-             "product_max_qty": 50, **compat.orderpoint_multiple_vals(cls.env, cls.p1, 6)}
+            {
+                "product_id": cls.p1.id,
+                "warehouse_id": cls.wh1.id,
+                "location_id": cls.wh1.lot_stock_id.id,
+                "product_min_qty": 10,
+                "product_max_qty": 50,
+                **compat.orderpoint_multiple_vals(cls.env, cls.p1, 6),
+            }
         )
         cls.rule2 = Orderpoint.create(
-            {"product_id": cls.p2.id, "warehouse_id": cls.wh2.id,
-             "location_id": cls.wh2.lot_stock_id.id, "product_min_qty": 1,
-             "product_max_qty": 5, **compat.orderpoint_multiple_vals(cls.env, cls.p2, 1)}
+            {
+                "product_id": cls.p2.id,
+                "warehouse_id": cls.wh2.id,
+                "location_id": cls.wh2.lot_stock_id.id,
+                "product_min_qty": 1,
+                "product_max_qty": 5,
+                **compat.orderpoint_multiple_vals(cls.env, cls.p2, 1),
+            }
         )
         # not items: a consumable, an archived product, one without Internal Reference,
         # a product of company B, a product in stock in company B only
         cls.consu = Product.create({"name": "Snap consu", "default_code": "SNAP-C", **compat.consumable_product_vals()})
-        cls.archived = Product.create({"name": "Snap archived", "default_code": "SNAP-A", **compat.storable_product_vals()})
+        cls.archived = Product.create(
+            {"name": "Snap archived", "default_code": "SNAP-A", **compat.storable_product_vals()}
+        )
         cls.no_code = Product.create({"name": "Snap no code", **compat.storable_product_vals()})
         cls.in_b = Product.create({"name": "Snap in B", "default_code": "SNAP-B", **compat.storable_product_vals()})
         # -- history (weeks from history_start, UTC) ------------------------------------------
@@ -174,9 +240,15 @@ class TestPlanningSnapshot(PlansyncCase):
         Move = env_a["stock.move"]
         for source, dest in ((cls.wh1.lot_stock_id, cls.transit), (cls.transit, cls.wh2.lot_stock_id)):
             Move.create(
-                {**compat.move_description_vals("to SW2"), "product_id": cls.p1.id, "product_uom_qty": 5,
-                 "product_uom": cls.uom_unit.id, "location_id": source.id,
-                 "location_dest_id": dest.id, "company_id": cls.company_a.id}
+                {
+                    **compat.move_description_vals("to SW2"),
+                    "product_id": cls.p1.id,
+                    "product_uom_qty": 5,
+                    "product_uom": cls.uom_unit.id,
+                    "location_id": source.id,
+                    "location_dest_id": dest.id,
+                    "company_id": cls.company_a.id,
+                }
             )._action_confirm()
         # the products that are no items have stock or moves in SW1
         cls._deliver(cls.consu, 1, cls.at(1, 1))
@@ -186,9 +258,7 @@ class TestPlanningSnapshot(PlansyncCase):
         cls.env["stock.quant"]._update_available_quantity(cls.in_b, cls.whb.lot_stock_id, 5)
         # only the vendor terms declared above: 19 adds the vendor of a confirmed PO
         # again (purchase.order._add_supplier_to_product), 17 and 18 do not
-        Info.search(
-            [("product_tmpl_id", "=", tmpl), ("id", "not in", cls.vendor_terms.ids)]
-        ).unlink()
+        Info.search([("product_tmpl_id", "=", tmpl), ("id", "not in", cls.vendor_terms.ids)]).unlink()
         cls.flush_capture()
 
     # ------------------------------------------------------------------
@@ -239,15 +309,18 @@ class TestPlanningSnapshot(PlansyncCase):
     @classmethod
     def _deliver(cls, product, quantity, when, done=True):
         return cls._picking(
-            product, quantity, cls.wh1.lot_stock_id, cls.customer_location, cls.wh1.out_type_id,
-            when, done,
+            product,
+            quantity,
+            cls.wh1.lot_stock_id,
+            cls.customer_location,
+            cls.wh1.out_type_id,
+            when,
+            done,
         )
 
     @classmethod
     def _return(cls, product, quantity, when):
-        return cls._picking(
-            product, quantity, cls.customer_location, cls.wh1.lot_stock_id, cls.wh1.in_type_id, when
-        )
+        return cls._picking(product, quantity, cls.customer_location, cls.wh1.lot_stock_id, cls.wh1.in_type_id, when)
 
     @classmethod
     def _purchase(cls, units, approve, planned):
@@ -258,8 +331,13 @@ class TestPlanningSnapshot(PlansyncCase):
                 "picking_type_id": cls.wh1.in_type_id.id,
                 "order_line": [
                     Command.create(
-                        {"product_id": cls.p1.id, "product_qty": units, compat.LINE_UOM: cls.uom_unit.id,
-                         "price_unit": 2.0, "date_planned": planned}
+                        {
+                            "product_id": cls.p1.id,
+                            "product_qty": units,
+                            compat.LINE_UOM: cls.uom_unit.id,
+                            "price_unit": 2.0,
+                            "date_planned": planned,
+                        }
                     )
                 ],
             }
@@ -280,16 +358,11 @@ class TestPlanningSnapshot(PlansyncCase):
 
     def snapshot(self, warehouses=False, weeks=WEEKS, offset=0, limit=100, user=None):
         return (
-            self.env["plansync.run"]
-            .with_user(user or self.agent_a)
-            .planning_snapshot(warehouses, weeks, offset, limit)
+            self.env["plansync.run"].with_user(user or self.agent_a).planning_snapshot(warehouses, weeks, offset, limit)
         )
 
     def item(self, result, product, warehouse):
-        found = [
-            i for i in result["items"]
-            if (i["product_id"], i["warehouse_id"]) == (product.id, warehouse.id)
-        ]
+        found = [i for i in result["items"] if (i["product_id"], i["warehouse_id"]) == (product.id, warehouse.id)]
         self.assertEqual(len(found), 1, "one item for %s @ %s" % (product.default_code, warehouse.code))
         return found[0]
 

@@ -7,8 +7,23 @@ from odoo.addons.plansync.tests.common import walk_none
 from .common_inbound import InboundCase
 
 PAYLOAD_KEYS = {
-    "id", "source", "external_id", "revision", "run", "kind", "product", "warehouse", "state",
-    "quantity", "uom", "decision", "decided_by", "decided_at", "rule", "note", "orders",
+    "id",
+    "source",
+    "external_id",
+    "revision",
+    "run",
+    "kind",
+    "product",
+    "warehouse",
+    "state",
+    "quantity",
+    "uom",
+    "decision",
+    "decided_by",
+    "decided_at",
+    "rule",
+    "note",
+    "orders",
     "executed_at",
 }
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -18,9 +33,7 @@ class TestProposalEvents(InboundCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        types = cls.env["plansync.event.type"].search(
-            [("code", "in", ("proposal.decided", "proposal.executed"))]
-        )
+        types = cls.env["plansync.event.type"].search([("code", "in", ("proposal.decided", "proposal.executed"))])
         cls.endpoint_feedback = cls.env["plansync.endpoint"].create(
             {
                 "name": "Planning feedback (test)",
@@ -50,8 +63,10 @@ class TestProposalEvents(InboundCase):
         self.assertIn(payload["kind"], ("purchase", "transfer", "parameter"))
         self.assertEqual(set(payload["product"]), {"id", "sku"})
         self.assertEqual(set(payload["warehouse"]), {"id", "code"})
-        self.assertIn(payload["state"], ("new", "exception", "to_approve", "approved", "done",
-                                         "rejected", "cancelled", "superseded"))
+        self.assertIn(
+            payload["state"],
+            ("new", "exception", "to_approve", "approved", "done", "rejected", "cancelled", "superseded"),
+        )
         self.assertIsInstance(payload["quantity"], float)
         self.assertEqual(set(payload["uom"]), {"id", "name"})
         self.assertIn(payload["decision"], (False, "approved", "rejected", "cancelled"))
@@ -84,11 +99,37 @@ class TestProposalEvents(InboundCase):
         payload = decided["payload"]
         self.check_payload(payload)
         self.assertEqual(
-            {k: payload[k] for k in ("source", "external_id", "revision", "run", "kind", "state",
-                                     "quantity", "decision", "decided_by", "note", "orders", "executed_at")},
-            {"source": "acme", "external_id": "P-1", "revision": 1, "run": "R1", "kind": "purchase",
-             "state": "approved", "quantity": 10.0, "decision": "approved", "decided_by": "Planner (test)",
-             "note": False, "orders": [], "executed_at": False},
+            {
+                k: payload[k]
+                for k in (
+                    "source",
+                    "external_id",
+                    "revision",
+                    "run",
+                    "kind",
+                    "state",
+                    "quantity",
+                    "decision",
+                    "decided_by",
+                    "note",
+                    "orders",
+                    "executed_at",
+                )
+            },
+            {
+                "source": "acme",
+                "external_id": "P-1",
+                "revision": 1,
+                "run": "R1",
+                "kind": "purchase",
+                "state": "approved",
+                "quantity": 10.0,
+                "decision": "approved",
+                "decided_by": "Planner (test)",
+                "note": False,
+                "orders": [],
+                "executed_at": False,
+            },
         )
         self.assertEqual(payload["product"], {"id": self.prod_a.id, "sku": "T-PLAN-A"})
         self.assertEqual(payload["warehouse"], {"id": self.warehouse.id, "code": self.warehouse.code})

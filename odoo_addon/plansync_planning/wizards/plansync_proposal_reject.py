@@ -9,9 +9,7 @@ class PlansyncProposalReject(models.TransientModel):
     _description = "PlanSync: Reject Proposals"
 
     proposal_ids = fields.Many2many("plansync.proposal", string="Proposals", required=True)
-    mode = fields.Selection(
-        [("reject", "Reject"), ("cancel", "Cancel")], required=True, default="reject"
-    )
+    mode = fields.Selection([("reject", "Reject"), ("cancel", "Cancel")], required=True, default="reject")
     note = fields.Text(required=True, help="Why: shown in the chatter and sent back to the planning platform.")
 
     def action_confirm(self):
