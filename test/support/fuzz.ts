@@ -29,6 +29,8 @@ export const KNOWN_FAILURES: Readonly<Record<string, string>> = {
     'plansync_planning import_batch: a line field holding a lone surrogate ("\\ud800" in JSON) reaches a SQL search, psycopg2 cannot encode it, and the whole call fails with HTTP 500 (Odoo cannot even encode the error) instead of that line becoming an exception (the import is being changed in another branch)',
   "odoo * rpc/a quantity of 1e308 in a proposal line is that line's exception":
     'plansync_planning import_batch: rounding 1e308 to the vendor\'s packaging raises OverflowError and fails the whole call (issue 14; the import is being changed in another branch)',
+  'odoo * rpc/one hostile argument':
+    'plansync.discrepancy.report_channel (plansync_inventory): an item field holding NUL ({"sku": "\\u0000"}) reaches PostgreSQL, which refuses the string literal (ValueError), and the whole call fails instead of the argument being refused by name (found on Odoo 17 by seed 20261207, input 795; the fix, check_str on every item field, is the next addon change: the addon was frozen for this stop so that the suite caches of Odoo 17, 18 and 19 could be warmed)',
   'wms/a correctly signed body that is not UTF-8 is refused as such, not as a signature mismatch':
     'agent/wms/server.ts verifies the signature over the body decoded as UTF-8 (invalid bytes become U+FFFD), so a signed Latin-1 body is refused "signature mismatch" instead of "body: not UTF-8" (agent/wms is being changed in another branch)',
 };
