@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { Json2Transport, namedArguments } from '../../agent/odoo/json2.ts';
 import { OdooError } from '../../agent/errors.ts';
 import { assertNoSecret, rejection } from '../support/errors.ts';
+import { heldReply } from '../support/held-reply.ts';
 
 const URL = 'https://erp.example.test';
 const KEY = 'json2-secret-key-77aa00ff';
@@ -199,13 +200,15 @@ test('network errors are transient and the bearer header never reaches the error
 });
 
 test('a slow reply times out: ERR_TIMEOUT transient', async () => {
-  const scope = json2('/json/2/res.partner/search', { domain: [] }).delay(300).reply(200, [1]);
+  const held = heldReply([200, [1]]);
+  const scope = json2('/json/2/res.partner/search', { domain: [] }).reply(held.reply);
   const transport = new Json2Transport({ ...connection, timeoutMs: 50 });
-  const started = Date.now();
   const error = await rejection(transport.call('res.partner', 'search', [[]], {}, ['domain']));
+  held.release();
   assert.is(error.code, 'ERR_TIMEOUT');
   assert.is(error.kind, 'transient');
-  assert.ok(Date.now() - started < 250);
+  assert.match(error.message, /timed out after 50 ms/);
+  assert.ok(held.seen(), 'the server saw the request and gave up before replying');
   assert.ok(scope.isDone());
   await transport.close();
 });

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { ConfigError } from '../../agent/errors.ts';
 import { JsonRpcTransport } from '../../agent/odoo/jsonrpc.ts';
 import { assertNoSecret, rejection } from '../support/errors.ts';
+import { heldReply } from '../support/held-reply.ts';
 
 const URL = 'http://odoo.test:8069';
 const KEY = 'secret-api-key-4f2a9c0d1e';
@@ -234,14 +235,15 @@ test('network errors are transient ERR_NETWORK and never leak the key from got o
 });
 
 test('a slow server times out after timeoutMs: ERR_TIMEOUT transient', async () => {
-  const scope = nock(URL).post('/jsonrpc', rpc('common', 'version', [])).delay(300).reply(200, ok({ server_version: '17.0', server_version_info: [] }));
+  const held = heldReply([200, ok({ server_version: '17.0', server_version_info: [] })]);
+  const scope = nock(URL).post('/jsonrpc', rpc('common', 'version', [])).reply(held.reply);
   const transport = new JsonRpcTransport({ ...connection, timeoutMs: 50 });
-  const started = Date.now();
   const error = await rejection(transport.version());
+  held.release();
   assert.is(error.code, 'ERR_TIMEOUT');
   assert.is(error.kind, 'transient');
   assert.match(error.message, /timed out after 50 ms/);
-  assert.ok(Date.now() - started < 250, 'gave up before the reply');
+  assert.ok(held.seen(), 'the server saw the request and gave up before replying');
   assert.ok(scope.isDone());
   await transport.close();
 });
