@@ -159,18 +159,29 @@ const abortReason = (signal: AbortSignal): Error => {
   return reason instanceof Error ? reason : new Error('aborted', { cause: reason });
 };
 
+/** The timer functions `abortableSleep` uses; injectable so a test can fire the timer itself. */
+export interface SleepTimers {
+  readonly setTimeout: (callback: () => void, ms: number) => unknown;
+  readonly clearTimeout: (timer: unknown) => void;
+}
+
+const realTimers: SleepTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+};
+
 /** Resolve after `ms`, or reject with the signal's reason as soon as it aborts. */
-export const abortableSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+export const abortableSleep = (ms: number, signal?: AbortSignal, timers: SleepTimers = realTimers): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(abortReason(signal));
       return;
     }
     const onAbort = (): void => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       reject(abortReason(signal as AbortSignal));
     };
-    const timer = setTimeout(() => {
+    const timer = timers.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);

@@ -102,7 +102,10 @@ test('a dry run plans and prints without importing anything', async () => {
 
 test('planning again supersedes the open proposals of the older run: what waits for approval never doubles', async () => {
   const before = openProposals();
-  await new Promise((r) => setTimeout(r, 1100)); // a new run reference (to the second)
+  // A run's reference and generation time are to the second: the next run must start in a later
+  // second than the newest one (usually already true; otherwise a bounded wait on that condition).
+  const newestSecond = Math.max(...embeddedRuns().map((r) => Math.floor(r.generatedAt / 1000)));
+  await waitFor(() => Math.floor(Date.now() / 1000) > newestSecond, 'a wall-clock second after the newest run (a new run reference)', 5000);
   const result = await runCli(['plan'], env());
   assert.is(result.code, 0, result.stderr);
   const after = openProposals();

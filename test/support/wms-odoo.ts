@@ -15,14 +15,14 @@ export class FakeWmsOdoo implements WmsOdoo {
   readonly faults: Error[] = [];
   /** Errors thrown by the next calls after applying (the answer is lost), one per call. */
   readonly lostAnswers: Error[] = [];
-  /** Wait this long before answering (ms). */
-  delayMs = 0;
+  /** When set, every call waits for this promise before answering (a test holds a request in flight). */
+  gate: Promise<void> | undefined;
   private readonly first = new Map<string, WmsResult>();
   private nextId = 1;
 
   async wmsReceive(endpoint: string, messages: readonly ReceivedMessage[]): Promise<WmsResult[]> {
     this.calls.push({ endpoint, messages: JSON.parse(JSON.stringify(messages)) as ReceivedMessage[] });
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    if (this.gate) await this.gate;
     const fault = this.faults.shift();
     if (fault) throw fault;
     if (messages.length > MAX_RECEIVE) throw new OdooError('ERR_ODOO_VALIDATION', 'record', `messages: at most ${MAX_RECEIVE} per call (got ${messages.length})`);

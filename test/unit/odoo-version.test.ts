@@ -7,6 +7,7 @@ import { createTransport } from '../../agent/odoo/index.ts';
 import { isKnownMajor, KNOWN_ODOO_MAJORS, probeServerVersion, serverMajor, transportForMajor } from '../../agent/odoo/version.ts';
 import { loadConfig } from '../../agent/config.ts';
 import { assertNoSecret, rejection } from '../support/errors.ts';
+import { heldReply } from '../support/held-reply.ts';
 
 const URL = 'https://erp.example.test';
 const KEY = 'version-probe-secret-5c5c';
@@ -116,10 +117,14 @@ test('probe: a 503 is transient; a 200 that is not Odoo and a 404 on both routes
 });
 
 test('probe: the timeout is the connection\'s (odoo.timeout_seconds) and a late server is a transient ERR_TIMEOUT', async () => {
-  const scope = probe().delay(400).reply(200, versionInfo('19.0', [19, 0, 0, 'final', 0, '']));
+  const held = heldReply([200, versionInfo('19.0', [19, 0, 0, 'final', 0, ''])]);
+  const scope = probe().reply(held.reply);
   const error = await rejection(probeServerVersion({ ...connection, timeoutMs: 100 }));
+  held.release();
   assert.is(error.code, 'ERR_TIMEOUT');
   assert.is(error.kind, 'transient');
+  assert.match(error.message, /timed out after 100 ms/);
+  assert.ok(held.seen(), 'the server saw the probe and had not replied');
   assert.ok(scope.isDone());
 });
 

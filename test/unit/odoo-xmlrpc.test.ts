@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseFault, parseTraceback, XmlRpcTransport } from '../../agent/odoo/xmlrpc.ts';
 import { assertNoSecret, rejection } from '../support/errors.ts';
+import { heldReply } from '../support/held-reply.ts';
 
 /** The xmlrpc package's own serializer (what odoo-await sends), to build exact request and reply bodies. */
 const serializer = createRequire(import.meta.url)('xmlrpc/lib/serializer') as {
@@ -205,14 +206,15 @@ test('network errors are transient and the key (in the XML body) never reaches t
 });
 
 test('a slow server times out after timeoutMs: ERR_TIMEOUT transient', async () => {
-  const scope = nock(URL).post('/xmlrpc/2/common', call('version', [])).delay(300).reply(200, ...result({ server_version: '17.0', server_version_info: [] }));
+  const held = heldReply([200, ...result({ server_version: '17.0', server_version_info: [] })]);
+  const scope = nock(URL).post('/xmlrpc/2/common', call('version', [])).reply(held.reply);
   const transport = new XmlRpcTransport({ ...connection, timeoutMs: 50 });
-  const started = Date.now();
   const error = await rejection(transport.version());
+  held.release();
   assert.is(error.code, 'ERR_TIMEOUT');
   assert.is(error.kind, 'transient');
   assert.match(error.message, /timed out after 50 ms/);
-  assert.ok(Date.now() - started < 250);
+  assert.ok(held.seen(), 'the server saw the request and gave up before replying');
   assert.ok(scope.isDone());
   await transport.close();
 });

@@ -146,19 +146,56 @@ test('withRetry rethrows a config error at once and the last transient error aft
   assert.equal(retries, [100, 200, 400, 800]);
 });
 
+/** 'resolved', 'rejected' or 'pending' once the microtasks queued so far have run (no timer involved). */
+const stateOf = async (promise: Promise<unknown>): Promise<'resolved' | 'rejected' | 'pending'> => {
+  let state: 'resolved' | 'rejected' | 'pending' = 'pending';
+  promise.then(
+    () => (state = 'resolved'),
+    () => (state = 'rejected'),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  return state;
+};
+
+/** Timers that fire only when the test says so, recording what was armed and cleared. */
+const manualTimers = () => {
+  const armed: { callback: () => void; ms: number }[] = [];
+  const cleared: unknown[] = [];
+  return {
+    armed,
+    cleared,
+    timers: {
+      setTimeout: (callback: () => void, ms: number) => (armed.push({ callback, ms }), armed.length - 1),
+      clearTimeout: (timer: unknown) => void cleared.push(timer),
+    },
+  };
+};
+
 test('withRetry stops waiting when the signal aborts and throws its reason', async () => {
   const controller = new AbortController();
   const reason = new Error('shutting down');
-  const started = Date.now();
-  setTimeout(() => controller.abort(reason), 20);
+  const sleeps: number[] = [];
+  const waits: Promise<void>[] = [];
+  let calls = 0;
   try {
-    await withRetry(() => Promise.reject(server({ retryAfter: 60 })), policy, { signal: controller.signal });
+    await withRetry(() => (calls++, Promise.reject(server({ retryAfter: 60 }))), policy, {
+      signal: controller.signal,
+      sleep: (ms, signal) => {
+        sleeps.push(ms);
+        const wait = abortableSleep(ms, signal); // the real sleep, armed for the 5 s Retry-After wait
+        waits.push(wait);
+        controller.abort(reason); // shut down while it waits
+        return wait;
+      },
+    });
     assert.unreachable();
   } catch (error) {
     assert.is(error, reason);
   }
-  assert.ok(Date.now() - started < 1000, 'the 5 s Retry-After wait was cut short');
-  let calls = 0;
+  assert.equal(sleeps, [5000], 'one wait, for the Retry-After capped by maxRetryAfterMs');
+  assert.is(calls, 1, 'no attempt after the abort');
+  assert.is(await stateOf(waits[0] as Promise<void>), 'rejected', 'the 5 s Retry-After wait was cut short by the abort');
+  calls = 0;
   try {
     await withRetry(() => (calls++, Promise.resolve(1)), policy, { signal: controller.signal });
     assert.unreachable();
@@ -168,10 +205,34 @@ test('withRetry stops waiting when the signal aborts and throws its reason', asy
   assert.is(calls, 0, 'an aborted signal starts no attempt');
 });
 
-test('abortableSleep resolves after the delay and rejects at once on an aborted signal', async () => {
-  const started = Date.now();
-  await abortableSleep(15);
-  assert.ok(Date.now() - started >= 10);
+test('abortableSleep resolves when its timer fires, and an abort clears the timer and rejects at once', async () => {
+  const { armed, cleared, timers } = manualTimers();
+  const sleep = abortableSleep(15, undefined, timers);
+  assert.equal(armed.map((t) => t.ms), [15], 'one timer for the delay');
+  assert.is(await stateOf(sleep), 'pending', 'not resolved before the timer fires');
+  armed[0]?.callback();
+  assert.is(await stateOf(sleep), 'resolved');
+
+  const controller = new AbortController();
+  const reason = new Error('stop');
+  const waiting = abortableSleep(10_000, controller.signal, timers);
+  assert.is(await stateOf(waiting), 'pending');
+  controller.abort(reason);
+  assert.is(await stateOf(waiting), 'rejected', 'rejected without waiting for the timer');
+  await waiting.catch((error: unknown) => assert.is(error, reason));
+  assert.equal(cleared, [1], 'the pending timer is cleared');
+
+  try {
+    await abortableSleep(10_000, controller.signal, timers);
+    assert.unreachable();
+  } catch (error) {
+    assert.is(error, reason, 'an already aborted signal rejects with its reason');
+  }
+  assert.is(armed.length, 2, 'no timer armed for an already aborted signal');
+});
+
+test('abortableSleep on the real timers resolves, and rejects at once on an aborted signal', async () => {
+  await abortableSleep(1);
   const controller = new AbortController();
   controller.abort();
   try {

@@ -4,7 +4,6 @@
  * they are installed); otherwise each prints why it did not run.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openStateStore, type Receipt } from '../../agent/state/store.ts';
@@ -41,17 +40,25 @@ for (const [name, variable] of [
     }
   });
 
-  test('receipts expire after their TTL; checkpoints round-trip', async () => {
-    const store = await openStateStore({ url, database: randomUUID(), receiptTtlMs: 300 });
+  test('receipts expire after their TTL (injected clock, shared by two agents); checkpoints round-trip', async () => {
+    const database = randomUUID();
+    let now = Date.UTC(2026, 10, 30, 8, 10);
+    const clock = (): number => now;
+    const store = await openStateStore({ url, database, receiptTtlMs: 300, clock });
+    const other = await openStateStore({ url, database, receiptTtlMs: 300, clock });
     try {
       await store.putReceipts('WMS', [{ id: 7, receipt: receipt(7, 'x') }]);
       assert.is((await store.receipts('WMS', [7])).size, 1);
-      await sleep(700);
-      assert.is((await store.receipts('WMS', [7])).size, 0, 'gone after the TTL');
+      now += 299;
+      assert.is((await other.receipts('WMS', [7])).size, 1, 'kept until the TTL, seen by the other agent too');
+      now += 1;
+      assert.is((await store.receipts('WMS', [7])).size, 0, 'gone at the TTL');
+      assert.is((await other.receipts('WMS', [7])).size, 0, 'gone for the other agent too');
       await store.setCheckpoint('backfill', { cursor: 42 });
       assert.equal(await store.getCheckpoint('backfill'), { cursor: 42 });
     } finally {
       await store.close();
+      await other.close();
     }
   });
 

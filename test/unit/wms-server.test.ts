@@ -239,10 +239,18 @@ test('Odoo refusing the call (access, configuration) is a 500 and nothing is cac
 
 test('close stops accepting and lets a request in flight finish', async () => {
   const { odoo, server, post, url } = await world();
-  odoo.delayMs = 150;
+  let release = (): void => {};
+  odoo.gate = new Promise<void>((resolve) => (release = resolve));
   const inFlight = post({ messages: [confirmation('r1')] });
-  while (server.pending === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  // Held in Odoo until released: the request is in flight for as long as the test needs.
+  while (odoo.calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  assert.is(server.pending, 1);
   const closed = server.close(5000);
+  let closeDone = false;
+  void closed.then(() => (closeDone = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.not.ok(closeDone, 'close waits for the request in flight');
+  release();
   const answer = await inFlight;
   await closed;
   assert.is(answer.status, 200);

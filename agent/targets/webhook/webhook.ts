@@ -36,6 +36,12 @@ export interface WebhookOptions {
   readonly noiseMs?: number;
   /** A `Retry-After` longer than this (ms) is not waited for in-process: the batch is released with it. Default 60000. */
   readonly maxRetryAfterMs?: number;
+  /**
+   * Called each time got has decided how long to wait before retrying a request (0 = no retry:
+   * the limit is reached, the status is not retryable, or `Retry-After` exceeds `maxRetryAfterMs`).
+   * Observes only; the wait itself is got's.
+   */
+  readonly onRetryDelay?: (event: { readonly attempt: number; readonly delayMs: number; readonly retryAfterMs: number | undefined }) => void;
   /** Sent as User-Agent. */
   readonly userAgent?: string;
   /** Clock for the signature timestamp (seconds). */
@@ -96,6 +102,11 @@ export class WebhookTarget implements Target {
         backoffLimit: options.backoffLimitMs ?? 10_000,
         noise: options.noiseMs ?? 100,
         maxRetryAfter: options.maxRetryAfterMs ?? 60_000,
+        // got's own default (the computed delay), observed.
+        calculateDelay: ({ attemptCount, computedValue, retryAfter }) => {
+          options.onRetryDelay?.({ attempt: attemptCount, delayMs: computedValue, retryAfterMs: retryAfter });
+          return computedValue;
+        },
       },
       headers: { 'user-agent': options.userAgent ?? 'plansync-agent' },
     });
