@@ -31,9 +31,12 @@ export interface CheckOptions {
 const explainOdooError = (error: unknown, config: AgentConfig, transport: string = config.odoo.transport): string => {
   const e = error as { code?: string; odooName?: string; message?: string };
   const message = e.message ?? String(error);
-  if (e.code === 'ERR_ODOO_AUTH') return `Odoo refused login ${JSON.stringify(config.odoo.login)} with this API key on database ${JSON.stringify(config.odoo.db)}: check ODOO_LOGIN, ODOO_DB and ODOO_API_KEY`;
-  if (e.code === 'ERR_ODOO_ACCESS') return `the user ${JSON.stringify(config.odoo.login)} is not allowed to call PlanSync: add it to the group PlanSync / Integration (${message})`;
-  if (/plansync\.(agent|outbox)/.test(message) && /exist/i.test(message)) return `the PlanSync addon is not installed in database ${JSON.stringify(config.odoo.db)}: install odoo_addon/plansync (README, "Installing the addon")`;
+  if (e.code === 'ERR_ODOO_AUTH')
+    return `Odoo refused login ${JSON.stringify(config.odoo.login)} with this API key on database ${JSON.stringify(config.odoo.db)}: check ODOO_LOGIN, ODOO_DB and ODOO_API_KEY`;
+  if (e.code === 'ERR_ODOO_ACCESS')
+    return `the user ${JSON.stringify(config.odoo.login)} is not allowed to call PlanSync: add it to the group PlanSync / Integration (${message})`;
+  if (/plansync\.(agent|outbox)/.test(message) && /exist/i.test(message))
+    return `the PlanSync addon is not installed in database ${JSON.stringify(config.odoo.db)}: install odoo_addon/plansync (README, "Installing the addon")`;
   if (e.code === 'ERR_NETWORK' || e.code === 'ERR_TIMEOUT') return `cannot reach ${redactUrl(config.odoo.url)}: ${message}`;
   if (e.code === 'ERR_ODOO_PROTOCOL') return `${redactUrl(config.odoo.url)} does not answer like Odoo on ${transport}: ${message}`;
   return describeError(error);
@@ -45,7 +48,11 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
   let config: AgentConfig;
   try {
     config = loadConfig({ file: options.file, ...(options.env ? { env: options.env } : {}) });
-    add('ok', 'config', `${options.file ?? options.env?.PLANSYNC_CONFIG ?? process.env.PLANSYNC_CONFIG ?? '(no file)'} + environment; transport ${config.odoo.transport}; consumer ${config.consumer}`);
+    add(
+      'ok',
+      'config',
+      `${options.file ?? options.env?.PLANSYNC_CONFIG ?? process.env.PLANSYNC_CONFIG ?? '(no file)'} + environment; transport ${config.odoo.transport}; consumer ${config.consumer}`,
+    );
   } catch (error) {
     add('fail', 'config', error instanceof ConfigError ? error.message : describeError(error));
     return { code: 2, lines };
@@ -65,7 +72,12 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
       const version = await transport.version();
       add('ok', 'Odoo reachable', `${redactUrl(config.odoo.url)}, server ${version.server_version} (${Date.now() - started} ms)`);
       const resolution = await transport.resolution();
-      lines.push(...serverLines({ version: version.server_version, major: serverMajor(version.server_version_info, version.server_version) }, resolution));
+      lines.push(
+        ...serverLines(
+          { version: version.server_version, major: serverMajor(version.server_version_info, version.server_version) },
+          resolution,
+        ),
+      );
     } catch (error) {
       add('fail', 'Odoo reachable', explainOdooError(error, config, transport.name));
       return { code: 1, lines };
@@ -79,17 +91,33 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
     }
     let hb: HeartbeatReply;
     try {
-      hb = await odoo.heartbeat(config.consumer, { version: AGENT_VERSION, host: '', pid: process.pid, started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), mode: 'check', endpoints: {} });
+      hb = await odoo.heartbeat(config.consumer, {
+        version: AGENT_VERSION,
+        host: '',
+        pid: process.pid,
+        started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        mode: 'check',
+        endpoints: {},
+      });
     } catch (error) {
       add('fail', 'PlanSync addon', explainOdooError(error, config, transport.name));
       return { code: 1, lines };
     }
-    add(SUPPORTED_ADDON.test(hb.addon_version) ? 'ok' : 'fail', 'PlanSync addon', `version ${hb.addon_version}${SUPPORTED_ADDON.test(hb.addon_version) ? '' : ` is not one this agent (${AGENT_VERSION}) speaks: expected ${SUPPORTED_ADDON.source}`}`);
+    add(
+      SUPPORTED_ADDON.test(hb.addon_version) ? 'ok' : 'fail',
+      'PlanSync addon',
+      `version ${hb.addon_version}${SUPPORTED_ADDON.test(hb.addon_version) ? '' : ` is not one this agent (${AGENT_VERSION}) speaks: expected ${SUPPORTED_ADDON.source}`}`,
+    );
     lines.push(...apiKeyLines(hb.api_keys, (options.now ?? (() => new Date()))()));
     const groups = hb.user.groups;
-    if (!groups.includes('plansync.group_plansync_integration')) add('fail', 'groups', `${config.odoo.login} is not in PlanSync / Integration`);
+    if (!groups.includes('plansync.group_plansync_integration'))
+      add('fail', 'groups', `${config.odoo.login} is not in PlanSync / Integration`);
     else if (groups.some((g) => g !== 'plansync.group_plansync_integration')) {
-      add('warn', 'groups', `${config.odoo.login} is also in ${groups.filter((g) => g !== 'plansync.group_plansync_integration').join(', ')}: the integration user needs PlanSync / Integration only (least privilege)`);
+      add(
+        'warn',
+        'groups',
+        `${config.odoo.login} is also in ${groups.filter((g) => g !== 'plansync.group_plansync_integration').join(', ')}: the integration user needs PlanSync / Integration only (least privilege)`,
+      );
     } else add('ok', 'groups', 'PlanSync / Integration only (least privilege)');
     try {
       const state = await openStateStore({ url: config.state, database: hb.database.uuid, receiptTtlMs: config.receiptTtlMs });
@@ -102,7 +130,12 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
     } catch (error) {
       add('fail', 'state store', `${config.state.replace(/\/\/[^@/]*@/, '//***@')}: ${describeError(error)}`);
     }
-    if (hb.endpoints.length === 0) add('warn', 'endpoints', `no active endpoint in the companies of ${config.odoo.login}: create one in Inventory > Configuration > PlanSync > Endpoints`);
+    if (hb.endpoints.length === 0)
+      add(
+        'warn',
+        'endpoints',
+        `no active endpoint in the companies of ${config.odoo.login}: create one in Inventory > Configuration > PlanSync > Endpoints`,
+      );
     for (const endpoint of hb.endpoints) {
       const settings = effectiveEndpoint(endpoint, config);
       const created = createTarget(settings, config);
@@ -118,7 +151,11 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
       }
       const paused = endpoint.blocked_since ? `; paused since ${endpoint.blocked_since}: ${endpoint.blocked_reason ?? ''}` : '';
       const backlog = `${endpoint.pending ?? 0} pending, ${endpoint.dead ?? 0} dead, lag ${Math.round(endpoint.lag_seconds ?? 0)} s${paused}`;
-      add(choice.ok && !paused ? 'ok' : choice.ok ? 'warn' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn', `endpoint ${endpoint.code}`, choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`);
+      add(
+        choice.ok && !paused ? 'ok' : choice.ok ? 'warn' : endpoint.kind === 'webhook' || endpoint.kind === 'planning' ? 'fail' : 'warn',
+        `endpoint ${endpoint.code}`,
+        choice.ok ? `${endpoint.kind} → ${String(settings.url)}; ${backlog}` : `${choice.reason}; ${backlog}`,
+      );
     }
     // Inventory truth: the WMS receiver and the reconciliation schedule (docs/inventory.md).
     const wmsEndpoints = hb.endpoints.filter((e) => e.kind === 'wms');
@@ -126,22 +163,48 @@ export const checkAll = async (options: CheckOptions): Promise<{ code: number; l
     const reconcilable = hb.endpoints.filter((e) => e.kind === 'wms' || e.kind === 'channel').map((e) => e.code);
     if (wmsCodes.length > 0) {
       const polled = wmsEndpoints.filter((e) => effectiveEndpoint(e, config).wmsPollSeconds > 0).map((e) => e.code);
-      if (config.wms.port > 0) add('ok', 'WMS receiver', `POST http://${config.wms.host}:${config.wms.port}/wms/<code>/messages for ${wmsCodes.join(', ')}${polled.length ? `; polling ${polled.join(', ')}` : ''}`);
+      if (config.wms.port > 0)
+        add(
+          'ok',
+          'WMS receiver',
+          `POST http://${config.wms.host}:${config.wms.port}/wms/<code>/messages for ${wmsCodes.join(', ')}${polled.length ? `; polling ${polled.join(', ')}` : ''}`,
+        );
       else if (polled.length > 0) add('ok', 'WMS receiver', `off; polling ${polled.join(', ')}`);
-      else add('warn', 'WMS receiver', `off and no polling: WMS endpoint ${wmsCodes.join(', ')} cannot send confirmations or balances (set wms.port / PLANSYNC_WMS_PORT, or endpoints.<CODE>.wms_poll_seconds)`);
+      else
+        add(
+          'warn',
+          'WMS receiver',
+          `off and no polling: WMS endpoint ${wmsCodes.join(', ')} cannot send confirmations or balances (set wms.port / PLANSYNC_WMS_PORT, or endpoints.<CODE>.wms_poll_seconds)`,
+        );
     }
     if (reconcilable.length > 0) {
-      add('ok', 'reconciliation', config.reconcile.everyHours > 0 ? `the daemon reconciles ${reconcilable.join(', ')} every ${config.reconcile.everyHours} h` : 'off in the daemon (reconcile.every_hours 0); plansync reconcile runs it by hand');
+      add(
+        'ok',
+        'reconciliation',
+        config.reconcile.everyHours > 0
+          ? `the daemon reconciles ${reconcilable.join(', ')} every ${config.reconcile.everyHours} h`
+          : 'off in the daemon (reconcile.every_hours 0); plansync reconcile runs it by hand',
+      );
     }
     // The embedded planner: would the daemon plan, and can this user read the planning snapshot?
     const planning = hb.endpoints.filter((e) => e.kind === 'planning').map((e) => e.code);
     const { planner } = config;
-    if (planner.enabled === false) add('ok', 'embedded planner', 'off (planner.enabled false / PLANSYNC_PLANNER=off); plansync plan still runs it by hand');
-    else if (planner.enabled === 'auto' && planning.length > 0) add('ok', 'embedded planner', `not scheduled: planning endpoint ${planning.join(', ')} is active (plansync plan still runs it by hand)`);
+    if (planner.enabled === false)
+      add('ok', 'embedded planner', 'off (planner.enabled false / PLANSYNC_PLANNER=off); plansync plan still runs it by hand');
+    else if (planner.enabled === 'auto' && planning.length > 0)
+      add(
+        'ok',
+        'embedded planner',
+        `not scheduled: planning endpoint ${planning.join(', ')} is active (plansync plan still runs it by hand)`,
+      );
     else {
       try {
         const page = await odoo.planningSnapshot(planner.warehouses, 1, 0, 1);
-        add('ok', 'embedded planner', `the daemon plans every ${planner.everyHours} h ${planner.warehouses ? `warehouses ${planner.warehouses.join(', ')}` : 'every warehouse'}: ${page.total} product × warehouse items today`);
+        add(
+          'ok',
+          'embedded planner',
+          `the daemon plans every ${planner.everyHours} h ${planner.warehouses ? `warehouses ${planner.warehouses.join(', ')}` : 'every warehouse'}: ${page.total} product × warehouse items today`,
+        );
       } catch (error) {
         add('fail', 'embedded planner', `planning_snapshot: ${explainOdooError(error, config, transport.name)}`);
       }

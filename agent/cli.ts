@@ -111,14 +111,16 @@ const commandRun = async (args: Common): Promise<void> => {
   logger.info({ config: redactedConfig(config), version: AGENT_VERSION }, 'plansync agent starting');
   if (config.metricsPort) {
     const port = config.metricsPort;
-    await metrics.serve(port, () => healthOf(agent, config)).catch((error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new ConfigError(
-        code === 'EADDRINUSE'
-          ? `metrics_port / PLANSYNC_METRICS_PORT: port ${port} on 127.0.0.1 is already in use: choose another one`
-          : `metrics_port / PLANSYNC_METRICS_PORT: cannot listen on 127.0.0.1:${port} (${code ?? (error as Error).message})`,
-      );
-    });
+    await metrics
+      .serve(port, () => healthOf(agent, config))
+      .catch((error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new ConfigError(
+          code === 'EADDRINUSE'
+            ? `metrics_port / PLANSYNC_METRICS_PORT: port ${port} on 127.0.0.1 is already in use: choose another one`
+            : `metrics_port / PLANSYNC_METRICS_PORT: cannot listen on 127.0.0.1:${port} (${code ?? (error as Error).message})`,
+        );
+      });
     logger.info({ port }, 'metrics on http://127.0.0.1:<port>/metrics');
   }
   let signals = 0;
@@ -150,9 +152,23 @@ const commandOnce = async (args: Common & { endpoint?: string[] | undefined }): 
     const unserved = summary.endpoints.filter((e) => !e.served && !deliberatelyUnserved(config, e.code, only));
     if (only) {
       const unknown = only.filter((code) => !summary.endpoints.some((e) => e.code === code));
-      if (unknown.length > 0) throw new ConfigError(`--endpoint: ${unknown.map((c) => JSON.stringify(c)).join(', ')}: no such endpoint in Odoo for this integration user`);
+      if (unknown.length > 0)
+        throw new ConfigError(
+          `--endpoint: ${unknown.map((c) => JSON.stringify(c)).join(', ')}: no such endpoint in Odoo for this integration user`,
+        );
     }
-    if (args.json) console.log(JSON.stringify({ ...summary, ok: summary.ok && unserved.length === 0, unserved: unserved.map((e) => ({ code: e.code, reason: e.reason, pending: pending.get(e.code) ?? 0 })) }, null, 2));
+    if (args.json)
+      console.log(
+        JSON.stringify(
+          {
+            ...summary,
+            ok: summary.ok && unserved.length === 0,
+            unserved: unserved.map((e) => ({ code: e.code, reason: e.reason, pending: pending.get(e.code) ?? 0 })),
+          },
+          null,
+          2,
+        ),
+      );
     else {
       for (const e of summary.endpoints) {
         console.log(
@@ -162,12 +178,18 @@ const commandOnce = async (args: Common & { endpoint?: string[] | undefined }): 
         );
       }
     }
-    for (const e of unserved) console.error(`plansync: endpoint ${e.code} is not served: ${e.reason}; its ${pending.get(e.code) ?? 0} pending events stay in Odoo (fix it and run again)`);
+    for (const e of unserved)
+      console.error(
+        `plansync: endpoint ${e.code} is not served: ${e.reason}; its ${pending.get(e.code) ?? 0} pending events stay in Odoo (fix it and run again)`,
+      );
     await agent.close();
     process.exit(summary.ok && unserved.length === 0 ? 0 : 1);
   } catch (error) {
     await agent.close().catch(() => undefined);
-    if (isPlanSyncError(error) && !(error instanceof ConfigError)) console.error(`plansync: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(' (retrying)', '').replace(' (retrying with backoff)', '')}`);
+    if (isPlanSyncError(error) && !(error instanceof ConfigError))
+      console.error(
+        `plansync: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(' (retrying)', '').replace(' (retrying with backoff)', '')}`,
+      );
     fail(error);
   }
 };
@@ -180,10 +202,14 @@ const commandStatus = async (args: Common): Promise<void> => {
     const result = await agent.heartbeat('check');
     if (args.json) console.log(JSON.stringify(result.endpoints, null, 2));
     else {
-      console.log(`Odoo ${redactUrl(config.odoo.url)} (${result.database.name}), addon ${result.addon_version}, server time ${result.server_time}`);
+      console.log(
+        `Odoo ${redactUrl(config.odoo.url)} (${result.database.name}), addon ${result.addon_version}, server time ${result.server_time}`,
+      );
       console.log(`${'endpoint'.padEnd(16)} ${'kind'.padEnd(9)} ${'pending'.padStart(8)} ${'dead'.padStart(6)} ${'lag'.padStart(8)}`);
       for (const e of result.endpoints) {
-        console.log(`${e.code.padEnd(16)} ${e.kind.padEnd(9)} ${String(e.pending ?? 0).padStart(8)} ${String(e.dead ?? 0).padStart(6)} ${`${Math.round(e.lag_seconds ?? 0)} s`.padStart(8)}${e.blocked_since ? `  paused since ${e.blocked_since}: ${e.blocked_reason ?? ''}` : ''}`);
+        console.log(
+          `${e.code.padEnd(16)} ${e.kind.padEnd(9)} ${String(e.pending ?? 0).padStart(8)} ${String(e.dead ?? 0).padStart(6)} ${`${Math.round(e.lag_seconds ?? 0)} s`.padStart(8)}${e.blocked_since ? `  paused since ${e.blocked_since}: ${e.blocked_reason ?? ''}` : ''}`,
+        );
       }
     }
     await odoo.close();
@@ -208,14 +234,22 @@ export const main = async (argv: string[]): Promise<void> => {
   addSecretsOf(secretsOfEnv(process.env));
   await yargs(argv)
     .scriptName('plansync')
-    .usage('$0 <command> [options]\n\nThe PlanSync agent: delivers Odoo\'s outbox to planning, WMS and channel endpoints.')
+    .usage("$0 <command> [options]\n\nThe PlanSync agent: delivers Odoo's outbox to planning, WMS and channel endpoints.")
     .option('config', { alias: 'c', type: 'string', describe: 'JSON config file (default: $PLANSYNC_CONFIG)' })
-    .option('json', { type: 'boolean', describe: 'machine-readable output (once, check, status, import, backfill, plan, snapshot, reconcile)' })
+    .option('json', {
+      type: 'boolean',
+      describe: 'machine-readable output (once, check, status, import, backfill, plan, snapshot, reconcile)',
+    })
     .command('run', 'run the daemon until SIGTERM/SIGINT', {}, (a) => commandRun(a as Common).catch(fail))
     .command(
       'once',
       'one pass over every endpoint, then exit (1 if anything failed, was parked, or an endpoint that should be served is not)',
-      (y) => y.option('endpoint', { type: 'string', array: true, describe: 'serve only this endpoint code (repeatable); the others are left alone' }),
+      (y) =>
+        y.option('endpoint', {
+          type: 'string',
+          array: true,
+          describe: 'serve only this endpoint code (repeatable); the others are left alone',
+        }),
       (a) => commandOnce(a as Common & { endpoint?: string[] }).catch(fail),
     )
     .command('check', 'check the connection, the addon, the groups, the endpoints and the state store', {}, async (a) => {
@@ -229,8 +263,16 @@ export const main = async (argv: string[]): Promise<void> => {
       'run the whole path on embedded defaults: Odoo stand-in → agent → loopback endpoint (a real Odoo only with --real)',
       (y) =>
         y
-          .option('real', { type: 'boolean', default: false, describe: 'serve the real Odoo of ODOO_URL / the config instead of the stand-in (refused when the endpoint has pending events)' })
-          .option('endpoint', { type: 'string', default: 'DEMO', describe: 'with --real: the endpoint to serve (redirected to the loopback sink)' }),
+          .option('real', {
+            type: 'boolean',
+            default: false,
+            describe: 'serve the real Odoo of ODOO_URL / the config instead of the stand-in (refused when the endpoint has pending events)',
+          })
+          .option('endpoint', {
+            type: 'string',
+            default: 'DEMO',
+            describe: 'with --real: the endpoint to serve (redirected to the loopback sink)',
+          }),
       async (a) => {
         const result = await runDemo({ env: process.env, endpoint: a.endpoint, real: a.real, config: a.config }).catch(fail);
         process.exit(result.ok ? 0 : 1);
@@ -241,12 +283,18 @@ export const main = async (argv: string[]): Promise<void> => {
       'import one CSV or JSON file of forecasts or proposals into Odoo (exit 1 when some lines are exceptions, 2 when the file is malformed)',
       (y) =>
         y
-          .positional('file', { type: 'string', demandOption: true, describe: 'a CSV file (docs/csv.md) or a JSON file (an array of lines, or {"lines": [...], "generated_at": "…"})' })
+          .positional('file', {
+            type: 'string',
+            demandOption: true,
+            describe: 'a CSV file (docs/csv.md) or a JSON file (an array of lines, or {"lines": [...], "generated_at": "…"})',
+          })
           .option('kind', { choices: ['proposal', 'forecast'] as const, demandOption: true, describe: 'what the file holds' })
           .option('source', { type: 'string', describe: 'the planning system (default: file)' })
           .option('ref', { type: 'string', describe: "the run's reference (default: the file name without extension)" }),
       async (a) => {
-        const code = await runImport({ file: a.file, kind: a.kind, source: a.source, ref: a.ref, json: a.json, config: a.config }).catch(fail);
+        const code = await runImport({ file: a.file, kind: a.kind, source: a.source, ref: a.ref, json: a.json, config: a.config }).catch(
+          fail,
+        );
         process.exit(code);
       },
     )
@@ -259,13 +307,26 @@ export const main = async (argv: string[]): Promise<void> => {
           .option('endpoint', { type: 'string', describe: 'the endpoint code (default: every planning endpoint subscribed to the kind)' })
           .option('kind', { choices: HISTORY_KINDS, default: 'demand.line' as const, describe: 'the event type to backfill' })
           .option('page', { type: 'number', default: 1000, describe: 'records scanned per enqueue_history call (1 to 50000)' })
-          .option('restart', { type: 'boolean', default: false, describe: 'start again from the first record even when a previous run completed' }),
+          .option('restart', {
+            type: 'boolean',
+            default: false,
+            describe: 'start again from the first record even when a previous run completed',
+          }),
       async (a) => {
         const stop = new AbortController();
         const onSignal = () => stop.abort();
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
-        const code = await runBackfill({ since: a.since, endpoint: a.endpoint, kind: a.kind, page: a.page, restart: a.restart, json: a.json, config: a.config, signal: stop.signal }).catch(fail);
+        const code = await runBackfill({
+          since: a.since,
+          endpoint: a.endpoint,
+          kind: a.kind,
+          page: a.page,
+          restart: a.restart,
+          json: a.json,
+          config: a.config,
+          signal: stop.signal,
+        }).catch(fail);
         process.exit(code);
       },
     )
@@ -274,17 +335,23 @@ export const main = async (argv: string[]): Promise<void> => {
       "the embedded planner once: read Odoo's history and supply, forecast, and import proposals and forecasts as a run of source embedded",
       (y) =>
         y
-          .option('warehouse', { type: 'string', array: true, describe: 'a warehouse code to plan (repeatable; default: planner.warehouses, else all)' })
+          .option('warehouse', {
+            type: 'string',
+            array: true,
+            describe: 'a warehouse code to plan (repeatable; default: planner.warehouses, else all)',
+          })
           .option('dry-run', { type: 'boolean', default: false, describe: 'plan and print the summary without importing anything' })
           .option('out', { type: 'string', describe: 'also write the planned proposals and forecasts to this JSON file' }),
       async (a) => {
-        const code = await runPlan({ warehouses: a.warehouse, dryRun: a['dry-run'], outFile: a.out, json: a.json, config: a.config }).catch(fail);
+        const code = await runPlan({ warehouses: a.warehouse, dryRun: a['dry-run'], outFile: a.out, json: a.json, config: a.config }).catch(
+          fail,
+        );
         process.exit(code);
       },
     )
     .command(
       'snapshot',
-      "send a sales channel every product × warehouse figure Odoo computes for it now (its definition, allocation and SKU mapping), besides the stream of changes",
+      'send a sales channel every product × warehouse figure Odoo computes for it now (its definition, allocation and SKU mapping), besides the stream of changes',
       (y) =>
         y
           .option('endpoint', { type: 'string', demandOption: true, describe: 'the channel endpoint code' })
@@ -294,7 +361,14 @@ export const main = async (argv: string[]): Promise<void> => {
         const stop = new AbortController();
         process.once('SIGTERM', () => stop.abort());
         process.once('SIGINT', () => stop.abort());
-        const code = await runSnapshot({ endpoint: a.endpoint, warehouses: a.warehouse, dryRun: a['dry-run'], json: a.json, config: a.config, signal: stop.signal }).catch(fail);
+        const code = await runSnapshot({
+          endpoint: a.endpoint,
+          warehouses: a.warehouse,
+          dryRun: a['dry-run'],
+          json: a.json,
+          config: a.config,
+          signal: stop.signal,
+        }).catch(fail);
         process.exit(code);
       },
     )
@@ -303,13 +377,23 @@ export const main = async (argv: string[]): Promise<void> => {
       "compare Odoo with the WMS's balances and with what each channel was last sent; differences beyond tolerance become discrepancies in Odoo (never a silent overwrite)",
       (y) =>
         y
-          .option('endpoint', { type: 'string', array: true, describe: 'a WMS or channel endpoint code (repeatable; default: every active one)' })
+          .option('endpoint', {
+            type: 'string',
+            array: true,
+            describe: 'a WMS or channel endpoint code (repeatable; default: every active one)',
+          })
           .option('warehouse', { type: 'string', array: true, describe: "a warehouse code (repeatable; default: each endpoint's)" }),
       async (a) => {
         const stop = new AbortController();
         process.once('SIGTERM', () => stop.abort());
         process.once('SIGINT', () => stop.abort());
-        const code = await runReconcile({ endpoints: a.endpoint, warehouses: a.warehouse, json: a.json, config: a.config, signal: stop.signal }).catch(fail);
+        const code = await runReconcile({
+          endpoints: a.endpoint,
+          warehouses: a.warehouse,
+          json: a.json,
+          config: a.config,
+          signal: stop.signal,
+        }).catch(fail);
         process.exit(code);
       },
     )

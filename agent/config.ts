@@ -60,7 +60,10 @@ const FileConfig = z
      * Where receipts live: `sqlite://<path>` (default `sqlite://.plansync/state.sqlite`), `redis://…`,
      * `postgres://…` (shared by several agents), or `memory://`. Env PLANSYNC_STATE.
      */
-    state: z.string().regex(/^(sqlite|redis|rediss|postgres|postgresql|memory):\/\//, 'a URL sqlite://, redis://, postgres:// or memory://').optional(),
+    state: z
+      .string()
+      .regex(/^(sqlite|redis|rediss|postgres|postgresql|memory):\/\//, 'a URL sqlite://, redis://, postgres:// or memory://')
+      .optional(),
     /** Days a delivery receipt is kept. Default 7. */
     receipt_ttl_days: z.number().min(0.001).max(365).optional(),
     /** Events claimed per call. Default: Odoo's batch size setting (100). */
@@ -79,7 +82,11 @@ const FileConfig = z
         /** auto (default): the daemon plans when no planning endpoint is active in Odoo; true: always; false: never. Env PLANSYNC_PLANNER. */
         enabled: z.union([z.literal('auto'), z.boolean()]).optional(),
         /** Hours between two scheduled plans of the daemon. Default 24. */
-        every_hours: z.number().min(0.01).max(24 * 31).optional(),
+        every_hours: z
+          .number()
+          .min(0.01)
+          .max(24 * 31)
+          .optional(),
         /** Weeks of demand history read from Odoo. Default 156 (three years). */
         history_weeks: z.number().int().min(1).max(260).optional(),
         /** Weeks of forecast imported per product and warehouse (0: none). Default 13. */
@@ -107,7 +114,11 @@ const FileConfig = z
     reconcile: z
       .object({
         /** Hours between two reconciliations of every WMS and channel endpoint; 0: never. Default 24. */
-        every_hours: z.number().min(0).max(24 * 31).optional(),
+        every_hours: z
+          .number()
+          .min(0)
+          .max(24 * 31)
+          .optional(),
       })
       .strict()
       .optional(),
@@ -161,7 +172,11 @@ export const codeVariable = (code: string): string => code.toUpperCase().replace
 export const secretVariable = (code: string): string => `PLANSYNC_SECRET_${codeVariable(code)}`;
 
 /** The value of VAR, or the content of the file named by VAR_FILE (trailing newline trimmed). */
-export const readSecret = (env: Env, name: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): string | undefined => {
+export const readSecret = (
+  env: Env,
+  name: string,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): string | undefined => {
   const direct = env[name];
   if (direct !== undefined && direct !== '') {
     addSecret(direct);
@@ -206,7 +221,10 @@ export const quoteValue = (value: unknown): string => {
 };
 
 const valueAt = (input: unknown, path: readonly PropertyKey[]): unknown =>
-  path.reduce<unknown>((current, key) => (current !== null && typeof current === 'object' ? (current as Record<PropertyKey, unknown>)[key] : undefined), input);
+  path.reduce<unknown>(
+    (current, key) => (current !== null && typeof current === 'object' ? (current as Record<PropertyKey, unknown>)[key] : undefined),
+    input,
+  );
 
 /**
  * Zod's issues as `path: problem (got value)`. An unknown key is named with the kind of problem and
@@ -216,7 +234,8 @@ export const formatConfigIssues = (error: z.ZodError, input: unknown): string =>
   error.issues
     .flatMap((issue) => {
       const path = issue.path.map(String);
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${[...path, key].join('.')}: unknown key (its value is not shown)`);
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((key) => `${[...path, key].join('.')}: unknown key (its value is not shown)`);
       return [`${path.join('.') || '(root)'}: ${issue.message} (got ${quoteValue(valueAt(input, issue.path))})`];
     })
     .slice(0, 5)
@@ -308,11 +327,17 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
 
   const stateValue = env.PLANSYNC_STATE || file.state || 'sqlite://.plansync/state.sqlite';
   const stateParsed = FileConfig.shape.state.safeParse(stateValue);
-  if (!stateParsed.success) throw new ConfigError(`${env.PLANSYNC_STATE ? 'PLANSYNC_STATE' : 'state'}: must be a URL sqlite://, redis://, postgres:// or memory:// (got ${quoteValue(stateValue)})`);
+  if (!stateParsed.success)
+    throw new ConfigError(
+      `${env.PLANSYNC_STATE ? 'PLANSYNC_STATE' : 'state'}: must be a URL sqlite://, redis://, postgres:// or memory:// (got ${quoteValue(stateValue)})`,
+    );
 
   const logLevel = env.PLANSYNC_LOG_LEVEL || file.log_level || 'info';
   const levelParsed = FileConfig.shape.log_level.safeParse(logLevel);
-  if (!levelParsed.success) throw new ConfigError(`PLANSYNC_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got ${JSON.stringify(logLevel)})`);
+  if (!levelParsed.success)
+    throw new ConfigError(
+      `PLANSYNC_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got ${JSON.stringify(logLevel)})`,
+    );
 
   const metricsPort = envNumber(env, 'PLANSYNC_METRICS_PORT') ?? file.metrics_port;
   if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 1 && metricsPort <= 65535)) {
@@ -320,7 +345,8 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
   }
 
   const wmsPort = envNumber(env, 'PLANSYNC_WMS_PORT') ?? file.wms?.port ?? 0;
-  if (!(Number.isInteger(wmsPort) && wmsPort >= 0 && wmsPort <= 65535)) throw new ConfigError(`PLANSYNC_WMS_PORT: must be a port from 0 (no receiver) to 65535 (got ${JSON.stringify(wmsPort)})`);
+  if (!(Number.isInteger(wmsPort) && wmsPort >= 0 && wmsPort <= 65535))
+    throw new ConfigError(`PLANSYNC_WMS_PORT: must be a port from 0 (no receiver) to 65535 (got ${JSON.stringify(wmsPort)})`);
 
   const consumer = env.PLANSYNC_CONSUMER || file.consumer || `${hostname()}:${process.pid}`;
   if (consumer.length > 128) throw new ConfigError(`PLANSYNC_CONSUMER: at most 128 characters (got ${consumer.length})`);
@@ -341,7 +367,8 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
     const url = /^PLANSYNC_ENDPOINT_URL_(.+)$/.exec(name);
     if (url?.[1] && value) {
       const parsed = FileEndpoint.shape.url.safeParse(value);
-      if (!parsed.success) throw new ConfigError(`${name}: must be an http(s):// URL, or file:///dir for a planning endpoint (got ${quoteValue(value)})`);
+      if (!parsed.success)
+        throw new ConfigError(`${name}: must be an http(s):// URL, or file:///dir for a planning endpoint (got ${quoteValue(value)})`);
       endpoints[codeVariable(url[1])] = { ...endpoints[codeVariable(url[1])], url: value };
     }
     const secret = /^PLANSYNC_SECRET_(.+?)(_FILE)?$/.exec(name);
@@ -377,7 +404,11 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
       reviewWeeks: file.planner?.review_weeks ?? 1,
       warehouses: file.planner?.warehouses ?? false,
     },
-    wms: { port: wmsPort, host: env.PLANSYNC_WMS_HOST || file.wms?.host || '127.0.0.1', replayWindowSeconds: file.wms?.replay_window_seconds ?? 300 },
+    wms: {
+      port: wmsPort,
+      host: env.PLANSYNC_WMS_HOST || file.wms?.host || '127.0.0.1',
+      replayWindowSeconds: file.wms?.replay_window_seconds ?? 300,
+    },
     reconcile: { everyHours: file.reconcile?.every_hours ?? 24 },
     endpoints,
     secrets,
@@ -388,7 +419,8 @@ export const loadConfig = (options: LoadOptions = {}): AgentConfig => {
 export const secretFor = (config: Pick<AgentConfig, 'secrets'>, code: string): string | undefined => config.secrets[codeVariable(code)];
 
 /** The local overrides of an endpoint code (file `endpoints.<code>` and PLANSYNC_ENDPOINT_URL_<CODE>). */
-export const overrideFor = (config: Pick<AgentConfig, 'endpoints'>, code: string): EndpointOverride => config.endpoints[codeVariable(code)] ?? {};
+export const overrideFor = (config: Pick<AgentConfig, 'endpoints'>, code: string): EndpointOverride =>
+  config.endpoints[codeVariable(code)] ?? {};
 
 /** The configuration with every secret replaced, safe to print. */
 export const redactedConfig = (config: AgentConfig): unknown => ({

@@ -71,7 +71,8 @@ const describe = (event: EnvelopeBase): string => {
 };
 
 /** The environment of the stand-in demo: nothing of a real Odoo (ODOO_*, PLANSYNC_CONFIG) reaches it. */
-const standinEnv = (env: Env): Env => Object.fromEntries(Object.entries(env).filter(([name]) => !/^ODOO_/.test(name) && name !== 'PLANSYNC_CONFIG'));
+const standinEnv = (env: Env): Env =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !/^ODOO_/.test(name) && name !== 'PLANSYNC_CONFIG'));
 
 export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
   const out = options.out ?? ((line: string) => console.log(line));
@@ -102,17 +103,26 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       secrets: { [code]: secret, [shop]: secret },
       onInventory: (endpoint, mode, items) => {
         if (options.quiet) return;
-        for (const i of items) out(`  channel   ${endpoint}  ${mode.padEnd(8)} ${`${i.sku}@${i.warehouse}`.padEnd(20)} may sell ${i.quantity} ${i.unit}${i.sku !== i.odoo_sku ? ` (Odoo ${i.odoo_sku})` : ''}, definition v${i.definition.version}`);
+        for (const i of items)
+          out(
+            `  channel   ${endpoint}  ${mode.padEnd(8)} ${`${i.sku}@${i.warehouse}`.padEnd(20)} may sell ${i.quantity} ${i.unit}${i.sku !== i.odoo_sku ? ` (Odoo ${i.odoo_sku})` : ''}, definition v${i.definition.version}`,
+          );
       },
       refuse: (event) => {
         if (event.type !== 'product.changed' || (event.payload as { sku?: string }).sku !== 'BAD-0001') return undefined;
         const reason = 'unit "crate" is unknown to this endpoint';
-        if (!options.quiet) out(`  refused   ${event.endpoint}  #${event.id} seq ${event.sequence}  ${event.type.padEnd(17)} ${event.aggregate.key.padEnd(16)} ${reason} → the agent parks it as a dead letter`);
+        if (!options.quiet)
+          out(
+            `  refused   ${event.endpoint}  #${event.id} seq ${event.sequence}  ${event.type.padEnd(17)} ${event.aggregate.key.padEnd(16)} ${reason} → the agent parks it as a dead letter`,
+          );
         return reason;
       },
       onBatch: (endpoint, events) => {
         if (options.quiet) return;
-        for (const e of events) out(`  received  ${endpoint}  #${e.id} seq ${e.sequence}  ${e.type.padEnd(17)} ${e.aggregate.key.padEnd(16)} ${describe(e)}${e.coalesced > 1 ? `  (${e.coalesced} changes coalesced)` : ''}`);
+        for (const e of events)
+          out(
+            `  received  ${endpoint}  #${e.id} seq ${e.sequence}  ${e.type.padEnd(17)} ${e.aggregate.key.padEnd(16)} ${describe(e)}${e.coalesced > 1 ? `  (${e.coalesced} changes coalesced)` : ''}`,
+          );
       },
     });
     const sinkUrl = await sink.start();
@@ -163,10 +173,25 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       const products = ['Office chair', 'Desk 160x80', 'Monitor arm', 'Cable tray', 'Desk lamp'].map((name, i) =>
         s.addProduct({ name, sku: `FURN-000${i + 1}`, list_price: 50 + i * 40, standard_price: 30 + i * 25, weight: 2 + i }),
       );
-      s.addEndpoint({ code: shop, name: 'Web shop', kind: 'channel', url: 'http://unconfigured.invalid/', eventTypes: new Set(['stock.level']), warehouseIds: [wh.id], channelSkus: new Map([[products[0]?.id ?? 0, 'SHOP-CHAIR']]), batchSize: 10, timeoutSeconds: 10 });
+      s.addEndpoint({
+        code: shop,
+        name: 'Web shop',
+        kind: 'channel',
+        url: 'http://unconfigured.invalid/',
+        eventTypes: new Set(['stock.level']),
+        warehouseIds: [wh.id],
+        channelSkus: new Map([[products[0]?.id ?? 0, 'SHOP-CHAIR']]),
+        batchSize: 10,
+        timeoutSeconds: 10,
+      });
       const bad = s.addProduct({ name: 'Pallet of crates', sku: 'BAD-0001', list_price: 10 });
       for (const p of products) s.moveStock(p.id, wh.id, { incoming: 100 });
-      seedHistory(s, products.map((p) => p.id), wh.id, east.id);
+      seedHistory(
+        s,
+        products.map((p) => p.id),
+        wh.id,
+        east.id,
+      );
       const run = agent.run();
       await sleep(300);
       // Receipts arrive: incoming becomes on hand.
@@ -196,7 +221,9 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       const before = await agent.heartbeat('check');
       const endpoint = before.endpoints.find((e) => e.code === code);
       if (!endpoint) {
-        throw new ConfigError(`demo --real: Odoo has no endpoint ${JSON.stringify(code)} for this integration user: create a webhook endpoint of that code for the demo (its URL is redirected to the demo's loopback sink), or name one with --endpoint`);
+        throw new ConfigError(
+          `demo --real: Odoo has no endpoint ${JSON.stringify(code)} for this integration user: create a webhook endpoint of that code for the demo (its URL is redirected to the demo's loopback sink), or name one with --endpoint`,
+        );
       }
       const held = endpoint.pending ?? 0;
       if (held > 0) {
@@ -243,13 +270,19 @@ const summarize = ({ started, standin, sink, code, shop, line, lines, served }: 
     const counts = standin.countByState(code);
     const captured = counts.pending + counts.claimed + counts.done + counts.dead;
     line(`  changes captured in the outbox   ${captured}`);
-    line(`  events delivered                 ${sink.received.length}  (standing for ${coalescedRows} captured changes: coalesced at claim)`);
-    line(`  parked as dead letters           ${counts.dead}${sink.refused[0] ? `  (${sink.refused[0].event.aggregate.key}: ${sink.refused[0].reason}; Retry or Replay it in Odoo)` : ''}`);
+    line(
+      `  events delivered                 ${sink.received.length}  (standing for ${coalescedRows} captured changes: coalesced at claim)`,
+    );
+    line(
+      `  parked as dead letters           ${counts.dead}${sink.refused[0] ? `  (${sink.refused[0].event.aggregate.key}: ${sink.refused[0].reason}; Retry or Replay it in Odoo)` : ''}`,
+    );
     line(`  endpoint outages ridden out      ${sink.failuresServed}  (503 with Retry-After, retried by the agent)`);
     line(`  duplicates at the endpoint       ${sink.duplicates}`);
     line(`  out of order at the endpoint     ${sink.outOfOrder}`);
     line(`  bad signatures                   ${sink.unauthorized}`);
-    line(`  outbox now                       pending ${counts.pending}, claimed ${counts.claimed}, done ${counts.done}, dead ${counts.dead}`);
+    line(
+      `  outbox now                       pending ${counts.pending}, claimed ${counts.claimed}, done ${counts.done}, dead ${counts.dead}`,
+    );
     const channel = channelSummary(standin, sink, shop);
     for (const text of channel.lines) line(text);
     const planner = plannerSummary(standin);
@@ -287,13 +320,17 @@ const channelSummary = (s: StandinOdoo, sink: Sink, shop: string): { lines: stri
   let ok = Boolean(endpoint);
   for (const w of endpoint ? s.endpointWarehouses(endpoint) : []) {
     for (const p of [...s.products.values()].filter((x) => x.type === 'product')) {
-      const last = sink.inventory.filter((r) => r.endpoint === shop && r.item.odoo_sku === s.skuOf(p) && r.item.warehouse === w.code).at(-1);
+      const last = sink.inventory
+        .filter((r) => r.endpoint === shop && r.item.odoo_sku === s.skuOf(p) && r.item.warehouse === w.code)
+        .at(-1);
       const f = s.figures(p.id, w.id);
       const expected = Math.max(0, Math.floor(f.on_hand - f.reserved));
       if (!last) continue;
       const right = last.item.quantity === expected;
       ok &&= right;
-      lines.push(`    ${`${last.item.sku}@${w.code}`.padEnd(20)} ${String(last.item.quantity).padStart(5)} ${last.item.unit}${right ? '' : `  (Odoo now: ${expected})`}`);
+      lines.push(
+        `    ${`${last.item.sku}@${w.code}`.padEnd(20)} ${String(last.item.quantity).padStart(5)} ${last.item.unit}${right ? '' : `  (Odoo now: ${expected})`}`,
+      );
     }
   }
   return { lines, ok: ok && lines.length > 1 };
@@ -354,8 +391,21 @@ const plannerSummary = (s: StandinOdoo): { ok: boolean; lines: string[] } => {
     const product = s.products.get(p.productId);
     const warehouse = s.warehouses.get(p.warehouseId);
     const vendor = p.vendorId ? s.planning.vendors.get(p.vendorId) : undefined;
-    const e = (p.explanation || {}) as { demand_class?: string; method?: string; forecast_over_lead_time?: number; safety_stock?: number; on_hand?: number; on_order?: number; lead_time_days?: number };
-    const from = p.kind === 'purchase' ? ` from ${vendor?.ref || vendor?.name || '?'}` : p.kind === 'transfer' ? ` from ${String(p.sourceWarehouse)}` : '';
+    const e = (p.explanation || {}) as {
+      demand_class?: string;
+      method?: string;
+      forecast_over_lead_time?: number;
+      safety_stock?: number;
+      on_hand?: number;
+      on_order?: number;
+      lead_time_days?: number;
+    };
+    const from =
+      p.kind === 'purchase'
+        ? ` from ${vendor?.ref || vendor?.name || '?'}`
+        : p.kind === 'transfer'
+          ? ` from ${String(p.sourceWarehouse)}`
+          : '';
     const round = (n: number | undefined) => (n === undefined ? '?' : String(Math.round(n * 10) / 10));
     lines.push(
       `  to approve  ${`${String(product?.sku)}@${String(warehouse?.code)}`.padEnd(16)} ${p.kind.padEnd(9)} ${String(Math.round(p.quantity * 100) / 100).padStart(6)}${from}${p.needBy ? `, need by ${p.needBy}` : ''}` +
@@ -363,9 +413,15 @@ const plannerSummary = (s: StandinOdoo): { ok: boolean; lines: string[] } => {
     );
   }
   for (const e of exceptions) lines.push(`  exception   ${e.externalId}: ${e.reason}`);
-  lines.push(`  proposals waiting for approval   ${proposals.filter((p) => p.state === 'to_approve').length}  (approve them in Odoo: Inventory > PlanSync > Proposals)`);
+  lines.push(
+    `  proposals waiting for approval   ${proposals.filter((p) => p.state === 'to_approve').length}  (approve them in Odoo: Inventory > PlanSync > Proposals)`,
+  );
   lines.push(`  exceptions for a planner         ${exceptions.length}`);
   lines.push(`  forecast lines imported          ${forecasts.length}`);
-  const ok = runs.length > 0 && proposals.length > 0 && proposals.every((p) => p.explanation && typeof p.explanation.reason === 'string') && forecasts.length > 0;
+  const ok =
+    runs.length > 0 &&
+    proposals.length > 0 &&
+    proposals.every((p) => p.explanation && typeof p.explanation.reason === 'string') &&
+    forecasts.length > 0;
   return { ok, lines };
 };

@@ -113,12 +113,7 @@ const factsOf = (error: unknown): ErrorFacts => {
  *
  * Pure: `random` is a parameter (returns values in [0, 1)).
  */
-export const computeDelay = (
-  policy: RetryPolicy,
-  attempt: number,
-  error: unknown,
-  random: () => number = Math.random,
-): number | false => {
+export const computeDelay = (policy: RetryPolicy, attempt: number, error: unknown, random: () => number = Math.random): number | false => {
   const kind = kindOf(error);
   if (kind === 'config' || kind === 'record') return false;
   if (!Number.isInteger(attempt) || attempt < 1 || attempt > policy.limit) return false;

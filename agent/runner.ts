@@ -165,7 +165,8 @@ export class Agent {
             ...(this.wmsMetrics ? { wmsMetrics: this.wmsMetrics } : {}),
           });
     if (!choice.ok) {
-      if (this.skipped.get(endpoint.code) !== choice.reason) this.deps.logger.warn({ endpoint: endpoint.code, reason: choice.reason }, 'endpoint not served by this agent');
+      if (this.skipped.get(endpoint.code) !== choice.reason)
+        this.deps.logger.warn({ endpoint: endpoint.code, reason: choice.reason }, 'endpoint not served by this agent');
       this.skipped.set(endpoint.code, choice.reason);
       return undefined;
     }
@@ -193,7 +194,8 @@ export class Agent {
       choice.target.close();
       choice.inbound?.close?.();
       const reason = describeError(error);
-      if (this.skipped.get(endpoint.code) !== reason) this.deps.logger.error({ endpoint: endpoint.code, reason }, 'endpoint not served by this agent: fix its configuration');
+      if (this.skipped.get(endpoint.code) !== reason)
+        this.deps.logger.error({ endpoint: endpoint.code, reason }, 'endpoint not served by this agent: fix its configuration');
       this.skipped.set(endpoint.code, reason);
       return undefined;
     }
@@ -209,7 +211,17 @@ export class Agent {
       const settings = effectiveEndpoint(endpoint, this.deps.config);
       const serving = this.worker(endpoint, settings);
       if (!serving) {
-        summaries.push({ code: endpoint.code, served: false, reason: this.skipped.get(endpoint.code) ?? '', claimed: 0, delivered: 0, skipped: 0, parked: 0, released: 0, lastError: '' });
+        summaries.push({
+          code: endpoint.code,
+          served: false,
+          reason: this.skipped.get(endpoint.code) ?? '',
+          claimed: 0,
+          delivered: 0,
+          skipped: 0,
+          parked: 0,
+          released: 0,
+          lastError: '',
+        });
         continue;
       }
       const { worker, inbound } = serving;
@@ -237,7 +249,10 @@ export class Agent {
           imported = { items: report.items, lines: report.lines, exceptions: report.counts.exception };
         } catch (error) {
           lastError = describeError(error);
-          this.deps.logger.error({ endpoint: endpoint.code, err: lastError }, 'planning import failed (the next poll resumes where it stopped)');
+          this.deps.logger.error(
+            { endpoint: endpoint.code, err: lastError },
+            'planning import failed (the next poll resumes where it stopped)',
+          );
         } finally {
           inbound.close?.();
         }
@@ -265,7 +280,10 @@ export class Agent {
       } catch (error) {
         attempt += 1;
         const delay = loopDelay(attempt, error);
-        logger.error({ err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 }, connectionAdvice(error, this.deps.config.odoo.url));
+        logger.error(
+          { err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 },
+          connectionAdvice(error, this.deps.config.odoo.url),
+        );
         await this.pause(delay);
         continue;
       }
@@ -297,7 +315,12 @@ export class Agent {
     for (const [code, served] of this.served) {
       const endpoint = wanted.get(code);
       if (!endpoint || !sameSettings(served.settings, effectiveEndpoint(endpoint, this.deps.config))) {
-        this.deps.logger.info({ endpoint: code }, endpoint ? 'endpoint settings changed: restarting its pipeline' : 'endpoint removed or deactivated in Odoo: stopping its pipeline');
+        this.deps.logger.info(
+          { endpoint: code },
+          endpoint
+            ? 'endpoint settings changed: restarting its pipeline'
+            : 'endpoint removed or deactivated in Odoo: stopping its pipeline',
+        );
         served.worker.stop();
         served.stop.abort();
         this.served.delete(code);
@@ -319,7 +342,10 @@ export class Agent {
       const every = settings.kind === 'wms' ? settings.wmsPollSeconds : settings.runsPollSeconds;
       if (inbound) loops.push(this.inboundLoop(inbound, every, stop.signal));
       this.served.set(endpoint.code, { settings, worker, inbound, stop, loops });
-      this.deps.logger.info({ endpoint: endpoint.code, url: settings.url, loops: loops.length, ...(inbound ? { poll_seconds: every } : {}) }, 'serving endpoint');
+      this.deps.logger.info(
+        { endpoint: endpoint.code, url: settings.url, loops: loops.length, ...(inbound ? { poll_seconds: every } : {}) },
+        'serving endpoint',
+      );
     }
   }
 
@@ -334,11 +360,20 @@ export class Agent {
     const planningEndpoints = (this.configFromOdoo?.endpoints ?? []).filter((e) => e.kind === 'planning').map((e) => e.code);
     const wanted = planner.enabled === true || (planner.enabled === 'auto' && planningEndpoints.length === 0);
     if (wanted && !this.planner) {
-      this.deps.logger.info({ every_hours: planner.everyHours, reason: planner.enabled === true ? 'planner.enabled is true' : 'no planning endpoint is active in Odoo' }, 'embedded planner scheduled');
+      this.deps.logger.info(
+        {
+          every_hours: planner.everyHours,
+          reason: planner.enabled === true ? 'planner.enabled is true' : 'no planning endpoint is active in Odoo',
+        },
+        'embedded planner scheduled',
+      );
       const stop = new AbortController();
       this.planner = { stop, loop: this.plannerLoop(AbortSignal.any([stop.signal, this.stopSignal.signal])) };
     } else if (!wanted && this.planner) {
-      this.deps.logger.info({ planning_endpoints: planningEndpoints }, 'a planning endpoint is active in Odoo: the embedded planner stops planning');
+      this.deps.logger.info(
+        { planning_endpoints: planningEndpoints },
+        'a planning endpoint is active in Odoo: the embedded planner stops planning',
+      );
       this.planner.stop.abort();
       this.planner = undefined;
     }
@@ -346,7 +381,9 @@ export class Agent {
 
   /** The endpoints reconciliation covers: active WMS and channel endpoints this agent is not told to skip. */
   private reconcilable(): EndpointConfig[] {
-    return (this.configFromOdoo?.endpoints ?? []).filter((e) => (e.kind === 'wms' || e.kind === 'channel') && (!this.deps.only || this.deps.only.includes(e.code)));
+    return (this.configFromOdoo?.endpoints ?? []).filter(
+      (e) => (e.kind === 'wms' || e.kind === 'channel') && (!this.deps.only || this.deps.only.includes(e.code)),
+    );
   }
 
   /**
@@ -370,12 +407,27 @@ export class Agent {
     const { logger } = this.deps;
     return this.scheduled(RECONCILE_CHECKPOINT, hours, signal, 'reconciliation failed: trying again later', async () => {
       if (!this.state) return;
-      const reports = await reconcileEndpoints({ odoo: this.deps.odoo, state: this.state, config: this.deps.config }, this.reconcilable(), false, signal);
+      const reports = await reconcileEndpoints(
+        { odoo: this.deps.odoo, state: this.state, config: this.deps.config },
+        this.reconcilable(),
+        false,
+        signal,
+      );
       for (const r of reports) {
-        if ('error' in r) logger.error({ endpoint: r.endpoint, err: r.error }, 'reconciliation failed for this endpoint (next run in every_hours)');
+        if ('error' in r)
+          logger.error({ endpoint: r.endpoint, err: r.error }, 'reconciliation failed for this endpoint (next run in every_hours)');
         else {
           const level = r.counts.opened + r.counts.updated > 0 ? 'warn' : 'info';
-          logger[level]({ endpoint: r.endpoint, kind: r.kind, ...r.counts, ...('neverSent' in r ? { never_sent: r.neverSent } : {}), ...('failed' in r && r.failed.length > 0 ? { failed: r.failed } : {}) }, 'reconciled: discrepancies beyond tolerance are in Odoo (PlanSync > Discrepancies)');
+          logger[level](
+            {
+              endpoint: r.endpoint,
+              kind: r.kind,
+              ...r.counts,
+              ...('neverSent' in r ? { never_sent: r.neverSent } : {}),
+              ...('failed' in r && r.failed.length > 0 ? { failed: r.failed } : {}),
+            },
+            'reconciled: discrepancies beyond tolerance are in Odoo (PlanSync > Discrepancies)',
+          );
         }
       }
     });
@@ -393,7 +445,10 @@ export class Agent {
       toleranceSeconds: config.wms.replayWindowSeconds,
       ...(this.wmsMetrics ? { metrics: this.wmsMetrics } : {}),
       // undefined: no such WMS endpoint (404); '' : a WMS endpoint without a secret (500 and a log line).
-      secretFor: (code) => ((this.configFromOdoo?.endpoints ?? []).some((e) => e.kind === 'wms' && e.code === code) ? (secretFor(config, code) ?? '') : undefined),
+      secretFor: (code) =>
+        (this.configFromOdoo?.endpoints ?? []).some((e) => e.kind === 'wms' && e.code === code)
+          ? (secretFor(config, code) ?? '')
+          : undefined,
     });
     this.receiver = receiver;
     try {
@@ -408,18 +463,35 @@ export class Agent {
 
   private plannerLoop(signal: AbortSignal): Promise<void> {
     const { logger, config } = this.deps;
-    return this.scheduled(PLANNER_CHECKPOINT, config.planner.everyHours, signal, 'embedded plan failed: planning again later (a newer run supersedes what the failed one left open)', async (now) => {
-      const report = await runEmbeddedPlan(this.deps.odoo, {
-        warehouses: config.planner.warehouses,
-        historyWeeks: config.planner.historyWeeks,
-        horizonWeeks: config.planner.horizonWeeks,
-        reviewWeeks: config.planner.reviewWeeks,
-        now,
-        signal,
-      });
-      const c = countsOf(report.proposalImport);
-      logger.info({ ref: report.ref, items: report.items, ...report.proposals, created: c.created, unchanged: c.unchanged, exception: c.exception, seconds: report.seconds }, 'embedded plan imported');
-    });
+    return this.scheduled(
+      PLANNER_CHECKPOINT,
+      config.planner.everyHours,
+      signal,
+      'embedded plan failed: planning again later (a newer run supersedes what the failed one left open)',
+      async (now) => {
+        const report = await runEmbeddedPlan(this.deps.odoo, {
+          warehouses: config.planner.warehouses,
+          historyWeeks: config.planner.historyWeeks,
+          horizonWeeks: config.planner.horizonWeeks,
+          reviewWeeks: config.planner.reviewWeeks,
+          now,
+          signal,
+        });
+        const c = countsOf(report.proposalImport);
+        logger.info(
+          {
+            ref: report.ref,
+            items: report.items,
+            ...report.proposals,
+            created: c.created,
+            unchanged: c.unchanged,
+            exception: c.exception,
+            seconds: report.seconds,
+          },
+          'embedded plan imported',
+        );
+      },
+    );
   }
 
   /**
@@ -427,7 +499,13 @@ export class Agent {
    * it again early, and agents sharing a store share the schedule). A failed run is tried again after
    * a backoff, never later than the next scheduled run.
    */
-  private async scheduled(checkpoint: string, hours: number, signal: AbortSignal, failure: string, job: (now: Date) => Promise<void>): Promise<void> {
+  private async scheduled(
+    checkpoint: string,
+    hours: number,
+    signal: AbortSignal,
+    failure: string,
+    job: (now: Date) => Promise<void>,
+  ): Promise<void> {
     const every = hours * 3_600_000;
     let failures = 0;
     while (!signal.aborted) {
@@ -442,7 +520,8 @@ export class Agent {
         } else if (due > 0) {
           wait = due;
           // Said once per start, so that an operator (and a test) sees the decision a restart made.
-          if (!this.notDueLogged.has(checkpoint)) this.deps.logger.info({ job: checkpoint, last, next_in_s: Math.round(due / 1000) }, 'scheduled job not due yet');
+          if (!this.notDueLogged.has(checkpoint))
+            this.deps.logger.info({ job: checkpoint, last, next_in_s: Math.round(due / 1000) }, 'scheduled job not due yet');
           this.notDueLogged.add(checkpoint);
         }
         failures = 0;
@@ -473,7 +552,10 @@ export class Agent {
       } catch (error) {
         failures += 1;
         const delay = loopDelay(failures, error);
-        logger.error({ endpoint: worker.endpoint, err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 }, connectionAdvice(error, this.deps.config.odoo.url));
+        logger.error(
+          { endpoint: worker.endpoint, err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 },
+          connectionAdvice(error, this.deps.config.odoo.url),
+        );
         await this.pause(delay);
         continue;
       }
@@ -503,13 +585,20 @@ export class Agent {
       try {
         const report = await source.poll(signal);
         failures = 0;
-        if (report.items > 0) logger.info({ endpoint: source.code, items: report.items, lines: report.lines, ...report.counts }, source instanceof WmsPoller ? 'WMS messages received' : 'planning results imported');
+        if (report.items > 0)
+          logger.info(
+            { endpoint: source.code, items: report.items, lines: report.lines, ...report.counts },
+            source instanceof WmsPoller ? 'WMS messages received' : 'planning results imported',
+          );
         await this.pause(everySeconds * 1000, signal);
       } catch (error) {
         if (signal.aborted) break;
         failures += 1;
         const delay = Math.min(loopDelay(failures, error), everySeconds * 1000);
-        logger.error({ endpoint: source.code, err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 }, 'inbound poll failed: retrying with backoff (it resumes where it stopped)');
+        logger.error(
+          { endpoint: source.code, err: describeError(error), retry_in_s: Math.round(delay / 100) / 10 },
+          'inbound poll failed: retrying with backoff (it resumes where it stopped)',
+        );
         await this.pause(delay, signal);
       }
     }
@@ -539,7 +628,10 @@ export class Agent {
     const settled = Promise.all(all.flatMap((s) => s.loops));
     const timer = sleep(grace).then(() => 'timeout' as const);
     if ((await Promise.race([settled.then(() => 'done' as const), timer])) === 'timeout') {
-      this.deps.logger.warn({ grace_s: grace / 1000 }, 'deliveries still under way after the grace period: aborting them (their events are released)');
+      this.deps.logger.warn(
+        { grace_s: grace / 1000 },
+        'deliveries still under way after the grace period: aborting them (their events are released)',
+      );
       for (const served of all) served.worker.abortDeliveries();
       await settled;
     }

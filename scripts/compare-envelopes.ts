@@ -21,7 +21,11 @@ const PICKING = /^[A-Z0-9]+\/(IN|OUT|INT|PICK|PACK)\/\d+$/;
 export const normalise = (value: unknown, key = ''): unknown => {
   if (Array.isArray(value)) return value.map((v) => normalise(v, key));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, normalise(v, k)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, normalise(v, k)]),
+    );
   }
   if (typeof value === 'number' && ID_KEYS.test(key)) return '<id>';
   if (key === 'endpoint' && typeof value === 'string') return '<endpoint>'; // the test's own endpoint code
@@ -64,7 +68,9 @@ const diff = (a: unknown, b: unknown, path: string, out: string[]): void => {
 };
 
 export const compareEnvelopes = (dir: string): number => {
-  const files = readdirSync(dir).filter((f) => /^odoo-\d+\.json$/.test(f)).sort((a, b) => parseInt(a.slice(5), 10) - parseInt(b.slice(5), 10));
+  const files = readdirSync(dir)
+    .filter((f) => /^odoo-\d+\.json$/.test(f))
+    .sort((a, b) => parseInt(a.slice(5), 10) - parseInt(b.slice(5), 10));
   if (files.length < 2) {
     console.log(`envelopes: ${files.length} version(s) wrote envelopes in ${dir}: nothing to compare`);
     return 0;

@@ -45,7 +45,9 @@ const probe = async (label: string, run: () => Promise<unknown>): Promise<void> 
     const text = `${describeError(error)} ${JSON.stringify(error)}`;
     if (text.includes(connection.apiKey)) leaked = true;
     if (isPlanSyncError(error)) {
-      console.log(`  ${label.padEnd(22)} raised code=${error.code} kind=${error.kind} odooName=${error.odooName ?? '-'} status=${error.status ?? '-'}`);
+      console.log(
+        `  ${label.padEnd(22)} raised code=${error.code} kind=${error.kind} odooName=${error.odooName ?? '-'} status=${error.status ?? '-'}`,
+      );
       console.log(`  ${''.padEnd(22)}        ${error.message.split('\n')[0]}`);
     } else {
       console.log(`  ${label.padEnd(22)} raised ${describeError(error)}`);
@@ -57,15 +59,11 @@ const run = async (transport: OdooTransport): Promise<void> => {
   console.log(`${transport.name}:`);
   await probe('version', () => transport.version());
   await probe('uid', () => transport.uid());
-  await probe('search_read', () =>
-    transport.call('res.partner', 'search_read', [[]], { fields: ['name'], limit: 2 }, ['domain']),
-  );
+  await probe('search_read', () => transport.call('res.partner', 'search_read', [[]], { fields: ['name'], limit: 2 }, ['domain']));
   // AccessError even for admin: private methods cannot be called remotely.
   await probe('AccessError', () => transport.call('res.partner', '_get_name', [[1]], {}, ['ids']));
   // ValidationError: a partner cannot be its own parent (constraint _check_parent_id).
-  await probe('ValidationError', () =>
-    transport.call('res.partner', 'write', [[1], { parent_id: 1 }], {}, ['ids', 'vals']),
-  );
+  await probe('ValidationError', () => transport.call('res.partner', 'write', [[1], { parent_id: 1 }], {}, ['ids', 'vals']));
   // UserError: uninstalling a module that is not installed.
   await probe('UserError', async () => {
     const ids = await transport.call<number[]>('ir.module.module', 'search', [[['state', '=', 'uninstalled']]], { limit: 1 }, ['domain']);
@@ -73,9 +71,7 @@ const run = async (transport: OdooTransport): Promise<void> => {
   });
   // Odoo 17 read() of an id that does not exist returns [] (no error); write() raises MissingError.
   await probe('read missing id', () => transport.call('res.partner', 'read', [[999999999]], { fields: ['name'] }, ['ids']));
-  await probe('MissingError', () =>
-    transport.call('res.partner', 'write', [[999999999], { name: 'x' }], {}, ['ids', 'vals']),
-  );
+  await probe('MissingError', () => transport.call('res.partner', 'write', [[999999999], { name: 'x' }], {}, ['ids', 'vals']));
   await probe('server error', () =>
     transport.call('res.partner', 'search_read', [[['no_such_field', '=', 1]]], { fields: ['name'] }, ['domain']),
   );

@@ -7,7 +7,18 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { EnvelopeBase, ForecastLine, HeartbeatResult, ImportResult, LinesPage, PAYLOADS, PlanningSnapshot, ProposalLine, RunsPage, SCHEMA_VERSION } from './index.ts';
+import {
+  EnvelopeBase,
+  ForecastLine,
+  HeartbeatResult,
+  ImportResult,
+  LinesPage,
+  PAYLOADS,
+  PlanningSnapshot,
+  ProposalLine,
+  RunsPage,
+  SCHEMA_VERSION,
+} from './index.ts';
 
 export const SCHEMA_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'schema', 'plansync.schema.json');
 

@@ -202,9 +202,7 @@ export type Envelope = {
   [K in EventType]: Omit<EnvelopeBase, 'type' | 'payload'> & { type: K; payload: z.infer<(typeof PAYLOADS)[K]> };
 }[EventType];
 
-export type EnvelopeValidation =
-  | { readonly ok: true; readonly event: Envelope }
-  | { readonly ok: false; readonly reason: string };
+export type EnvelopeValidation = { readonly ok: true; readonly event: Envelope } | { readonly ok: false; readonly reason: string };
 
 /**
  * Validate one envelope and its payload. A failure names the field and the value, so that the

@@ -13,7 +13,10 @@ export const isCalendarDate = (s: string): boolean => {
   const time = Date.parse(`${s}T00:00:00Z`);
   return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === s;
 };
-export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine(isCalendarDate, 'a real calendar date');
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+  .refine(isCalendarDate, 'a real calendar date');
 const isoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'a UTC time YYYY-MM-DDTHH:MM:SSZ');
 const Ref = z.object({ id, name: z.string() });
 const ProductRef = z.object({ id, sku: z.string().min(1) });
@@ -134,11 +137,15 @@ export const ForecastLine = z
     upper: optionalNumber,
   })
   .superRefine((line, ctx) => {
-    if (typeof line.lower === 'number' && line.lower > line.quantity) ctx.addIssue({ code: 'custom', path: ['lower'], message: `must be at most quantity (${line.quantity})` });
-    if (typeof line.upper === 'number' && line.upper < line.quantity) ctx.addIssue({ code: 'custom', path: ['upper'], message: `must be at least quantity (${line.quantity})` });
+    if (typeof line.lower === 'number' && line.lower > line.quantity)
+      ctx.addIssue({ code: 'custom', path: ['lower'], message: `must be at most quantity (${line.quantity})` });
+    if (typeof line.upper === 'number' && line.upper < line.quantity)
+      ctx.addIssue({ code: 'custom', path: ['upper'], message: `must be at least quantity (${line.quantity})` });
     const day = new Date(`${line.period_start}T00:00:00Z`);
-    if (line.granularity === 'week' && day.getUTCDay() !== 1) ctx.addIssue({ code: 'custom', path: ['period_start'], message: 'a week starts on a Monday' });
-    if (line.granularity === 'month' && day.getUTCDate() !== 1) ctx.addIssue({ code: 'custom', path: ['period_start'], message: 'a month starts on its 1st' });
+    if (line.granularity === 'week' && day.getUTCDay() !== 1)
+      ctx.addIssue({ code: 'custom', path: ['period_start'], message: 'a week starts on a Monday' });
+    if (line.granularity === 'month' && day.getUTCDate() !== 1)
+      ctx.addIssue({ code: 'custom', path: ['period_start'], message: 'a month starts on its 1st' });
   });
 export type ForecastLine = z.infer<typeof ForecastLine>;
 
@@ -177,7 +184,11 @@ export const ProposalLine = z
     parameter: z
       .union([
         z
-          .object({ min_qty: z.number().finite().nonnegative().optional(), max_qty: z.number().finite().nonnegative().optional(), safety_stock: z.number().finite().nonnegative().optional() })
+          .object({
+            min_qty: z.number().finite().nonnegative().optional(),
+            max_qty: z.number().finite().nonnegative().optional(),
+            safety_stock: z.number().finite().nonnegative().optional(),
+          })
           .strict(),
         z.literal(false),
       ])
@@ -188,7 +199,8 @@ export const ProposalLine = z
     if (line.kind !== 'parameter' && !(typeof line.quantity === 'number' && line.quantity > 0)) {
       ctx.addIssue({ code: 'custom', path: ['quantity'], message: `a ${line.kind} proposal needs a quantity > 0` });
     }
-    if (line.kind === 'transfer' && !line.source_warehouse) ctx.addIssue({ code: 'custom', path: ['source_warehouse'], message: 'a transfer proposal needs a source warehouse' });
+    if (line.kind === 'transfer' && !line.source_warehouse)
+      ctx.addIssue({ code: 'custom', path: ['source_warehouse'], message: 'a transfer proposal needs a source warehouse' });
     if (line.kind === 'parameter') {
       const p = line.parameter;
       if (!p || (p.min_qty === undefined && p.max_qty === undefined && p.safety_stock === undefined)) {
@@ -222,13 +234,29 @@ export const HistoryResult = z.object({
 });
 export type HistoryResult = z.infer<typeof HistoryResult>;
 
-export const HISTORY_KINDS = ['demand.line', 'product.changed', 'uom.changed', 'warehouse.changed', 'location.changed', 'vendor_terms.changed', 'sale.open_line', 'purchase.open_line'] as const;
+export const HISTORY_KINDS = [
+  'demand.line',
+  'product.changed',
+  'uom.changed',
+  'warehouse.changed',
+  'location.changed',
+  'vendor_terms.changed',
+  'sale.open_line',
+  'purchase.open_line',
+] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
 // ---- the planning platform over HTTP (docs/planning.md) ----
 
 export const RunsPage = z.object({
-  runs: z.array(z.object({ ref: z.string().min(1).max(128), kind: z.enum(['forecast', 'proposal']), generated_at: z.union([isoTime, z.literal(false)]).optional(), lines: z.number().int().nonnegative().optional() })),
+  runs: z.array(
+    z.object({
+      ref: z.string().min(1).max(128),
+      kind: z.enum(['forecast', 'proposal']),
+      generated_at: z.union([isoTime, z.literal(false)]).optional(),
+      lines: z.number().int().nonnegative().optional(),
+    }),
+  ),
   cursor: z.string(),
 });
 export type RunsPage = z.infer<typeof RunsPage>;
@@ -239,7 +267,12 @@ export type LinesPage = z.infer<typeof LinesPage>;
 /** What the agent posts to `<url>/runs/<ref>/result` once a run is imported (docs/planning.md). */
 export const RunResult = z.object({
   kind: ImportKind,
-  counts: z.object({ created: z.number().int().nonnegative(), unchanged: z.number().int().nonnegative(), superseded: z.number().int().nonnegative(), exception: z.number().int().nonnegative() }),
+  counts: z.object({
+    created: z.number().int().nonnegative(),
+    unchanged: z.number().int().nonnegative(),
+    superseded: z.number().int().nonnegative(),
+    exception: z.number().int().nonnegative(),
+  }),
   exceptions: z.array(z.object({ external_id: z.string(), reason: z.string() })),
 });
 export type RunResult = z.infer<typeof RunResult>;

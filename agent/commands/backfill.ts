@@ -80,14 +80,24 @@ export const runBackfill = async (command: BackfillCommand): Promise<number> => 
     err(`plansync backfill: ${message}`);
     return 2;
   };
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(command.since) || !isCalendarDate(command.since)) return usage(`--since must be a date YYYY-MM-DD, got ${JSON.stringify(command.since)}`);
-  if (!(HISTORY_KINDS as readonly string[]).includes(kind)) return usage(`--kind must be one of ${HISTORY_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
-  if (!Number.isInteger(page) || page < 1 || page > 50_000) return usage(`--page must be an integer from 1 to 50000, got ${JSON.stringify(page)}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(command.since) || !isCalendarDate(command.since))
+    return usage(`--since must be a date YYYY-MM-DD, got ${JSON.stringify(command.since)}`);
+  if (!(HISTORY_KINDS as readonly string[]).includes(kind))
+    return usage(`--kind must be one of ${HISTORY_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  if (!Number.isInteger(page) || page < 1 || page > 50_000)
+    return usage(`--page must be an integer from 1 to 50000, got ${JSON.stringify(page)}`);
   const config = commandConfig(command, err);
   if (!config) return 2;
   const logger = createLogger(config.logLevel);
   const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(logger) }));
-  const stats = (mode: 'once' | 'check') => ({ version: AGENT_VERSION, host: '', pid: process.pid, started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), mode, endpoints: {} });
+  const stats = (mode: 'once' | 'check') => ({
+    version: AGENT_VERSION,
+    host: '',
+    pid: process.pid,
+    started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    mode,
+    endpoints: {},
+  });
   let state: StateStore | undefined;
   try {
     let hb: HeartbeatResult;
@@ -101,8 +111,12 @@ export const runBackfill = async (command: BackfillCommand): Promise<number> => 
     let targets: EndpointConfig[];
     if (command.endpoint) {
       const found = hb.endpoints.find((e) => e.code === command.endpoint);
-      if (!found) return usage(`endpoint ${JSON.stringify(command.endpoint)} is not an active endpoint of ${config.odoo.login}'s companies (${hb.endpoints.map((e) => e.code).join(', ') || 'none'})`);
-      if (!found.event_types.includes(kind)) return usage(`endpoint ${found.code} does not subscribe to ${kind}: add it to the endpoint's event types in Odoo`);
+      if (!found)
+        return usage(
+          `endpoint ${JSON.stringify(command.endpoint)} is not an active endpoint of ${config.odoo.login}'s companies (${hb.endpoints.map((e) => e.code).join(', ') || 'none'})`,
+        );
+      if (!found.event_types.includes(kind))
+        return usage(`endpoint ${found.code} does not subscribe to ${kind}: add it to the endpoint's event types in Odoo`);
       targets = [found];
     } else {
       targets = hb.endpoints.filter((e) => e.kind === 'planning' && e.event_types.includes(kind));
@@ -129,7 +143,10 @@ export const runBackfill = async (command: BackfillCommand): Promise<number> => 
         );
       }
     }
-    return results.every((r) => r.status === 'complete' || r.status === 'already complete') && results.every((r) => r.parked === 0 && r.pending === 0) ? 0 : 1;
+    return results.every((r) => r.status === 'complete' || r.status === 'already complete') &&
+      results.every((r) => r.parked === 0 && r.pending === 0)
+      ? 0
+      : 1;
   } finally {
     await state?.close().catch(() => undefined);
     await odoo.close().catch(() => undefined);
@@ -150,13 +167,28 @@ interface One {
   readonly out: (line: string) => void;
 }
 
-const backfillOne = async ({ command, kind, page, config, hb, odoo, state, logger, endpoint, progress }: One): Promise<EndpointBackfill> => {
+const backfillOne = async ({
+  command,
+  kind,
+  page,
+  config,
+  hb,
+  odoo,
+  state,
+  logger,
+  endpoint,
+  progress,
+}: One): Promise<EndpointBackfill> => {
   const code = endpoint.code;
   const key = checkpointName(code, kind, command.since);
   const stored = await state.getCheckpoint<BackfillCheckpoint>(key);
   const base = { endpoint: code, enqueued: 0, skipped: 0, delivered: 0, parked: 0, pending: 0, seconds: 0, rate: 0 };
   if (stored?.done && !command.restart) {
-    return { ...base, status: 'already complete', detail: `enqueued ${stored.enqueued}, skipped ${stored.skipped}, finished ${String(stored.finishedAt)}` };
+    return {
+      ...base,
+      status: 'already complete',
+      detail: `enqueued ${stored.enqueued}, skipped ${stored.skipped}, finished ${String(stored.finishedAt)}`,
+    };
   }
   let checkpoint = stored && !command.restart ? stored : fresh();
   const started = Date.now();
@@ -190,7 +222,11 @@ const backfillOne = async ({ command, kind, page, config, hb, odoo, state, logge
   const enqueueing = (async () => {
     while (!checkpoint.done && !signal?.aborted) {
       const cursor = checkpoint.cursor;
-      const result = await withRetry(() => odoo.enqueueHistory(code, kind, command.since, cursor, page), ENQUEUE_RETRY, signal ? { signal } : {});
+      const result = await withRetry(
+        () => odoo.enqueueHistory(code, kind, command.since, cursor, page),
+        ENQUEUE_RETRY,
+        signal ? { signal } : {},
+      );
       enqueued += result.enqueued;
       skipped += result.skipped;
       checkpoint = {
@@ -213,7 +249,14 @@ const backfillOne = async ({ command, kind, page, config, hb, odoo, state, logge
     });
 
   const pendingNow = async (): Promise<number> => {
-    const now = await odoo.heartbeat(config.consumer, { version: AGENT_VERSION, host: '', pid: process.pid, started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), mode: 'check', endpoints: {} });
+    const now = await odoo.heartbeat(config.consumer, {
+      version: AGENT_VERSION,
+      host: '',
+      pid: process.pid,
+      started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      mode: 'check',
+      endpoints: {},
+    });
     return now.endpoints.find((e) => e.code === code)?.pending ?? 0;
   };
 
@@ -261,6 +304,23 @@ const backfillOne = async ({ command, kind, page, config, hb, odoo, state, logge
   await worker?.close();
   const seconds = (Date.now() - started) / 1000;
   const status = failure ? 'failed' : signal?.aborted || !checkpoint.done ? 'interrupted' : 'complete';
-  const detail = [failure, choice.ok ? '' : `not delivered by this process: ${choice.reason}`, status === 'interrupted' ? 'run the same command again to resume' : ''].filter(Boolean).join('; ');
-  return { endpoint: code, status, enqueued, skipped, delivered, parked, pending: worker ? pending : 0, seconds, rate: delivered / Math.max(seconds, 0.001), detail };
+  const detail = [
+    failure,
+    choice.ok ? '' : `not delivered by this process: ${choice.reason}`,
+    status === 'interrupted' ? 'run the same command again to resume' : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return {
+    endpoint: code,
+    status,
+    enqueued,
+    skipped,
+    delivered,
+    parked,
+    pending: worker ? pending : 0,
+    seconds,
+    rate: delivered / Math.max(seconds, 0.001),
+    detail,
+  };
 };

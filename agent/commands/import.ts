@@ -65,19 +65,41 @@ export const runImport = async (command: ImportCommand): Promise<number> => {
   } catch (error) {
     progress.stop();
     err(`plansync import: ${describeError(error)}`);
-    err(`plansync import: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: run the same command again to import the rest (it changes nothing twice)`);
+    err(
+      `plansync import: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: run the same command again to import the rest (it changes nothing twice)`,
+    );
     return 1;
   } finally {
     await odoo.close().catch(() => undefined);
   }
   progress.stop();
   const seconds = (Date.now() - started) / 1000;
-  const exceptions = summary.outcomes.filter((o) => o.status === 'exception').map((o) => ({ where: file.where[o.index] ?? `#${o.index + 1}`, external_id: o.external_id, reason: o.reason }));
+  const exceptions = summary.outcomes
+    .filter((o) => o.status === 'exception')
+    .map((o) => ({ where: file.where[o.index] ?? `#${o.index + 1}`, external_id: o.external_id, reason: o.reason }));
   if (command.json) {
-    out(JSON.stringify({ file: command.file, source, ref, kind: command.kind, run_id: summary.runId, total: summary.total, counts: summary.counts, exceptions, seconds }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          file: command.file,
+          source,
+          ref,
+          kind: command.kind,
+          run_id: summary.runId,
+          total: summary.total,
+          counts: summary.counts,
+          exceptions,
+          seconds,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     const c = summary.counts;
-    out(`imported ${command.file} as run ${JSON.stringify(ref)} of source ${JSON.stringify(source)} (${command.kind}): ${summary.total} lines in ${seconds.toFixed(1)} s`);
+    out(
+      `imported ${command.file} as run ${JSON.stringify(ref)} of source ${JSON.stringify(source)} (${command.kind}): ${summary.total} lines in ${seconds.toFixed(1)} s`,
+    );
     out(`  created ${c.created}, unchanged ${c.unchanged}, superseded ${c.superseded}, exception ${c.exception}`);
     if (exceptions.length > 0) {
       out(`exceptions (${Math.min(SHOWN, exceptions.length)} of ${exceptions.length}; a planner sees them in Odoo):`);

@@ -37,19 +37,29 @@ export const summaryLines = (report: EmbeddedPlanReport, dryRun: boolean): strin
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   const p = report.proposals;
-  lines.push(`planned ${report.items} product × warehouse items as of ${report.asOf} (run ${JSON.stringify(report.ref)}, source ${EMBEDDED_SOURCE})`);
+  lines.push(
+    `planned ${report.items} product × warehouse items as of ${report.asOf} (run ${JSON.stringify(report.ref)}, source ${EMBEDDED_SOURCE})`,
+  );
   lines.push(`  demand classes: ${classes || 'none'}`);
-  lines.push(`  proposals: purchase ${p.purchase}, transfer ${p.transfer}, parameter ${p.parameter} (${report.flagged} flagged for a look); forecast lines ${report.forecasts}`);
+  lines.push(
+    `  proposals: purchase ${p.purchase}, transfer ${p.transfer}, parameter ${p.parameter} (${report.flagged} flagged for a look); forecast lines ${report.forecasts}`,
+  );
   if (dryRun) {
     lines.push('  dry run: nothing was imported');
   } else {
     const c = countsOf(report.proposalImport);
     const f = countsOf(report.forecastImport);
-    lines.push(`  proposals imported: created ${c.created}, unchanged ${c.unchanged}, superseded ${c.superseded}, exception ${c.exception}`);
-    lines.push(`  forecasts imported: created ${f.created}, unchanged ${f.unchanged}, superseded ${f.superseded}, exception ${f.exception}`);
+    lines.push(
+      `  proposals imported: created ${c.created}, unchanged ${c.unchanged}, superseded ${c.superseded}, exception ${c.exception}`,
+    );
+    lines.push(
+      `  forecasts imported: created ${f.created}, unchanged ${f.unchanged}, superseded ${f.superseded}, exception ${f.exception}`,
+    );
     const exceptions = report.proposalImport ? report.proposalImport.outcomes.filter((o) => o.status === 'exception') : [];
     if (exceptions.length > 0) {
-      lines.push(`  exceptions (${Math.min(SHOWN, exceptions.length)} of ${exceptions.length}; planners see them in Odoo under Inventory > PlanSync > Exceptions):`);
+      lines.push(
+        `  exceptions (${Math.min(SHOWN, exceptions.length)} of ${exceptions.length}; planners see them in Odoo under Inventory > PlanSync > Exceptions):`,
+      );
       for (const e of exceptions.slice(0, SHOWN)) lines.push(`    ${e.external_id}: ${e.reason}`);
     }
   }
@@ -116,7 +126,9 @@ export const runPlan = async (command: PlanCommand): Promise<number> => {
     const message = describeError(error);
     err(`plansync plan: ${message}`);
     if (/warehouses/.test(message) && /ValidationError|UserError/.test(message)) return 2;
-    err(`plansync plan: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: plan again (the newer run supersedes what is still open)`);
+    err(
+      `plansync plan: ${connectionAdvice(error, redactUrl(config.odoo.url)).replace(/ \(retrying.*\)$/, '')}; the batches Odoo took stay imported: plan again (the newer run supersedes what is still open)`,
+    );
     return 1;
   } finally {
     await odoo.close().catch(() => undefined);
@@ -132,7 +144,9 @@ export const runPlan = async (command: PlanCommand): Promise<number> => {
           proposal_counts: countsOf(proposalImport),
           forecast_counts: countsOf(forecastImport),
           run_ids: { proposal: proposalImport ? proposalImport.runId : false, forecast: forecastImport ? forecastImport.runId : false },
-          exceptions: proposalImport ? proposalImport.outcomes.filter((o) => o.status === 'exception').map((o) => ({ external_id: o.external_id, reason: o.reason })) : [],
+          exceptions: proposalImport
+            ? proposalImport.outcomes.filter((o) => o.status === 'exception').map((o) => ({ external_id: o.external_id, reason: o.reason }))
+            : [],
           planned: lines.proposals.length,
         },
         null,

@@ -29,13 +29,19 @@ export const reportLines = (reports: readonly EndpointReconcile[]): string[] => 
       lines.push(`${r.endpoint} (${r.kind}): failed: ${r.error}`);
     } else if (r.kind === 'wms') {
       lines.push(`${r.endpoint} (wms): ${r.warehouses.length} warehouse(s) reconciled: ${counts(r.counts)}`);
-      for (const w of r.warehouses) lines.push(`  ${w.warehouse}: ${w.balances} balances, ${w.status}${w.status === 'exception' || w.status === 'duplicate' ? `: ${w.detail}` : ''}; ${counts(w.counts)}`);
+      for (const w of r.warehouses)
+        lines.push(
+          `  ${w.warehouse}: ${w.balances} balances, ${w.status}${w.status === 'exception' || w.status === 'duplicate' ? `: ${w.detail}` : ''}; ${counts(w.counts)}`,
+        );
       for (const f of r.failed) lines.push(`  ${f.warehouse}: failed: ${f.error}`);
     } else {
-      lines.push(`${r.endpoint} (channel): ${r.counts.checked} figures compared with what was last sent: ${counts(r.counts)}${r.neverSent ? `; ${r.neverSent} never sent by this agent (plansync snapshot --endpoint ${r.endpoint} sends them)` : ''}`);
+      lines.push(
+        `${r.endpoint} (channel): ${r.counts.checked} figures compared with what was last sent: ${counts(r.counts)}${r.neverSent ? `; ${r.neverSent} never sent by this agent (plansync snapshot --endpoint ${r.endpoint} sends them)` : ''}`,
+      );
     }
   }
-  if (reports.some((r) => !('error' in r) && r.counts.opened + r.counts.updated > 0)) lines.push('Settle the discrepancies in Odoo: Inventory > PlanSync > Discrepancies.');
+  if (reports.some((r) => !('error' in r) && r.counts.opened + r.counts.updated > 0))
+    lines.push('Settle the discrepancies in Odoo: Inventory > PlanSync > Discrepancies.');
   return lines;
 };
 
@@ -55,7 +61,10 @@ export const runReconcile = async (command: ReconcileCommand): Promise<number> =
     let chosen = candidates;
     if (command.endpoints && command.endpoints.length > 0) {
       const unknown = command.endpoints.filter((c) => !candidates.some((e) => e.code === c));
-      if (unknown.length > 0) return usage(`--endpoint ${unknown.join(', ')}: not an active WMS or channel endpoint (${candidates.map((e) => e.code).join(', ') || 'none'})`);
+      if (unknown.length > 0)
+        return usage(
+          `--endpoint ${unknown.join(', ')}: not an active WMS or channel endpoint (${candidates.map((e) => e.code).join(', ') || 'none'})`,
+        );
       chosen = candidates.filter((e) => command.endpoints?.includes(e.code));
     }
     if (chosen.length === 0) return usage('no active WMS or channel endpoint in Odoo: nothing to reconcile');
@@ -63,7 +72,10 @@ export const runReconcile = async (command: ReconcileCommand): Promise<number> =
     if (warehouses) {
       const known = new Set(chosen.flatMap((e) => e.warehouses ?? []));
       const unknown = warehouses.filter((w) => !known.has(w));
-      if (unknown.length > 0) return usage(`--warehouse ${unknown.join(', ')}: not a warehouse of ${chosen.map((e) => e.code).join(', ')} (${[...known].join(', ') || 'none'})`);
+      if (unknown.length > 0)
+        return usage(
+          `--warehouse ${unknown.join(', ')}: not a warehouse of ${chosen.map((e) => e.code).join(', ')} (${[...known].join(', ') || 'none'})`,
+        );
     }
     const reports = await reconcileEndpoints({ odoo: session.odoo, state: session.state, config }, chosen, warehouses, command.signal);
     if (command.json) out(JSON.stringify({ endpoints: reports }, null, 2));

@@ -20,7 +20,14 @@ export interface Session {
 export const openSession = async (config: AgentConfig, name: string, err: (line: string) => void): Promise<Session | undefined> => {
   const odoo = new PlanSyncOdoo(connectOdoo(config.odoo, { onResolved: logResolution(createLogger(config.logLevel)) }));
   try {
-    const hb = await odoo.heartbeat(config.consumer, { version: AGENT_VERSION, host: '', pid: process.pid, started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), mode: 'once', endpoints: {} });
+    const hb = await odoo.heartbeat(config.consumer, {
+      version: AGENT_VERSION,
+      host: '',
+      pid: process.pid,
+      started_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      mode: 'once',
+      endpoints: {},
+    });
     const state = await openStateStore({ url: config.state, database: hb.database.uuid, receiptTtlMs: config.receiptTtlMs });
     return {
       odoo,

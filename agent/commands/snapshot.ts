@@ -39,12 +39,17 @@ export const runSnapshot = async (command: SnapshotCommand): Promise<number> => 
   const progress = createProgress(command.progress);
   try {
     const endpoint = session.hb.endpoints.find((e) => e.code === command.endpoint);
-    if (!endpoint) return usage(`endpoint ${JSON.stringify(command.endpoint)} is not an active endpoint of ${config.odoo.login}'s companies (${session.hb.endpoints.map((e) => e.code).join(', ') || 'none'})`);
-    if (endpoint.kind !== 'channel') return usage(`endpoint ${endpoint.code} is of kind ${endpoint.kind}: a snapshot is sent to sales-channel endpoints (kind channel)`);
+    if (!endpoint)
+      return usage(
+        `endpoint ${JSON.stringify(command.endpoint)} is not an active endpoint of ${config.odoo.login}'s companies (${session.hb.endpoints.map((e) => e.code).join(', ') || 'none'})`,
+      );
+    if (endpoint.kind !== 'channel')
+      return usage(`endpoint ${endpoint.code} is of kind ${endpoint.kind}: a snapshot is sent to sales-channel endpoints (kind channel)`);
     const known = endpoint.warehouses;
     const wanted = command.warehouses && command.warehouses.length > 0 ? command.warehouses : false;
     const unknown = wanted && known ? wanted.filter((w) => !known.includes(w)) : [];
-    if (unknown.length > 0) return usage(`--warehouse ${unknown.join(', ')}: not a warehouse of endpoint ${endpoint.code} (${known?.join(', ') || 'none'})`);
+    if (unknown.length > 0)
+      return usage(`--warehouse ${unknown.join(', ')}: not a warehouse of endpoint ${endpoint.code} (${known?.join(', ') || 'none'})`);
     const settings = effectiveEndpoint(endpoint, config);
     let target: ChannelTarget | undefined;
     if (!command.dryRun) {

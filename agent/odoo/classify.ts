@@ -126,7 +126,11 @@ const ACCESS = verdict('ERR_ODOO_ACCESS', 'config', 'access refused: the integra
 const VALIDATION = verdict('ERR_ODOO_VALIDATION', 'record', 'Odoo refused the data');
 const MISSING = verdict('ERR_ODOO_MISSING', 'record', 'record does not exist or has been deleted');
 const CONCURRENCY = verdict('ERR_ODOO_CONCURRENCY', 'transient', 'concurrent update in Odoo (serialization/lock)');
-const PROTOCOL_404 = verdict('ERR_ODOO_PROTOCOL', 'config', 'not found: is this an Odoo server, is the URL right, do the model and method exist?');
+const PROTOCOL_404 = verdict(
+  'ERR_ODOO_PROTOCOL',
+  'config',
+  'not found: is this an Odoo server, is the URL right, do the model and method exist?',
+);
 const PROTOCOL = verdict('ERR_ODOO_PROTOCOL', 'config', 'request not understood by the server');
 const TIMEOUT = verdict('ERR_TIMEOUT', 'transient', 'timed out');
 const SERVER = verdict('ERR_ODOO_SERVER', 'transient', 'server error');
@@ -184,7 +188,12 @@ const byStatus = (status: number): Verdict | undefined => {
   if (status === 404) return PROTOCOL_404;
   if (status === 408) return TIMEOUT;
   if (status === 409) return CONCURRENCY;
-  if (status === 413) return verdict('ERR_ODOO_PROTOCOL', 'config', 'request too large for the server or a proxy: raise its body limit or lower the batch size');
+  if (status === 413)
+    return verdict(
+      'ERR_ODOO_PROTOCOL',
+      'config',
+      'request too large for the server or a proxy: raise its body limit or lower the batch size',
+    );
   if (status === 422) return VALIDATION;
   if (status === 429) return verdict('ERR_ODOO_SERVER', 'transient', 'rate limited (HTTP 429)');
   if (status >= 500) return verdict('ERR_ODOO_SERVER', 'transient', `server unavailable or failing (HTTP ${status})`);
@@ -194,7 +203,8 @@ const byStatus = (status: number): Verdict | undefined => {
 
 const byNetworkCode = (code: string): Verdict => {
   if (TIMEOUT_CODES.has(code)) return TIMEOUT;
-  if (TLS_CODES.has(code)) return verdict('ERR_NETWORK', 'config', `TLS certificate not accepted (${code}): fix the certificate or the URL`);
+  if (TLS_CODES.has(code))
+    return verdict('ERR_NETWORK', 'config', `TLS certificate not accepted (${code}): fix the certificate or the URL`);
   return verdict('ERR_NETWORK', 'transient', `${NETWORK_HINTS[code] ?? 'network error'} (${code})`);
 };
 
@@ -210,7 +220,8 @@ export const classify = (facts: FailureFacts): OdooError => {
   const status = facts.status !== undefined && facts.status >= 400 ? facts.status : undefined;
 
   let found: Verdict | undefined;
-  if (facts.timedOut) found = facts.timeoutMs === undefined ? TIMEOUT : verdict('ERR_TIMEOUT', 'transient', `timed out after ${facts.timeoutMs} ms`);
+  if (facts.timedOut)
+    found = facts.timeoutMs === undefined ? TIMEOUT : verdict('ERR_TIMEOUT', 'transient', `timed out after ${facts.timeoutMs} ms`);
   if (!found && facts.odooName) found = byName(facts.odooName, odooMessage) ?? SERVER;
   if (!found && facts.protocol !== undefined) found = verdict('ERR_ODOO_PROTOCOL', 'config', redact(facts.protocol, secrets));
   if (!found && status !== undefined) found = byStatus(status);

@@ -5,7 +5,20 @@
 import { z } from 'zod';
 import { OdooError } from '../errors.ts';
 import type { OdooTransport } from './port.ts';
-import { AvailabilitySnapshot, ReconcileCounts, type ChannelSent, ClaimResult, HeartbeatResult, HistoryResult, ImportResult, PlanningSnapshot, formatIssues, type HeartbeatStats, type HistoryKind, type ImportKind } from '../../shared-types/index.ts';
+import {
+  AvailabilitySnapshot,
+  ReconcileCounts,
+  type ChannelSent,
+  ClaimResult,
+  HeartbeatResult,
+  HistoryResult,
+  ImportResult,
+  PlanningSnapshot,
+  formatIssues,
+  type HeartbeatStats,
+  type HistoryKind,
+  type ImportKind,
+} from '../../shared-types/index.ts';
 
 const IntResult = z.number().int().nonnegative();
 
@@ -15,7 +28,10 @@ const IntResult = z.number().int().nonnegative();
  */
 export const ApiKeyExpiry = z.object({
   name: z.string(),
-  expires: z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'a UTC time YYYY-MM-DDTHH:MM:SSZ'), z.literal(false)]),
+  expires: z.union([
+    z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'a UTC time YYYY-MM-DDTHH:MM:SSZ'),
+    z.literal(false),
+  ]),
 });
 export type ApiKeyExpiry = z.infer<typeof ApiKeyExpiry>;
 
@@ -30,18 +46,34 @@ export class PlanSyncOdoo {
     this.transport = transport;
   }
 
-  private async call<S extends z.ZodType>(schema: S, model: string, method: string, args: readonly unknown[], argNames: readonly string[]): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType>(
+    schema: S,
+    model: string,
+    method: string,
+    args: readonly unknown[],
+    argNames: readonly string[],
+  ): Promise<z.infer<S>> {
     const raw = await this.transport.call<unknown>(model, method, args, {}, argNames);
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      throw new OdooError('ERR_ODOO_PROTOCOL', 'config', `${model}.${method} answered an unexpected shape: ${formatIssues(parsed.error, raw)}; is the PlanSync addon up to date?`);
+      throw new OdooError(
+        'ERR_ODOO_PROTOCOL',
+        'config',
+        `${model}.${method} answered an unexpected shape: ${formatIssues(parsed.error, raw)}; is the PlanSync addon up to date?`,
+      );
     }
     return parsed.data;
   }
 
   /** Claim up to `limit` events of an endpoint under a lease of `leaseSeconds`. */
   claim(endpoint: string, limit: number, leaseSeconds: number, consumer: string): Promise<ClaimResult> {
-    return this.call(ClaimResult, 'plansync.outbox', 'claim', [endpoint, limit, leaseSeconds, consumer], ['endpoint', 'limit', 'lease_seconds', 'consumer']);
+    return this.call(
+      ClaimResult,
+      'plansync.outbox',
+      'claim',
+      [endpoint, limit, leaseSeconds, consumer],
+      ['endpoint', 'limit', 'lease_seconds', 'consumer'],
+    );
   }
 
   /** Acknowledge delivered events; resolves to how many Odoo accepted under this lease. */
@@ -80,8 +112,16 @@ export class PlanSyncOdoo {
     rejected: ReadonlyArray<{ readonly index: number; readonly code: string; readonly message: string }> = [],
   ): Promise<ImportResult> {
     // `rejected` is sent only when there is something to say, so that an addon without it still answers.
-    const args = rejected.length > 0 ? [source, externalRef, kind, lines, generatedAt, rejected] : [source, externalRef, kind, lines, generatedAt];
-    return this.call(ImportResult, 'plansync.run', 'import_batch', args, ['source', 'external_ref', 'kind', 'lines', 'generated_at', 'rejected']);
+    const args =
+      rejected.length > 0 ? [source, externalRef, kind, lines, generatedAt, rejected] : [source, externalRef, kind, lines, generatedAt];
+    return this.call(ImportResult, 'plansync.run', 'import_batch', args, [
+      'source',
+      'external_ref',
+      'kind',
+      'lines',
+      'generated_at',
+      'rejected',
+    ]);
   }
 
   /**
@@ -90,7 +130,13 @@ export class PlanSyncOdoo {
    * Calling again with the same arguments enqueues nothing new: safe to retry.
    */
   enqueueHistory(endpoint: string, kind: HistoryKind, since: string | false, cursor: number, limit: number): Promise<HistoryResult> {
-    return this.call(HistoryResult, 'plansync.outbox', 'enqueue_history', [endpoint, kind, since, cursor, limit], ['endpoint', 'kind', 'since', 'cursor', 'limit']);
+    return this.call(
+      HistoryResult,
+      'plansync.outbox',
+      'enqueue_history',
+      [endpoint, kind, since, cursor, limit],
+      ['endpoint', 'kind', 'since', 'cursor', 'limit'],
+    );
   }
 
   /**
@@ -99,7 +145,13 @@ export class PlanSyncOdoo {
    * Read-only: safe to retry.
    */
   planningSnapshot(warehouses: readonly string[] | false, weeks: number, offset: number, limit: number): Promise<PlanningSnapshot> {
-    return this.call(PlanningSnapshot, 'plansync.run', 'planning_snapshot', [warehouses, weeks, offset, limit], ['warehouses', 'weeks', 'offset', 'limit']);
+    return this.call(
+      PlanningSnapshot,
+      'plansync.run',
+      'planning_snapshot',
+      [warehouses, weeks, offset, limit],
+      ['warehouses', 'weeks', 'offset', 'limit'],
+    );
   }
 
   /**
@@ -107,8 +159,19 @@ export class PlanSyncOdoo {
    * `stock.level` payload of every storable product × warehouse, computed by the endpoint's
    * definition; `warehouses` false: the endpoint's. Read-only: safe to retry.
    */
-  availabilitySnapshot(endpoint: string, warehouses: readonly string[] | false, offset: number, limit: number): Promise<AvailabilitySnapshot> {
-    return this.call(AvailabilitySnapshot, 'plansync.endpoint', 'availability_snapshot', [endpoint, warehouses, offset, limit], ['endpoint', 'warehouses', 'offset', 'limit']);
+  availabilitySnapshot(
+    endpoint: string,
+    warehouses: readonly string[] | false,
+    offset: number,
+    limit: number,
+  ): Promise<AvailabilitySnapshot> {
+    return this.call(
+      AvailabilitySnapshot,
+      'plansync.endpoint',
+      'availability_snapshot',
+      [endpoint, warehouses, offset, limit],
+      ['endpoint', 'warehouses', 'offset', 'limit'],
+    );
   }
 
   /**

@@ -65,7 +65,13 @@ export const describeResolution = (resolution: Pick<Resolution, 'name' | 'source
  * a config OdooError when its version names no major.
  */
 export const resolveTransport = async (settings: OdooSettings, options: Pick<ConnectOptions, 'probe'> = {}): Promise<Resolution> => {
-  if (settings.transport !== 'auto') return { transport: createNamedTransport(settings.transport, settings), name: settings.transport, source: 'configured', server: undefined };
+  if (settings.transport !== 'auto')
+    return {
+      transport: createNamedTransport(settings.transport, settings),
+      name: settings.transport,
+      source: 'configured',
+      server: undefined,
+    };
   const server = await (options.probe ?? probeServerVersion)(settings);
   const name = transportForMajor(server.major);
   if (!name) throw unknownVersionError(server.version);
@@ -88,7 +94,12 @@ export class ConnectedOdoo implements OdooTransport {
       checkConnection(settings, { db: false, login: false });
     } else {
       // Built now, so that a bad connection fails at start-up (ConfigError), as before.
-      this.#resolved = { transport: createNamedTransport(settings.transport, settings), name: settings.transport, source: 'configured', server: undefined };
+      this.#resolved = {
+        transport: createNamedTransport(settings.transport, settings),
+        name: settings.transport,
+        source: 'configured',
+        server: undefined,
+      };
     }
   }
 
@@ -114,7 +125,13 @@ export class ConnectedOdoo implements OdooTransport {
     return this.#resolution;
   }
 
-  async call<T>(model: string, method: string, args: readonly unknown[], kwargs?: Readonly<Record<string, unknown>>, argNames?: readonly string[]): Promise<T> {
+  async call<T>(
+    model: string,
+    method: string,
+    args: readonly unknown[],
+    kwargs?: Readonly<Record<string, unknown>>,
+    argNames?: readonly string[],
+  ): Promise<T> {
     return (await this.resolution()).transport.call<T>(model, method, args, kwargs, argNames);
   }
 
@@ -141,9 +158,11 @@ export class ConnectedOdoo implements OdooTransport {
 /** The Odoo transport for `settings` (config.odoo), configured or resolved from the server's version. */
 export const connectOdoo = (settings: OdooSettings, options: ConnectOptions = {}): ConnectedOdoo => new ConnectedOdoo(settings, options);
 
-
 /** onResolved for a logger: one info line, `odoo server 19.0, transport json2 (auto)`, with the facts as fields. */
 export const logResolution =
   (logger: { info(fields: Record<string, unknown>, message: string): void }) =>
   (resolution: Resolution): void =>
-    logger.info({ odoo_server: resolution.server?.version, transport: resolution.name, transport_source: resolution.source }, describeResolution(resolution));
+    logger.info(
+      { odoo_server: resolution.server?.version, transport: resolution.name, transport_source: resolution.source },
+      describeResolution(resolution),
+    );

@@ -64,7 +64,11 @@ export const namedArguments = (
   });
   for (const [key, value] of Object.entries(kwargs)) {
     if (key in body) {
-      throw new OdooError('ERR_ODOO_PROTOCOL', 'config', `json2 ${model}.${method}: argument ${JSON.stringify(key)} given both by position and by name`);
+      throw new OdooError(
+        'ERR_ODOO_PROTOCOL',
+        'config',
+        `json2 ${model}.${method}: argument ${JSON.stringify(key)} given both by position and by name`,
+      );
     }
     body[key] = value;
   }
@@ -100,7 +104,11 @@ export class Json2Transport implements OdooTransport {
   async version(): Promise<{ readonly server_version: string; readonly server_version_info: readonly unknown[] }> {
     const context: HttpContext = { transport: this.name, operation: 'GET /web/version', secrets: this.#secrets };
     // auth='none' route: no Authorization header, the key travels only where it is needed.
-    const response = await sendHttp(this.#http, context, { method: 'GET', url: `${this.#base}/web/version`, headers: { accept: 'application/json' } });
+    const response = await sendHttp(this.#http, context, {
+      method: 'GET',
+      url: `${this.#base}/web/version`,
+      headers: { accept: 'application/json' },
+    });
     const body = this.#decode(context, response);
     if (!isRecord(body) || typeof body.version !== 'string' || !Array.isArray(body.version_info)) {
       throw classify({ ...replyFacts(context, response), protocol: '/web/version reply without version (Odoo older than 19?)' });

@@ -171,7 +171,11 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' ?
 
 interface JsonRpcReply {
   readonly result?: unknown;
-  readonly error?: { readonly message?: unknown; readonly code?: unknown; readonly data?: { readonly name?: unknown; readonly message?: unknown } };
+  readonly error?: {
+    readonly message?: unknown;
+    readonly code?: unknown;
+    readonly data?: { readonly name?: unknown; readonly message?: unknown };
+  };
 }
 
 export class JsonRpcTransport implements OdooTransport {
@@ -195,7 +199,12 @@ export class JsonRpcTransport implements OdooTransport {
     const uid = await this.uid();
     const { db, apiKey } = this.#connection;
     try {
-      return (await this.#rpc('object', 'execute_kw', [db, uid, apiKey, model, method, [...args], { ...kwargs }], `${model}.${method}`)) as T;
+      return (await this.#rpc(
+        'object',
+        'execute_kw',
+        [db, uid, apiKey, model, method, [...args], { ...kwargs }],
+        `${model}.${method}`,
+      )) as T;
     } catch (error) {
       // A revoked key or a deactivated user: authenticate again next time rather than reuse the uid.
       if (error instanceof OdooError && error.code === 'ERR_ODOO_AUTH') this.#uid = undefined;

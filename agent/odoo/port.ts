@@ -29,7 +29,13 @@ export interface OdooTransport {
    *
    * Throws OdooError with `odooName` set to Odoo's exception class when the server raised one.
    */
-  call<T>(model: string, method: string, args: readonly unknown[], kwargs?: Readonly<Record<string, unknown>>, argNames?: readonly string[]): Promise<T>;
+  call<T>(
+    model: string,
+    method: string,
+    args: readonly unknown[],
+    kwargs?: Readonly<Record<string, unknown>>,
+    argNames?: readonly string[],
+  ): Promise<T>;
   /** Server version info (`common.version`), without authentication. */
   version(): Promise<{ readonly server_version: string; readonly server_version_info: readonly unknown[] }>;
   /** Authenticated user id (resolving it once if the transport needs it). */

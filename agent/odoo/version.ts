@@ -13,7 +13,17 @@
  */
 import { OdooError } from '../errors.ts';
 import { classify } from './classify.ts';
-import { checkConnection, createHttpClient, DEFAULT_TIMEOUT_MS, isNotJson, parseJsonBody, redirectError, replyFacts, sendHttp, type HttpContext } from './jsonrpc.ts';
+import {
+  checkConnection,
+  createHttpClient,
+  DEFAULT_TIMEOUT_MS,
+  isNotJson,
+  parseJsonBody,
+  redirectError,
+  replyFacts,
+  sendHttp,
+  type HttpContext,
+} from './jsonrpc.ts';
 import type { OdooConnection, TransportName } from './port.ts';
 
 /** The Odoo majors this agent is built and tested against. */
@@ -59,7 +69,8 @@ export const transportForMajor = (major: number | undefined): TransportName | un
 };
 
 /** True for a major this agent knows (KNOWN_ODOO_MAJORS). */
-export const isKnownMajor = (major: number | undefined): boolean => major !== undefined && (KNOWN_ODOO_MAJORS as readonly number[]).includes(major);
+export const isKnownMajor = (major: number | undefined): boolean =>
+  major !== undefined && (KNOWN_ODOO_MAJORS as readonly number[]).includes(major);
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -86,13 +97,24 @@ export const probeServerVersion = async (connection: Pick<OdooConnection, 'url' 
       const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
       if (response.statusCode >= 400 || error) {
         const data = isRecord(error?.data) ? error.data : undefined;
-        throw classify({ ...replyFacts(rpc, response), odooName: typeof data?.name === 'string' ? data.name : undefined, odooMessage: typeof data?.message === 'string' ? data.message : undefined });
+        throw classify({
+          ...replyFacts(rpc, response),
+          odooName: typeof data?.name === 'string' ? data.name : undefined,
+          odooMessage: typeof data?.message === 'string' ? data.message : undefined,
+        });
       }
       const result = isRecord(body) && isRecord(body.result) ? body.result : undefined;
       if (isNotJson(body) || typeof result?.server_version !== 'string') {
-        throw classify({ ...replyFacts(rpc, response), protocol: '/web/webclient/version_info reply without server_version (is the URL the Odoo server?)' });
+        throw classify({
+          ...replyFacts(rpc, response),
+          protocol: '/web/webclient/version_info reply without server_version (is the URL the Odoo server?)',
+        });
       }
-      return { version: result.server_version, major: serverMajor(result.server_version_info, result.server_version), versionInfo: Array.isArray(result.server_version_info) ? result.server_version_info : [] };
+      return {
+        version: result.server_version,
+        major: serverMajor(result.server_version_info, result.server_version),
+        versionInfo: Array.isArray(result.server_version_info) ? result.server_version_info : [],
+      };
     }
     const web: HttpContext = { transport: 'json2', operation: 'GET /web/version', secrets };
     const reply = await sendHttp(client, web, { method: 'GET', url: `${base}/web/version`, headers: { accept: 'application/json' } });
@@ -101,10 +123,16 @@ export const probeServerVersion = async (connection: Pick<OdooConnection, 'url' 
     if (reply.statusCode >= 400 || !isRecord(body) || typeof body.version !== 'string') {
       throw classify({
         ...replyFacts(web, reply),
-        ...(reply.statusCode >= 400 && reply.statusCode !== 404 ? {} : { protocol: 'neither /web/webclient/version_info nor /web/version answers: is the URL the Odoo server?' }),
+        ...(reply.statusCode >= 400 && reply.statusCode !== 404
+          ? {}
+          : { protocol: 'neither /web/webclient/version_info nor /web/version answers: is the URL the Odoo server?' }),
       });
     }
-    return { version: body.version, major: serverMajor(body.version_info, body.version), versionInfo: Array.isArray(body.version_info) ? body.version_info : [] };
+    return {
+      version: body.version,
+      major: serverMajor(body.version_info, body.version),
+      versionInfo: Array.isArray(body.version_info) ? body.version_info : [],
+    };
   } finally {
     client.close();
   }

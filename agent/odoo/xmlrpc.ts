@@ -149,7 +149,10 @@ export class XmlRpcTransport implements OdooTransport {
     await this.uid();
     const operation = `${model}.${method}`;
     try {
-      return (await this.#guard(operation, () => this.#odoo.execute_kw(model, method, [[...args], { ...kwargs }]) as Promise<unknown>)) as T;
+      return (await this.#guard(
+        operation,
+        () => this.#odoo.execute_kw(model, method, [[...args], { ...kwargs }]) as Promise<unknown>,
+      )) as T;
     } catch (error) {
       if (error instanceof OdooError && error.code === 'ERR_ODOO_AUTH') this.#uid = undefined;
       throw error;

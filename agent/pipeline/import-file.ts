@@ -52,10 +52,16 @@ const errorPosition = (text: string, message: string): number | undefined => {
 const badNumbers = (value: unknown, path: string): string[] => {
   if (typeof value === 'number') {
     const problem = numberProblem(value);
-    return problem ? [`${path}: ${problem}, got ${Number.isFinite(value) ? String(value) : `${String(value)} (a number beyond the range of a 64-bit float)`}`] : [];
+    return problem
+      ? [
+          `${path}: ${problem}, got ${Number.isFinite(value) ? String(value) : `${String(value)} (a number beyond the range of a 64-bit float)`}`,
+        ]
+      : [];
   }
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => badNumbers(inner, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`));
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) =>
+    badNumbers(inner, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`),
+  );
 };
 
 const parseJson = (text: string): ImportFile => {
@@ -76,16 +82,29 @@ const parseJson = (text: string): ImportFile => {
     lines = object.lines;
     generatedAt = object.generated_at ?? false;
     const extra = Object.keys(value).filter((k) => k !== 'lines' && k !== 'generated_at');
-    if (extra.length > 0) return { ok: false, problems: [`${extra.map((k) => JSON.stringify(k)).join(', ')}: unknown key (the file is an array of lines or {"lines": [...], "generated_at": "…"})`] };
+    if (extra.length > 0)
+      return {
+        ok: false,
+        problems: [
+          `${extra.map((k) => JSON.stringify(k)).join(', ')}: unknown key (the file is an array of lines or {"lines": [...], "generated_at": "…"})`,
+        ],
+      };
   } else return { ok: false, problems: ['(root): expected an array of lines or {"lines": [...], "generated_at": "…"}'] };
   if (!Array.isArray(lines)) return { ok: false, problems: [`lines: expected an array, got ${JSON.stringify(lines)?.slice(0, 60)}`] };
   if (generatedAt !== false && !(typeof generatedAt === 'string' && ISO_UTC.test(generatedAt) && !Number.isNaN(Date.parse(generatedAt)))) {
-    return { ok: false, problems: [`generated_at: expected an ISO 8601 UTC time YYYY-MM-DDTHH:MM:SSZ or false, got ${JSON.stringify(generatedAt)}`] };
+    return {
+      ok: false,
+      problems: [`generated_at: expected an ISO 8601 UTC time YYYY-MM-DDTHH:MM:SSZ or false, got ${JSON.stringify(generatedAt)}`],
+    };
   }
   const problems = lines.flatMap((line, i) => {
-    if (line === null || typeof line !== 'object' || Array.isArray(line)) return [`lines[${i}]: expected an object, got ${JSON.stringify(line)?.slice(0, 60)}`];
+    if (line === null || typeof line !== 'object' || Array.isArray(line))
+      return [`lines[${i}]: expected an object, got ${JSON.stringify(line)?.slice(0, 60)}`];
     const id = (line as Record<string, unknown>).external_id;
-    const found = id === undefined || id === '' || id === null ? [`lines[${i}].external_id: ${EMPTY_EXTERNAL_ID}, got ${JSON.stringify(id) ?? 'nothing'}`] : [];
+    const found =
+      id === undefined || id === '' || id === null
+        ? [`lines[${i}].external_id: ${EMPTY_EXTERNAL_ID}, got ${JSON.stringify(id) ?? 'nothing'}`]
+        : [];
     return [...found, ...badNumbers(line, `lines[${i}]`)];
   });
   if (problems.length > 0) return { ok: false, problems: problems.slice(0, 20) };

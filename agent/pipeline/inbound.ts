@@ -95,9 +95,15 @@ const splitReason = (reason: string): { code: string; message: string } => {
 };
 
 /** Import `lines` as (part of) one run. Resolves with one outcome per line; throws what retrying cannot fix. */
-export const importLines = async (odoo: Pick<PlanSyncOdoo, 'importBatch'>, run: InboundRun, lines: readonly unknown[], options: ImportOptions = {}): Promise<ImportSummary> => {
+export const importLines = async (
+  odoo: Pick<PlanSyncOdoo, 'importBatch'>,
+  run: InboundRun,
+  lines: readonly unknown[],
+  options: ImportOptions = {},
+): Promise<ImportSummary> => {
   const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new RangeError(`batchSize must be an integer from 1 to 5000, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000)
+    throw new RangeError(`batchSize must be an integer from 1 to 5000, got ${batchSize}`);
   const firstIndex = options.firstIndex ?? 0;
   const outcomes: Array<LineOutcome | undefined> = new Array<LineOutcome | undefined>(lines.length);
   const counts = emptyCounts();
@@ -119,7 +125,11 @@ export const importLines = async (odoo: Pick<PlanSyncOdoo, 'importBatch'>, run: 
     const asSent = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : { received: raw };
     if (first !== undefined) {
       const where = first >= 0 ? `line ${first + 1}` : 'an earlier part';
-      toSend.push({ index: position, line: asSent, refusal: `duplicate_line: external_id ${JSON.stringify(externalId)} is also ${where} of this run` });
+      toSend.push({
+        index: position,
+        line: asSent,
+        refusal: `duplicate_line: external_id ${JSON.stringify(externalId)} is also ${where} of this run`,
+      });
       return;
     }
     if (externalId) seen.set(externalId, index);
@@ -145,7 +155,11 @@ export const importLines = async (odoo: Pick<PlanSyncOdoo, 'importBatch'>, run: 
       options.signal ? { signal: options.signal } : {},
     );
     if (result.results.length !== batch.length) {
-      throw new OdooError('ERR_ODOO_PROTOCOL', 'config', `plansync.run.import_batch answered ${result.results.length} results for ${batch.length} lines; is the PlanSync addon up to date?`);
+      throw new OdooError(
+        'ERR_ODOO_PROTOCOL',
+        'config',
+        `plansync.run.import_batch answered ${result.results.length} results for ${batch.length} lines; is the PlanSync addon up to date?`,
+      );
     }
     runId = result.run_id;
     const settled = batch.map(({ index }, i) => {

@@ -27,7 +27,12 @@ export const addCounts = (a: ReconcileCounts, b: ReconcileCounts): ReconcileCoun
 type SnapshotOdoo = Pick<PlanSyncOdoo, 'availabilitySnapshot'>;
 
 /** Every page of an endpoint's availability snapshot, in order. */
-export async function* snapshotPages(odoo: SnapshotOdoo, endpoint: string, warehouses: readonly string[] | false, signal?: AbortSignal): AsyncGenerator<{ items: readonly Record<string, unknown>[]; done: number; total: number }> {
+export async function* snapshotPages(
+  odoo: SnapshotOdoo,
+  endpoint: string,
+  warehouses: readonly string[] | false,
+  signal?: AbortSignal,
+): AsyncGenerator<{ items: readonly Record<string, unknown>[]; done: number; total: number }> {
   let offset = 0;
   let done = 0;
   for (;;) {
@@ -54,7 +59,12 @@ export const sendSnapshot = async (
   odoo: SnapshotOdoo,
   target: Pick<ChannelTarget, 'publish'> | undefined,
   endpoint: string,
-  options: { warehouses: readonly string[] | false; batchSize: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+  options: {
+    warehouses: readonly string[] | false;
+    batchSize: number;
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+  },
 ): Promise<SnapshotReport> => {
   const started = Date.now();
   let items = 0;
@@ -135,7 +145,10 @@ export interface WmsReceiveOutcome {
 
 export interface WmsReconcileDeps {
   /** The WMS's balances of one warehouse as one balance message (complete: true). */
-  readonly fetchBalances: (warehouse: string, signal?: AbortSignal) => Promise<{ readonly message_id: string; readonly balances: readonly unknown[] } & Record<string, unknown>>;
+  readonly fetchBalances: (
+    warehouse: string,
+    signal?: AbortSignal,
+  ) => Promise<{ readonly message_id: string; readonly balances: readonly unknown[] } & Record<string, unknown>>;
   /** Send messages to Odoo (`plansync.wms.message.receive`). */
   readonly receive: (endpoint: string, messages: readonly unknown[]) => Promise<readonly WmsReceiveOutcome[]>;
 }
@@ -143,14 +156,26 @@ export interface WmsReconcileDeps {
 export interface WmsReconcileReport {
   readonly endpoint: string;
   readonly kind: 'wms';
-  readonly warehouses: ReadonlyArray<{ readonly warehouse: string; readonly balances: number; readonly status: string; readonly detail: string; readonly counts: ReconcileCounts }>;
+  readonly warehouses: ReadonlyArray<{
+    readonly warehouse: string;
+    readonly balances: number;
+    readonly status: string;
+    readonly detail: string;
+    readonly counts: ReconcileCounts;
+  }>;
   readonly counts: ReconcileCounts;
   /** Warehouses whose balances could not be fetched or applied, with why. */
   readonly failed: ReadonlyArray<{ readonly warehouse: string; readonly error: string }>;
 }
 
 /** Odoo against the WMS's balances, warehouse by warehouse: Odoo compares and records the differences. */
-export const reconcileWms = async (deps: WmsReconcileDeps, endpoint: string, warehouses: readonly string[], signal?: AbortSignal, describe: (e: unknown) => string = String): Promise<WmsReconcileReport> => {
+export const reconcileWms = async (
+  deps: WmsReconcileDeps,
+  endpoint: string,
+  warehouses: readonly string[],
+  signal?: AbortSignal,
+  describe: (e: unknown) => string = String,
+): Promise<WmsReconcileReport> => {
   let counts = zeroCounts();
   const rows: Array<WmsReconcileReport['warehouses'][number]> = [];
   const failed: Array<{ warehouse: string; error: string }> = [];

@@ -67,17 +67,33 @@ export const readSnapshot = async (
   let meta: Omit<PlanningSnapshot, 'items' | 'next'> | undefined;
   while (offset !== false) {
     const at: number = offset;
-    const page = await withRetry(() => odoo.planningSnapshot(options.warehouses, options.historyWeeks, at, pageSize), SNAPSHOT_RETRY, options.signal ? { signal: options.signal } : {});
+    const page = await withRetry(
+      () => odoo.planningSnapshot(options.warehouses, options.historyWeeks, at, pageSize),
+      SNAPSHOT_RETRY,
+      options.signal ? { signal: options.signal } : {},
+    );
     meta ??= { as_of: page.as_of, history_start: page.history_start, weeks: page.weeks, total: page.total };
     items.push(...page.items);
     options.onPhase?.('read', items.length, page.total);
-    if (page.next !== false && page.next <= at) throw new Error(`planning_snapshot answered next=${page.next} for offset ${at}: is the PlanSync addon up to date?`);
+    if (page.next !== false && page.next <= at)
+      throw new Error(`planning_snapshot answered next=${page.next} for offset ${at}: is the PlanSync addon up to date?`);
     offset = page.next;
   }
-  return { meta: meta ?? { as_of: new Date().toISOString().slice(0, 10), history_start: new Date().toISOString().slice(0, 10), weeks: options.historyWeeks, total: 0 }, items };
+  return {
+    meta: meta ?? {
+      as_of: new Date().toISOString().slice(0, 10),
+      history_start: new Date().toISOString().slice(0, 10),
+      weeks: options.historyWeeks,
+      total: 0,
+    },
+    items,
+  };
 };
 
-export const runEmbeddedPlan = async (odoo: Pick<PlanSyncOdoo, 'planningSnapshot' | 'importBatch'>, options: EmbeddedPlanOptions): Promise<EmbeddedPlanReport> => {
+export const runEmbeddedPlan = async (
+  odoo: Pick<PlanSyncOdoo, 'planningSnapshot' | 'importBatch'>,
+  options: EmbeddedPlanOptions,
+): Promise<EmbeddedPlanReport> => {
   const now = options.now ?? new Date();
   const ref = options.ref ?? defaultPlanRef(now);
   let t = performance.now();
@@ -86,7 +102,11 @@ export const runEmbeddedPlan = async (odoo: Pick<PlanSyncOdoo, 'planningSnapshot
 
   t = performance.now();
   options.onPhase?.('plan', 0, items.length);
-  const result = plan({ as_of: meta.as_of, history_start: meta.history_start, weeks: meta.weeks }, items, { runRef: ref, horizonWeeks: options.horizonWeeks, reviewWeeks: options.reviewWeeks });
+  const result = plan({ as_of: meta.as_of, history_start: meta.history_start, weeks: meta.weeks }, items, {
+    runRef: ref,
+    horizonWeeks: options.horizonWeeks,
+    reviewWeeks: options.reviewWeeks,
+  });
   options.onPhase?.('plan', items.length, items.length);
   const planned = (performance.now() - t) / 1000;
 
@@ -102,16 +122,26 @@ export const runEmbeddedPlan = async (odoo: Pick<PlanSyncOdoo, 'planningSnapshot
   if (!options.dryRun) {
     const generatedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
     if (result.proposals.length > 0) {
-      proposalImport = await importLines(odoo, { source: EMBEDDED_SOURCE, externalRef: ref, kind: 'proposal', generatedAt }, result.proposals, {
-        ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (p) => options.onPhase?.('import proposals', p.done, p.total),
-      });
+      proposalImport = await importLines(
+        odoo,
+        { source: EMBEDDED_SOURCE, externalRef: ref, kind: 'proposal', generatedAt },
+        result.proposals,
+        {
+          ...(options.signal ? { signal: options.signal } : {}),
+          onProgress: (p) => options.onPhase?.('import proposals', p.done, p.total),
+        },
+      );
     }
     if (result.forecasts.length > 0) {
-      forecastImport = await importLines(odoo, { source: EMBEDDED_SOURCE, externalRef: ref, kind: 'forecast', generatedAt }, result.forecasts, {
-        ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (p) => options.onPhase?.('import forecasts', p.done, p.total),
-      });
+      forecastImport = await importLines(
+        odoo,
+        { source: EMBEDDED_SOURCE, externalRef: ref, kind: 'forecast', generatedAt },
+        result.forecasts,
+        {
+          ...(options.signal ? { signal: options.signal } : {}),
+          onProgress: (p) => options.onPhase?.('import forecasts', p.done, p.total),
+        },
+      );
     }
   }
   const imported = (performance.now() - t) / 1000;

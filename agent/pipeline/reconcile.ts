@@ -15,7 +15,8 @@ import { forward } from '../wms/forward.ts';
 import { WmsOdooClient } from '../wms/odoo.ts';
 import { reconcileChannel, reconcileWms, type ChannelReconcileReport, type WmsReconcileReport } from './inventory.ts';
 
-export type EndpointReconcile = WmsReconcileReport | ChannelReconcileReport | { readonly endpoint: string; readonly kind: 'wms' | 'channel'; readonly error: string };
+export type EndpointReconcile =
+  WmsReconcileReport | ChannelReconcileReport | { readonly endpoint: string; readonly kind: 'wms' | 'channel'; readonly error: string };
 
 /** Reconcile the given WMS and channel endpoints (the daemon's schedule and the command share it). */
 export const reconcileEndpoints = async (
@@ -41,8 +42,17 @@ export const reconcileEndpoints = async (
         reports.push(
           await reconcileWms(
             {
-              fetchBalances: (warehouse, s) => fetchBalances(url, secret, warehouse, { endpoint: endpoint.code, timeoutMs: settings.timeoutMs, ...(s ? { signal: s } : {}) }),
-              receive: async (code, messages) => (await forward(wms, code, messages as Parameters<typeof forward>[2])).map((r) => ({ ...r, discrepancies: r.discrepancies ? { checked: 0, ...r.discrepancies } : false })),
+              fetchBalances: (warehouse, s) =>
+                fetchBalances(url, secret, warehouse, {
+                  endpoint: endpoint.code,
+                  timeoutMs: settings.timeoutMs,
+                  ...(s ? { signal: s } : {}),
+                }),
+              receive: async (code, messages) =>
+                (await forward(wms, code, messages as Parameters<typeof forward>[2])).map((r) => ({
+                  ...r,
+                  discrepancies: r.discrepancies ? { checked: 0, ...r.discrepancies } : false,
+                })),
             },
             endpoint.code,
             chosen,
@@ -60,4 +70,3 @@ export const reconcileEndpoints = async (
   }
   return reports;
 };
-

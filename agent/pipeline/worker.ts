@@ -106,7 +106,11 @@ export const checkTimeoutFitsLease = (endpoint: string, requestTimeoutMs: number
 export const PAUSE_BACKOFF = { baseMs: 30_000, limitMs: DEFAULT_RETRY_POLICY.maxRetryAfterMs } as const;
 
 /** Ms until the next probe of a paused endpoint after `failures` refusals in a row (1 = the first). Pure. */
-export const pauseDelayMs = (failures: number, backoff: { readonly baseMs: number; readonly limitMs: number }, random: () => number): number => {
+export const pauseDelayMs = (
+  failures: number,
+  backoff: { readonly baseMs: number; readonly limitMs: number },
+  random: () => number,
+): number => {
   const delay = Math.min(backoff.limitMs, backoff.baseMs * 2 ** Math.max(0, Math.min(failures, 30) - 1));
   return Math.round(delay * (1 - 0.2 * Math.min(Math.max(random(), 0), 1)));
 };
@@ -181,9 +185,15 @@ export class EndpointWorker {
     // 2. Receipts: an event delivered before a crash is acknowledged, not delivered again.
     let receipts = new Map<number, unknown>();
     try {
-      receipts = await this.options.state.receipts(endpoint, valid.map((e) => e.id));
+      receipts = await this.options.state.receipts(
+        endpoint,
+        valid.map((e) => e.id),
+      );
     } catch (error) {
-      logger.warn({ endpoint, err: describeError(error) }, 'state store unreadable: delivering without receipts (the endpoint dedups on Idempotency-Key)');
+      logger.warn(
+        { endpoint, err: describeError(error) },
+        'state store unreadable: delivering without receipts (the endpoint dedups on Idempotency-Key)',
+      );
     }
     const toDeliver = valid.filter((e) => !receipts.has(e.id));
     const skipped = valid.filter((e) => receipts.has(e.id)).map((e) => e.id);
@@ -222,7 +232,11 @@ export class EndpointWorker {
             rejected.push(...outcome.rejected);
             if (leaseRunningOut.signal.aborted && outcome.failed.length > 0) {
               const seconds = Math.round((clock() - started) / 1000);
-              const error = new TargetError('ERR_TIMEOUT', 'transient', `${endpoint}: delivery aborted after ${seconds} s: the lease of ${this.options.leaseSeconds} s was running out (released for a later attempt)`);
+              const error = new TargetError(
+                'ERR_TIMEOUT',
+                'transient',
+                `${endpoint}: delivery aborted after ${seconds} s: the lease of ${this.options.leaseSeconds} s was running out (released for a later attempt)`,
+              );
               failed.push(...outcome.failed.map((f) => (kindOf(f.error) === 'config' ? f : { ids: f.ids, error })));
             } else {
               failed.push(...outcome.failed);
@@ -233,14 +247,22 @@ export class EndpointWorker {
     } finally {
       timer.abort();
     }
-    if (leaseRunningOut.signal.aborted) logger.warn({ endpoint, lease_seconds: this.options.leaseSeconds }, 'deliveries still under way at 90% of the lease were aborted and their events released: the endpoint is too slow for the lease');
+    if (leaseRunningOut.signal.aborted)
+      logger.warn(
+        { endpoint, lease_seconds: this.options.leaseSeconds },
+        'deliveries still under way at 90% of the lease were aborted and their events released: the endpoint is too slow for the lease',
+      );
 
     // 5. Settle with Odoo.
     const toAck = [...delivered, ...skipped];
     let acked = 0;
     if (toAck.length > 0) acked = await withRetry(() => odoo.ack(lease, toAck), this.settlePolicy);
     const ackRefused = toAck.length - acked;
-    if (ackRefused > 0) logger.warn({ endpoint, refused: ackRefused }, 'Odoo refused acks: the lease expired and another consumer took the events; they will be delivered again');
+    if (ackRefused > 0)
+      logger.warn(
+        { endpoint, refused: ackRefused },
+        'Odoo refused acks: the lease expired and another consumer took the events; they will be delivered again',
+      );
 
     for (const [reason, ids] of groupBy(rejected)) await withRetry(() => odoo.nack(lease, ids, reason, 0, true), this.settlePolicy);
     let worst: PlanSyncError | undefined;
@@ -259,7 +281,8 @@ export class EndpointWorker {
       pausedForMs = pauseDelayMs(this.pausedFailures, this.options.pauseBackoff ?? PAUSE_BACKOFF, this.options.random ?? Math.random);
       this.pausedUntil = clock() + pausedForMs;
       const seconds = Math.ceil(pausedForMs / 1000);
-      for (const { ids, error } of refusedConfig) await withRetry(() => odoo.nack(lease, ids, describeError(error), seconds, false, true), this.settlePolicy);
+      for (const { ids, error } of refusedConfig)
+        await withRetry(() => odoo.nack(lease, ids, describeError(error), seconds, false, true), this.settlePolicy);
       worst = refusedConfig[0]?.error;
       logger.error(
         { endpoint, err: worst ? describeError(worst) : '', refusals: this.pausedFailures, retry_in_s: seconds },
@@ -270,7 +293,11 @@ export class EndpointWorker {
       this.pausedFailures = 0;
       this.pausedUntil = 0;
     }
-    if (notStarted.length > 0) await withRetry(() => odoo.nack(lease, notStarted, 'released: the agent is stopping or the lease is running out', 1, false), this.settlePolicy);
+    if (notStarted.length > 0)
+      await withRetry(
+        () => odoo.nack(lease, notStarted, 'released: the agent is stopping or the lease is running out', 1, false),
+        this.settlePolicy,
+      );
 
     // 6. Account.
     const failedCount = failed.reduce((sum, f) => sum + f.ids.length, 0);
@@ -284,7 +311,10 @@ export class EndpointWorker {
     if (failedCount > 0) {
       this.counters.recordFailed(failedCount, worst ? describeError(worst) : '');
       this.options.metrics?.failed.inc({ endpoint }, failedCount);
-      logger.warn({ endpoint, events: failedCount, err: worst ? describeError(worst) : '' }, 'delivery failed: events released for a later attempt');
+      logger.warn(
+        { endpoint, events: failedCount, err: worst ? describeError(worst) : '' },
+        'delivery failed: events released for a later attempt',
+      );
     }
     return {
       claimed: claim.events.length,

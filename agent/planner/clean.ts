@@ -115,7 +115,12 @@ const medianInPlace = (a: Float64Array, len: number): number => {
 };
 
 /** Cleans `demand` (with its `stockoutDays` per week) into `into` (a new Series when not given). */
-export const clean = (demand: readonly number[], stockoutDays: readonly number[], options: CleanOptions, into: Series = newSeries(demand.length)): Series => {
+export const clean = (
+  demand: readonly number[],
+  stockoutDays: readonly number[],
+  options: CleanOptions,
+  into: Series = newSeries(demand.length),
+): Series => {
   const n = demand.length;
   if (into.y.length < n) {
     const capacity = Math.max(n, into.y.length * 2);

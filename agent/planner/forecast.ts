@@ -100,13 +100,30 @@ export const forecastSeries = (
   if (s.stockoutWeeks > 0) flags.push('stockout_weeks');
   if (s.invalidWeeks > 0) flags.push('invalid_weeks');
   const c = classify(s);
-  const base = { demandClass: c.demandClass, adi: c.adi, cv2: c.cv2, weeksOfHistory: s.n - s.start, observedWeeks: s.observed, stockoutWeeks: s.stockoutWeeks, flags, path };
+  const base = {
+    demandClass: c.demandClass,
+    adi: c.adi,
+    cv2: c.cv2,
+    weeksOfHistory: s.n - s.start,
+    observedWeeks: s.observed,
+    stockoutWeeks: s.stockoutWeeks,
+    flags,
+    path,
+  };
 
   if (s.observedAll === 0 || s.nonZero <= 1) {
     // No history, no demand, or a single sale: the mean of the window, flat.
     flags.push(s.observedAll === 0 ? 'no_history' : s.nonZero === 0 ? 'no_demand' : 'single_sale');
     run(FLOOR, s, null, path);
-    return { ...base, candidate: FLOOR, method: 'floor', mase: Number.NaN, naiveMase: Number.NaN, sigmaWeek: stdObserved(s, 0), backtested: false };
+    return {
+      ...base,
+      candidate: FLOOR,
+      method: 'floor',
+      mase: Number.NaN,
+      naiveMase: Number.NaN,
+      sigmaWeek: stdObserved(s, 0),
+      backtested: false,
+    };
   }
   const window = windowOf(s, horizonWeeks, options.backtestWeeks, options.minTrainWeeks);
   const selection = select(s, c.demandClass, window);
@@ -114,5 +131,13 @@ export const forecastSeries = (
   const chosen = selection.chosen;
   run(chosen.candidate, s, null, path);
   const sigmaWeek = Number.isFinite(chosen.rmse) ? chosen.rmse : stdObserved(s, s.start);
-  return { ...base, candidate: chosen.candidate, method: chosen.candidate.method, mase: chosen.mase, naiveMase: selection.naiveMase, sigmaWeek, backtested: selection.backtested };
+  return {
+    ...base,
+    candidate: chosen.candidate,
+    method: chosen.candidate.method,
+    mase: chosen.mase,
+    naiveMase: selection.naiveMase,
+    sigmaWeek,
+    backtested: selection.backtested,
+  };
 };

@@ -193,7 +193,8 @@ const holtWinters = (c: Candidate, s: SeriesView, bt: Backtest | null, path: Flo
   }
   let centre = 0;
   for (let j = 0; j < m; j++) {
-    const v = (smoothed[(j + m - 2) % m]! + smoothed[(j + m - 1) % m]! + smoothed[j]! + smoothed[(j + 1) % m]! + smoothed[(j + 2) % m]!) / 5;
+    const v =
+      (smoothed[(j + m - 2) % m]! + smoothed[(j + m - 1) % m]! + smoothed[j]! + smoothed[(j + 1) % m]! + smoothed[(j + 2) % m]!) / 5;
     seasonal[j] = v;
     centre += v;
   }
@@ -244,7 +245,14 @@ const holtWinters = (c: Candidate, s: SeriesView, bt: Backtest | null, path: Flo
 };
 
 /** Croston and SBA: sizes and intervals smoothed at each demand; forecast (factor ×) size / interval. */
-const croston = (c: Candidate, s: SeriesView, bt: Backtest | null, path: Float64Array | null, fitted: Float64Array | null, factor: number): void => {
+const croston = (
+  c: Candidate,
+  s: SeriesView,
+  bt: Backtest | null,
+  path: Float64Array | null,
+  fitted: Float64Array | null,
+  factor: number,
+): void => {
   const { y, ok, n } = s;
   const { alpha: a, beta: b } = c;
   let started = c.init === 'mean' && s.interval > 0;
@@ -367,7 +375,13 @@ const floor = (s: SeriesView, bt: Backtest | null, path: Float64Array | null, fi
 };
 
 /** Runs candidate `c` over `s` (see the module's comment for what bt, path and fitted receive). */
-export const run = (c: Candidate, s: SeriesView, bt: Backtest | null, path: Float64Array | null, fitted: Float64Array | null = null): void => {
+export const run = (
+  c: Candidate,
+  s: SeriesView,
+  bt: Backtest | null,
+  path: Float64Array | null,
+  fitted: Float64Array | null = null,
+): void => {
   if (fitted) fitted.fill(Number.NaN, 0, Math.min(fitted.length, s.n));
   switch (c.method) {
     case 'ses':

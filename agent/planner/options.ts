@@ -66,7 +66,8 @@ export const DEFAULTS = {
 } as const;
 
 const check = (key: string, value: number, ok: (v: number) => boolean, what: string): number => {
-  if (typeof value !== 'number' || !ok(value)) throw new ConfigError(`planner option ${key}: must be ${what} (got ${JSON.stringify(value)})`);
+  if (typeof value !== 'number' || !ok(value))
+    throw new ConfigError(`planner option ${key}: must be ${what} (got ${JSON.stringify(value)})`);
   return value;
 };
 const int = (min: number, max: number) => (v: number) => Number.isInteger(v) && v >= min && v <= max;
@@ -91,9 +92,24 @@ export const resolveOptions = (options: PlanOptions): ResolvedOptions => {
     outlierK: check('outlierK', options.outlierK ?? DEFAULTS.outlierK, real(1, 1000), 'a number from 1 to 1000'),
     backtestWeeks: check('backtestWeeks', options.backtestWeeks ?? DEFAULTS.backtestWeeks, int(1, 156), 'an integer from 1 to 156'),
     minTrainWeeks: check('minTrainWeeks', options.minTrainWeeks ?? DEFAULTS.minTrainWeeks, int(2, 156), 'an integer from 2 to 156'),
-    parameterTolerance: check('parameterTolerance', options.parameterTolerance ?? DEFAULTS.parameterTolerance, real(0, 10), 'a share from 0 to 10'),
-    defaultLeadTimeDays: check('defaultLeadTimeDays', options.defaultLeadTimeDays ?? DEFAULTS.defaultLeadTimeDays, real(0, 730), 'a number of days from 0 to 730'),
-    minLeadTimeSamples: check('minLeadTimeSamples', options.minLeadTimeSamples ?? DEFAULTS.minLeadTimeSamples, int(1, 1000), 'an integer from 1 to 1000'),
+    parameterTolerance: check(
+      'parameterTolerance',
+      options.parameterTolerance ?? DEFAULTS.parameterTolerance,
+      real(0, 10),
+      'a share from 0 to 10',
+    ),
+    defaultLeadTimeDays: check(
+      'defaultLeadTimeDays',
+      options.defaultLeadTimeDays ?? DEFAULTS.defaultLeadTimeDays,
+      real(0, 730),
+      'a number of days from 0 to 730',
+    ),
+    minLeadTimeSamples: check(
+      'minLeadTimeSamples',
+      options.minLeadTimeSamples ?? DEFAULTS.minLeadTimeSamples,
+      int(1, 1000),
+      'an integer from 1 to 1000',
+    ),
     safetyPeriod: oneOf('safetyPeriod', options.safetyPeriod ?? DEFAULTS.safetyPeriod, ['lead_time', 'lead_time_and_review']),
   };
 };

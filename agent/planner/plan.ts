@@ -132,20 +132,38 @@ interface ReasonInput {
 /** The explanation a planner reads on the proposal. */
 const reasonOf = ({ f, item, options, lead, plan, raw, rounding }: ReasonInput): string => {
   const parts: string[] = [];
-  parts.push(f.demandClass === 'none' ? 'No demand class (no demand in the history).' : `${f.demandClass[0]!.toUpperCase()}${f.demandClass.slice(1)} demand (ADI ${fmt(f.adi)}, CV² ${fmt(f.cv2)}).`);
+  parts.push(
+    f.demandClass === 'none'
+      ? 'No demand class (no demand in the history).'
+      : `${f.demandClass[0]!.toUpperCase()}${f.demandClass.slice(1)} demand (ADI ${fmt(f.adi)}, CV² ${fmt(f.cv2)}).`,
+  );
   const params = describe(f.candidate);
   const method = `${METHOD_LABEL[f.method]}${params ? ` (${params})` : ''}`;
-  if (f.backtested) parts.push(`Forecast by ${method}, chosen on a backtest of the last ${options.backtestWeeks} weeks: MASE ${fmt(f.mase)} (naive ${fmt(f.naiveMase)}).`);
-  else if (f.method === 'floor') parts.push(`Forecast: ${method}${f.flags.includes('single_sale') ? ', a single sale in the history' : ''}.`);
+  if (f.backtested)
+    parts.push(
+      `Forecast by ${method}, chosen on a backtest of the last ${options.backtestWeeks} weeks: MASE ${fmt(f.mase)} (naive ${fmt(f.naiveMase)}).`,
+    );
+  else if (f.method === 'floor')
+    parts.push(`Forecast: ${method}${f.flags.includes('single_sale') ? ', a single sale in the history' : ''}.`);
   else parts.push(`Forecast by ${method}: too little history for a backtest.`);
-  parts.push(`${f.weeksOfHistory} weeks of history since the first sale${f.stockoutWeeks > 0 ? `, ${f.stockoutWeeks} stockout weeks left out` : ''}.`);
-  parts.push(`Forecast ${fmt(plan.forecastPerWeek)}/week, ${fmt(plan.forecastOverLeadTime)} over the lead time of ${fmt(lead.days)} days (${LEAD_SOURCE[lead.source]}${lead.sdDays > 0 ? `, σ ${fmt(lead.sdDays)} days` : ''}).`);
-  parts.push(`Safety stock ${fmt(plan.safetyStock)} for ${Math.round(plan.serviceLevel * 10_000) / 100}% service (z ${plan.z.toFixed(2)}, forecast error σ ${fmt(plan.sigmaWeek)}/week).`);
-  parts.push(`Reorder point ${fmt(plan.reorderPoint)}, order-up-to ${fmt(plan.orderUpTo)} (review every ${fmt(options.reviewWeeks)} week${options.reviewWeeks === 1 ? '' : 's'}).`);
+  parts.push(
+    `${f.weeksOfHistory} weeks of history since the first sale${f.stockoutWeeks > 0 ? `, ${f.stockoutWeeks} stockout weeks left out` : ''}.`,
+  );
+  parts.push(
+    `Forecast ${fmt(plan.forecastPerWeek)}/week, ${fmt(plan.forecastOverLeadTime)} over the lead time of ${fmt(lead.days)} days (${LEAD_SOURCE[lead.source]}${lead.sdDays > 0 ? `, σ ${fmt(lead.sdDays)} days` : ''}).`,
+  );
+  parts.push(
+    `Safety stock ${fmt(plan.safetyStock)} for ${Math.round(plan.serviceLevel * 10_000) / 100}% service (z ${plan.z.toFixed(2)}, forecast error σ ${fmt(plan.sigmaWeek)}/week).`,
+  );
+  parts.push(
+    `Reorder point ${fmt(plan.reorderPoint)}, order-up-to ${fmt(plan.orderUpTo)} (review every ${fmt(options.reviewWeeks)} week${options.reviewWeeks === 1 ? '' : 's'}).`,
+  );
   if (raw > 0) {
     const position = `Position ${fmt(plan.inventoryPosition)} (on hand ${fmt(item.on_hand)} + incoming ${fmt(item.incoming)} − outgoing ${fmt(item.outgoing)}) is at or below the reorder point`;
     if (item.reorder_rule !== false) {
-      parts.push(`${position}; the reordering rule (min ${fmt(item.reorder_rule.min_qty)}, max ${fmt(item.reorder_rule.max_qty)}) orders it, so no order is proposed beside it.`);
+      parts.push(
+        `${position}; the reordering rule (min ${fmt(item.reorder_rule.min_qty)}, max ${fmt(item.reorder_rule.max_qty)}) orders it, so no order is proposed beside it.`,
+      );
     } else {
       parts.push(`${position}: order ${fmt(raw)}${rounding}.`);
     }
@@ -196,8 +214,19 @@ export const plan = (meta: SnapshotMeta, items: readonly SnapshotItem[], planOpt
     let perWeek = L > 0 ? overLead / L : (f.path[at] ?? 0);
     let sigma = finiteOr(f.sigmaWeek, 0);
     let ss = safetyStock(z, options.safetyPeriod === 'lead_time' ? L : L + R, sigma, perWeek, sdL);
-    let policy = reviewPolicy({ overLead, overLeadAndReview, safetyStock: ss, onHand: finiteOr(item.on_hand, 0), incoming: finiteOr(item.incoming, 0), outgoing: finiteOr(item.outgoing, 0) });
-    if (![overLead, overLeadAndReview, perWeek, sigma, ss, policy.reorderPoint, policy.orderUpTo, policy.position, policy.raw].every(Number.isFinite)) {
+    let policy = reviewPolicy({
+      overLead,
+      overLeadAndReview,
+      safetyStock: ss,
+      onHand: finiteOr(item.on_hand, 0),
+      incoming: finiteOr(item.incoming, 0),
+      outgoing: finiteOr(item.outgoing, 0),
+    });
+    if (
+      ![overLead, overLeadAndReview, perWeek, sigma, ss, policy.reorderPoint, policy.orderUpTo, policy.position, policy.raw].every(
+        Number.isFinite,
+      )
+    ) {
       // Beyond what a double holds (absurd quantities): plan nothing rather than plan on infinities.
       flags.push('numeric_guard');
       overLead = 0;
@@ -219,7 +248,12 @@ export const plan = (meta: SnapshotMeta, items: readonly SnapshotItem[], planOpt
       if (r.toMinimum) flags.push('rounded_to_min_qty');
       if (r.toMultiple) flags.push('rounded_to_multiple');
       if (vendor && (r.toMinimum || r.toMultiple)) {
-        const why = [r.toMinimum ? `vendor minimum ${fmt(vendor.min_qty)}` : '', r.toMultiple && vendor.multiple !== false ? `multiple of ${fmt(vendor.multiple)}` : ''].filter(Boolean).join(', ');
+        const why = [
+          r.toMinimum ? `vendor minimum ${fmt(vendor.min_qty)}` : '',
+          r.toMultiple && vendor.multiple !== false ? `multiple of ${fmt(vendor.multiple)}` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
         rounding = `, rounded up to ${fmt(quantity)} (${why})`;
       } else if (quantity !== policy.raw) {
         rounding = `, rounded up to ${fmt(quantity)}`;
@@ -287,7 +321,9 @@ export const plan = (meta: SnapshotMeta, items: readonly SnapshotItem[], planOpt
           kind,
           sku: item.sku,
           warehouse: item.warehouse,
-          ...(transfer && item.resupply_from ? { source_warehouse: item.resupply_from.warehouse } : { vendor: vendor ? vendor.code : false }),
+          ...(transfer && item.resupply_from
+            ? { source_warehouse: item.resupply_from.warehouse }
+            : { vendor: vendor ? vendor.code : false }),
           quantity,
           order_by: meta.as_of,
           need_by: isoOf(asOf + Math.round(lead.days)),

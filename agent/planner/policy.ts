@@ -77,7 +77,12 @@ export const reviewPolicy = (p: PolicyInput): PolicyResult => {
  * Whether a reordering rule (min, max) is off the plan (ROP, S) by more than `tolerance` (a share of
  * the larger of the two values compared).
  */
-export const ruleDiffers = (rule: { readonly min_qty: number; readonly max_qty: number }, min: number, max: number, tolerance: number): boolean => {
+export const ruleDiffers = (
+  rule: { readonly min_qty: number; readonly max_qty: number },
+  min: number,
+  max: number,
+  tolerance: number,
+): boolean => {
   const off = (a: number, b: number): boolean => Math.abs(a - b) > tolerance * Math.max(Math.abs(a), Math.abs(b)) + EPS;
   return off(rule.min_qty, min) || off(rule.max_qty, max);
 };

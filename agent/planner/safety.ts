@@ -39,7 +39,11 @@ export interface LeadTime {
  * resupplies it; else the measured receipts when there are at least `minSamples` of them; else the
  * vendor terms' lead time (σ = 0); else `defaultDays`.
  */
-export const leadTimeOf = (item: Pick<SnapshotItem, 'resupply_from' | 'lead_time' | 'vendor'>, minSamples: number, defaultDays: number): LeadTime => {
+export const leadTimeOf = (
+  item: Pick<SnapshotItem, 'resupply_from' | 'lead_time' | 'vendor'>,
+  minSamples: number,
+  defaultDays: number,
+): LeadTime => {
   if (item.resupply_from) return { days: finiteOr(item.resupply_from.lead_time_days, defaultDays), sdDays: 0, source: 'transfer' };
   if (item.lead_time && item.lead_time.samples >= minSamples && Number.isFinite(item.lead_time.mean_days)) {
     return { days: Math.max(0, item.lead_time.mean_days), sdDays: Math.max(0, finiteOr(item.lead_time.std_days, 0)), source: 'measured' };

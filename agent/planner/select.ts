@@ -9,7 +9,12 @@ import type { DemandClass } from './classify.ts';
 import type { SeriesView } from './clean.ts';
 import { backtest, candidate, hasTwoSeasons, run, SEASON, type Candidate } from './methods.ts';
 
-const grid = (method: Candidate['method'], alphas: readonly number[], betas: readonly (number | undefined)[], extra: Partial<Candidate> = {}): Candidate[] =>
+const grid = (
+  method: Candidate['method'],
+  alphas: readonly number[],
+  betas: readonly (number | undefined)[],
+  extra: Partial<Candidate> = {},
+): Candidate[] =>
   alphas.flatMap((alpha) => betas.map((beta) => candidate(method, { ...extra, alpha, ...(beta === undefined ? {} : { beta }) })));
 
 /** Candidates of smooth and erratic series. */
@@ -92,7 +97,9 @@ export interface Scored {
 export const score = (c: Candidate, s: SeriesView, w: Window, scale: number): Scored => {
   const bt = backtest(w.from, w.to, w.h);
   run(c, s, bt, null);
-  return bt.count > 0 ? { candidate: c, mase: bt.abs / bt.count / scale, rmse: Math.sqrt(bt.sq / bt.count), errors: bt.count } : { candidate: c, mase: Number.NaN, rmse: Number.NaN, errors: 0 };
+  return bt.count > 0
+    ? { candidate: c, mase: bt.abs / bt.count / scale, rmse: Math.sqrt(bt.sq / bt.count), errors: bt.count }
+    : { candidate: c, mase: Number.NaN, rmse: Number.NaN, errors: 0 };
 };
 
 export interface Selection {
@@ -115,7 +122,12 @@ export const select = (s: SeriesView, demandClass: DemandClass, w: Window): Sele
   const continuous = demandClass === 'smooth' || demandClass === 'erratic';
   const scale = maseScale(s);
   if (w.from > w.to) {
-    return { chosen: { candidate: continuous ? FALLBACK.continuous : FALLBACK.intermittent, mase: Number.NaN, rmse: Number.NaN, errors: 0 }, naiveMase: Number.NaN, backtested: false, scale };
+    return {
+      chosen: { candidate: continuous ? FALLBACK.continuous : FALLBACK.intermittent, mase: Number.NaN, rmse: Number.NaN, errors: 0 },
+      naiveMase: Number.NaN,
+      backtested: false,
+      scale,
+    };
   }
   const pool = continuous ? CONTINUOUS : INTERMITTENT;
   const seasonal = continuous && hasTwoSeasons(s) && w.from >= s.start + 2 * SEASON;
@@ -142,8 +154,18 @@ export const select = (s: SeriesView, demandClass: DemandClass, w: Window): Sele
   for (const c of pool) consider(c);
   if (seasonal) for (const c of SEASONAL) consider(c);
   if (count === 0) {
-    return { chosen: { candidate: continuous ? FALLBACK.continuous : FALLBACK.intermittent, mase: Number.NaN, rmse: Number.NaN, errors: 0 }, naiveMase: Number.NaN, backtested: false, scale };
+    return {
+      chosen: { candidate: continuous ? FALLBACK.continuous : FALLBACK.intermittent, mase: Number.NaN, rmse: Number.NaN, errors: 0 },
+      naiveMase: Number.NaN,
+      backtested: false,
+      scale,
+    };
   }
   const naive = score(NAIVE, s, w, scale);
-  return { chosen: { candidate: best, mase: bestAbs / count / scale, rmse: Math.sqrt(bestSq / count), errors: count }, naiveMase: naive.mase, backtested: true, scale };
+  return {
+    chosen: { candidate: best, mase: bestAbs / count / scale, rmse: Math.sqrt(bestSq / count), errors: count },
+    naiveMase: naive.mase,
+    backtested: true,
+    scale,
+  };
 };

@@ -27,7 +27,8 @@ export const repr = (value: unknown): string => {
 const codePoints = (value: string): number => [...value].length;
 
 /** Text PostgreSQL can store: no NUL, no lone surrogate. */
-const isText = (value: string): boolean => !value.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value);
+const isText = (value: string): boolean =>
+  !value.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value);
 
 /** As the addon's tools.check_str: a string of low to high characters, not blank when low > 0, storable. */
 export function checkStr(name: string, value: unknown, low: number, high: number): asserts value is string {
@@ -39,13 +40,19 @@ export function checkStr(name: string, value: unknown, low: number, high: number
 
 /** As the addon's tools.check_int: an integer from low to high. */
 export function checkInt(name: string, value: unknown, low: number, high: number): asserts value is number {
-  if (!isInt(value) || value < low || value > high) throw validationError(`${name} must be an integer from ${low} to ${high}, got ${repr(value)}`);
+  if (!isInt(value) || value < low || value > high)
+    throw validationError(`${name} must be an integer from ${low} to ${high}, got ${repr(value)}`);
 }
 
 /** As the addon's tools.pick_warehouses: false, or a list of 1 to 1000 non-blank strings. */
 export function checkWarehouseCodes(value: unknown): asserts value is false | string[] {
   if (value === false) return;
-  if (!Array.isArray(value) || value.length < 1 || value.length > 1000 || value.some((code) => typeof code !== 'string' || code.trim() === '')) {
+  if (
+    !Array.isArray(value) ||
+    value.length < 1 ||
+    value.length > 1000 ||
+    value.some((code) => typeof code !== 'string' || code.trim() === '')
+  ) {
     throw validationError(`warehouses must be False or a list of 1 to 1000 warehouse codes, got ${repr(value).slice(0, 200)}`);
   }
 }

@@ -21,7 +21,14 @@ export interface StandinDiscrepancy {
   state: 'open' | 'resolved';
 }
 
-export const availabilitySnapshot = (odoo: StandinOdoo, user: StandinUser, code: unknown, warehouses: unknown, offset: unknown, limit: unknown): AvailabilitySnapshot => {
+export const availabilitySnapshot = (
+  odoo: StandinOdoo,
+  user: StandinUser,
+  code: unknown,
+  warehouses: unknown,
+  offset: unknown,
+  limit: unknown,
+): AvailabilitySnapshot => {
   odoo.requireIntegration(user);
   checkStr('endpoint', code, 1, 64);
   checkWarehouseCodes(warehouses);
@@ -51,7 +58,8 @@ export const availabilitySnapshot = (odoo: StandinOdoo, user: StandinUser, code:
 export const reportChannel = (odoo: StandinOdoo, user: StandinUser, code: unknown, items: unknown): ReconcileCounts => {
   odoo.requireIntegration(user);
   checkStr('endpoint', code, 1, 64);
-  if (!Array.isArray(items) || items.length > 5000) throw validationError(`items must be a list of at most 5000 objects, got ${repr(items).slice(0, 200)}`);
+  if (!Array.isArray(items) || items.length > 5000)
+    throw validationError(`items must be a list of at most 5000 objects, got ${repr(items).slice(0, 200)}`);
   const endpoint = odoo.endpointByCode(user, code);
   if (endpoint.kind !== 'channel') throw validationError(`endpoint ${code} is of kind ${endpoint.kind}, not channel`);
   const counts: ReconcileCounts = { checked: 0, within_tolerance: 0, opened: 0, updated: 0, resolved: 0 };
@@ -64,13 +72,16 @@ export const reportChannel = (odoo: StandinOdoo, user: StandinUser, code: unknow
     }
     const product = [...odoo.products.values()].find((p) => odoo.skuOf(p) === item.sku);
     const warehouse = odoo.endpointWarehouses(endpoint).find((w) => w.code === item.warehouse);
-    if (!product || !warehouse) throw validationError(`items[${index}]: unknown sku ${repr(item.sku)} or warehouse ${repr(item.warehouse)}`);
+    if (!product || !warehouse)
+      throw validationError(`items[${index}]: unknown sku ${repr(item.sku)} or warehouse ${repr(item.warehouse)}`);
     return { item: item as { sku: string; warehouse: string; sent: number }, product, warehouse };
   });
   checked.forEach(({ item, product, warehouse }) => {
     counts.checked += 1;
     const current = odoo.stockLevel(endpoint, product, warehouse, now).available as number;
-    const open = odoo.discrepancies.find((d) => d.state === 'open' && d.endpoint === code && d.sku === item.sku && d.warehouse === item.warehouse);
+    const open = odoo.discrepancies.find(
+      (d) => d.state === 'open' && d.endpoint === code && d.sku === item.sku && d.warehouse === item.warehouse,
+    );
     if (Math.abs(current - item.sent) <= endpoint.toleranceQty) {
       counts.within_tolerance += 1;
       if (open) {
@@ -82,7 +93,16 @@ export const reportChannel = (odoo: StandinOdoo, user: StandinUser, code: unknow
       open.otherQty = item.sent;
       counts.updated += 1;
     } else {
-      odoo.discrepancies.push({ id: odoo.discrepancies.length + 1, kind: 'channel', endpoint: code, sku: item.sku, warehouse: item.warehouse, odooQty: current, otherQty: item.sent, state: 'open' });
+      odoo.discrepancies.push({
+        id: odoo.discrepancies.length + 1,
+        kind: 'channel',
+        endpoint: code,
+        sku: item.sku,
+        warehouse: item.warehouse,
+        odooQty: current,
+        otherQty: item.sent,
+        state: 'open',
+      });
       counts.opened += 1;
     }
   });

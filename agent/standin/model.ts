@@ -273,7 +273,14 @@ export class StandinOdoo {
   }
 
   /** Capture: one pending row per subscribed active endpoint of the right company (and warehouse). */
-  capture(type: string, model: string, resId: number, warehouseId: number, company: number | false, deleted?: { id: number; key: string }): number[] {
+  capture(
+    type: string,
+    model: string,
+    resId: number,
+    warehouseId: number,
+    company: number | false,
+    deleted?: { id: number; key: string },
+  ): number[] {
     const ids: number[] = [];
     for (const endpoint of this.endpoints.values()) {
       if (!this.subscribes(endpoint, type, warehouseId, company)) continue;
@@ -290,7 +297,15 @@ export class StandinOdoo {
   }
 
   /** One pending outbox row for one endpoint; returns its id. */
-  addRow(endpoint: StandinEndpoint, type: string, model: string, resId: number, warehouseId: number, company: number | false, deleted?: { id: number; key: string }): number {
+  addRow(
+    endpoint: StandinEndpoint,
+    type: string,
+    model: string,
+    resId: number,
+    warehouseId: number,
+    company: number | false,
+    deleted?: { id: number; key: string },
+  ): number {
     const now = this.clock();
     const row: OutboxRow = {
       id: this.nextRowId++,
@@ -321,7 +336,9 @@ export class StandinOdoo {
 
   requireIntegration(user: StandinUser): void {
     if (!user.groups.includes(GROUPS.integration)) {
-      throw accessError(`You are not allowed to call PlanSync's integration methods: user ${JSON.stringify(user.login)} is not in the group PlanSync / Integration.`);
+      throw accessError(
+        `You are not allowed to call PlanSync's integration methods: user ${JSON.stringify(user.login)} is not in the group PlanSync / Integration.`,
+      );
     }
   }
 
@@ -331,7 +348,13 @@ export class StandinOdoo {
     return endpoint;
   }
 
-  claim(user: StandinUser, endpointCode: unknown, limit: unknown, leaseSeconds: unknown, consumer: unknown): { lease: string; events: unknown[] } {
+  claim(
+    user: StandinUser,
+    endpointCode: unknown,
+    limit: unknown,
+    leaseSeconds: unknown,
+    consumer: unknown,
+  ): { lease: string; events: unknown[] } {
     this.requireIntegration(user);
     checkStr('endpoint', endpointCode, 1, 64);
     checkInt('limit', limit, 1, 1000);
@@ -342,7 +365,11 @@ export class StandinOdoo {
     const rows = [...this.outbox.values()].filter((r) => r.endpointId === endpoint.id);
     const groupKey = (r: OutboxRow) => `${r.model}|${r.resId}|${r.warehouseId}`;
     const inFlight = new Set(rows.filter((r) => r.state === 'claimed' && r.leaseExpiresAt >= now).map(groupKey));
-    const claimable = rows.filter((r) => ((r.state === 'pending' && r.nextAttemptAt <= now) || (r.state === 'claimed' && r.leaseExpiresAt < now)) && !inFlight.has(groupKey(r)));
+    const claimable = rows.filter(
+      (r) =>
+        ((r.state === 'pending' && r.nextAttemptAt <= now) || (r.state === 'claimed' && r.leaseExpiresAt < now)) &&
+        !inFlight.has(groupKey(r)),
+    );
     const groups = new Map<string, OutboxRow[]>();
     for (const row of claimable.sort((a, b) => a.id - b.id)) {
       const key = groupKey(row);
@@ -398,9 +425,16 @@ export class StandinOdoo {
   /** Rows held under `lease` for these head ids, of endpoints of the caller's companies (another company's user holding the token gets none). */
   private held(user: StandinUser, lease: unknown, eventIds: unknown): OutboxRow[] {
     checkStr('lease', lease, 1, 64);
-    if (!Array.isArray(eventIds) || eventIds.length > 10_000 || !eventIds.every(isInt)) throw validationError(`event_ids must be a list of at most 10000 integers, got ${repr(eventIds)}`);
+    if (!Array.isArray(eventIds) || eventIds.length > 10_000 || !eventIds.every(isInt))
+      throw validationError(`event_ids must be a list of at most 10000 integers, got ${repr(eventIds)}`);
     const heads = new Set(eventIds);
-    return [...this.outbox.values()].filter((r) => r.state === 'claimed' && r.lease === lease && heads.has(r.headId) && user.companies.includes(this.endpoints.get(r.endpointId)?.company ?? -1));
+    return [...this.outbox.values()].filter(
+      (r) =>
+        r.state === 'claimed' &&
+        r.lease === lease &&
+        heads.has(r.headId) &&
+        user.companies.includes(this.endpoints.get(r.endpointId)?.company ?? -1),
+    );
   }
 
   ack(user: StandinUser, lease: unknown, eventIds: unknown): number {
@@ -416,7 +450,15 @@ export class StandinOdoo {
     return new Set(rows.map((r) => r.headId)).size;
   }
 
-  nack(user: StandinUser, lease: unknown, eventIds: unknown, error: unknown, retryAfter: unknown, final: unknown = false, blocked: unknown = false): number {
+  nack(
+    user: StandinUser,
+    lease: unknown,
+    eventIds: unknown,
+    error: unknown,
+    retryAfter: unknown,
+    final: unknown = false,
+    blocked: unknown = false,
+  ): number {
     this.requireIntegration(user);
     if (typeof error !== 'string') throw validationError(`error must be a string, got ${repr(error)}`);
     if (typeof retryAfter !== 'number' || !Number.isFinite(retryAfter) || retryAfter < 0 || retryAfter > 86_400 * 30) {
@@ -424,7 +466,10 @@ export class StandinOdoo {
     }
     if (typeof final !== 'boolean') throw validationError(`final must be a boolean, got ${repr(final)}`);
     if (typeof blocked !== 'boolean') throw validationError(`blocked must be a boolean, got ${repr(blocked)}`);
-    if (final && blocked) throw validationError("final and blocked exclude each other (the endpoint refused the events for good, or the agent's credentials), got both true");
+    if (final && blocked)
+      throw validationError(
+        "final and blocked exclude each other (the endpoint refused the events for good, or the agent's credentials), got both true",
+      );
     const rows = this.held(user, lease, eventIds);
     const now = this.clock();
     const reason = error.slice(0, 4000);
@@ -440,7 +485,9 @@ export class StandinOdoo {
       for (const endpoint of this.endpointsOf(rows)) {
         if (endpoint.blockedSince === false) {
           endpoint.blockedSince = now;
-          endpoint.messages.push(`Deliveries to this endpoint are paused: it refuses the agent's credentials or configuration (${reason}).`);
+          endpoint.messages.push(
+            `Deliveries to this endpoint are paused: it refuses the agent's credentials or configuration (${reason}).`,
+          );
         }
         endpoint.blockedReason = reason;
       }
@@ -461,7 +508,9 @@ export class StandinOdoo {
   }
 
   private endpointsOf(rows: readonly OutboxRow[]): StandinEndpoint[] {
-    return [...new Set(rows.map((r) => r.endpointId))].map((id) => this.endpoints.get(id)).filter((e): e is StandinEndpoint => e !== undefined);
+    return [...new Set(rows.map((r) => r.endpointId))]
+      .map((id) => this.endpoints.get(id))
+      .filter((e): e is StandinEndpoint => e !== undefined);
   }
 
   heartbeat(user: StandinUser, consumer: unknown, stats: unknown): Record<string, unknown> {
@@ -500,10 +549,21 @@ export class StandinOdoo {
       addon_version: '17.0.1.0.0',
       server_time: iso(now),
       database: this.database,
-      user: { id: user.id, login: user.login, groups: user.groups.filter((g) => g.startsWith('plansync.')), companies: [...user.companies] },
+      user: {
+        id: user.id,
+        login: user.login,
+        groups: user.groups.filter((g) => g.startsWith('plansync.')),
+        companies: [...user.companies],
+      },
       // as Odoo 17 reports them: keys without expiry
       api_keys: [{ name: `${user.login} key`, expires: false }],
-      settings: { batch_size: s.batch_size, lease_seconds: s.lease_seconds, max_attempts: s.max_attempts, heartbeat_seconds: s.heartbeat_seconds, poll_seconds: s.poll_seconds },
+      settings: {
+        batch_size: s.batch_size,
+        lease_seconds: s.lease_seconds,
+        max_attempts: s.max_attempts,
+        heartbeat_seconds: s.heartbeat_seconds,
+        poll_seconds: s.poll_seconds,
+      },
       endpoints,
     };
   }
@@ -552,7 +612,15 @@ export class StandinOdoo {
       ...all,
       basis_quantity: all[endpoint.basis],
       available,
-      definition: { id: endpoint.id, endpoint: endpoint.code, version: endpoint.version, basis: endpoint.basis, horizon_days: 0, included_location_ids: [], excluded_location_ids: [] },
+      definition: {
+        id: endpoint.id,
+        endpoint: endpoint.code,
+        version: endpoint.version,
+        basis: endpoint.basis,
+        horizon_days: 0,
+        included_location_ids: [],
+        excluded_location_ids: [],
+      },
       allocation: false,
       channel: channelSku ? { sku: channelSku, uom: 'Units', quantity: Math.max(0, Math.floor(available)) } : false,
       computed_at: iso(now),
@@ -603,7 +671,16 @@ export class StandinOdoo {
         if (!w) throw new Error(`record stock.warehouse(${row.resId}) no longer exists`);
         return {
           key: w.code,
-          payload: { id: w.id, code: w.code, name: w.name, active: true, company: w.company, view_location_id: false, stock_location_id: false, address: this.companies.get(w.company) ?? false },
+          payload: {
+            id: w.id,
+            code: w.code,
+            name: w.name,
+            active: true,
+            company: w.company,
+            view_location_id: false,
+            stock_location_id: false,
+            address: this.companies.get(w.company) ?? false,
+          },
         };
       }
       case 'stock.level': {
@@ -652,7 +729,14 @@ const time = (name: string, value: unknown): void => {
 const isCalendarTime = (value: string): boolean => {
   const [date = '', rest = ''] = value.split('T');
   const utc = new Date(Date.parse(value)).getUTCFullYear();
-  return isCalendarDate(date) && Number(rest.slice(0, 2)) < 24 && Number(rest.slice(3, 5)) < 60 && Number(rest.slice(6, 8)) < 60 && utc >= 1 && utc <= 9999;
+  return (
+    isCalendarDate(date) &&
+    Number(rest.slice(0, 2)) < 24 &&
+    Number(rest.slice(3, 5)) < 60 &&
+    Number(rest.slice(6, 8)) < 60 &&
+    utc >= 1 &&
+    utc <= 9999
+  );
 };
 
 /** The heartbeat's `stats`, checked as the addon's plansync.agent._validate_stats does (errors name the path). */
@@ -660,9 +744,13 @@ const validateStats = (stats: unknown): { mode: 'run' | 'once' | 'check' } => {
   if (!isObject(stats)) throw invalid('stats', 'an object', stats);
   const mode = get(stats, 'mode', 'run');
   if (mode !== 'run' && mode !== 'once' && mode !== 'check') throw invalid('stats.mode', 'one of run, once, check', mode);
-  for (const [key, size] of [['version', 64], ['host', 255]] as const) {
+  for (const [key, size] of [
+    ['version', 64],
+    ['host', 255],
+  ] as const) {
     const value = get(stats, key, '');
-    if (typeof value !== 'string' || [...value].length > size) throw invalid(`stats.${key}`, `a string of at most ${size} characters`, value);
+    if (typeof value !== 'string' || [...value].length > size)
+      throw invalid(`stats.${key}`, `a string of at most ${size} characters`, value);
   }
   count('stats.pid', get(stats, 'pid', 0));
   time('stats.started_at', get(stats, 'started_at', false));
@@ -673,7 +761,8 @@ const validateStats = (stats: unknown): { mode: 'run' | 'once' | 'check' } => {
     if (!isObject(item)) throw invalid(prefix, 'an object', item);
     for (const key of ['delivered', 'failed', 'parked']) count(`${prefix}.${key}`, get(item, key, 0));
     const perMinute = get(item, 'per_minute', 0);
-    if (typeof perMinute !== 'number' || !(perMinute >= 0 && perMinute < 1e12)) throw invalid(`${prefix}.per_minute`, 'a number from 0', perMinute);
+    if (typeof perMinute !== 'number' || !(perMinute >= 0 && perMinute < 1e12))
+      throw invalid(`${prefix}.per_minute`, 'a number from 0', perMinute);
     const lastError = get(item, 'last_error', '');
     if (lastError !== false && typeof lastError !== 'string') throw invalid(`${prefix}.last_error`, 'a string', lastError);
     time(`${prefix}.last_delivery_at`, get(item, 'last_delivery_at', false));
@@ -686,7 +775,15 @@ interface Signature {
   readonly call: (odoo: StandinOdoo, user: StandinUser, values: unknown[]) => unknown;
 }
 
-const MODELS = new Set(['plansync.outbox', 'plansync.agent', 'plansync.endpoint', 'plansync.event.type', 'plansync.agent.line', 'plansync.run', 'plansync.discrepancy']);
+const MODELS = new Set([
+  'plansync.outbox',
+  'plansync.agent',
+  'plansync.endpoint',
+  'plansync.event.type',
+  'plansync.agent.line',
+  'plansync.run',
+  'plansync.discrepancy',
+]);
 
 const METHODS: Record<string, Signature> = {
   'plansync.outbox.claim': {
@@ -695,7 +792,14 @@ const METHODS: Record<string, Signature> = {
   },
   'plansync.outbox.ack': { params: [{ name: 'lease' }, { name: 'event_ids' }], call: (o, u, [l, ids]) => o.ack(u, l, ids) },
   'plansync.outbox.nack': {
-    params: [{ name: 'lease' }, { name: 'event_ids' }, { name: 'error' }, { name: 'retry_after' }, { name: 'final', default: false }, { name: 'blocked', default: false }],
+    params: [
+      { name: 'lease' },
+      { name: 'event_ids' },
+      { name: 'error' },
+      { name: 'retry_after' },
+      { name: 'final', default: false },
+      { name: 'blocked', default: false },
+    ],
     call: (o, u, [l, ids, e, r, f, b]) => o.nack(u, l, ids, e, r, f, b),
   },
   'plansync.agent.heartbeat': { params: [{ name: 'consumer' }, { name: 'stats' }], call: (o, u, [c, s]) => o.heartbeat(u, c, s) },
@@ -704,14 +808,24 @@ const METHODS: Record<string, Signature> = {
     call: (o, u, [e, k, s, c, l]) => enqueueHistory(o, u, e, k, s, c, l),
   },
   'plansync.run.import_batch': {
-    params: [{ name: 'source' }, { name: 'external_ref' }, { name: 'kind' }, { name: 'lines' }, { name: 'generated_at', default: false }, { name: 'rejected', default: false }],
+    params: [
+      { name: 'source' },
+      { name: 'external_ref' },
+      { name: 'kind' },
+      { name: 'lines' },
+      { name: 'generated_at', default: false },
+      { name: 'rejected', default: false },
+    ],
     call: (o, u, [s, r, k, l, g, x]) => importBatch(o, u, s, r, k, l, g, x),
   },
   'plansync.endpoint.availability_snapshot': {
     params: [{ name: 'endpoint' }, { name: 'warehouses' }, { name: 'offset' }, { name: 'limit' }],
     call: (o, u, [e, w, off, l]) => availabilitySnapshot(o, u, e, w, off, l),
   },
-  'plansync.discrepancy.report_channel': { params: [{ name: 'endpoint' }, { name: 'items' }], call: (o, u, [e, i]) => reportChannel(o, u, e, i) },
+  'plansync.discrepancy.report_channel': {
+    params: [{ name: 'endpoint' }, { name: 'items' }],
+    call: (o, u, [e, i]) => reportChannel(o, u, e, i),
+  },
   'plansync.run.planning_snapshot': {
     params: [{ name: 'warehouses' }, { name: 'weeks' }, { name: 'offset' }, { name: 'limit' }],
     call: (o, u, [w, n, off, l]) => planningSnapshot(o, u, w, n, off, l),
@@ -719,7 +833,12 @@ const METHODS: Record<string, Signature> = {
 };
 
 /** Python's argument binding: positional first, then keywords; a missing or doubled argument is a TypeError. */
-const bindArguments = (params: Signature['params'], args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>, where: string): unknown[] => {
+const bindArguments = (
+  params: Signature['params'],
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>>,
+  where: string,
+): unknown[] => {
   const typeError = (message: string) => new OdooException('builtins.TypeError', `${where}() ${message}`);
   if (args.length > params.length) throw typeError(`takes ${params.length} positional arguments but ${args.length} were given`);
   const known = new Set(params.map((p) => p.name));

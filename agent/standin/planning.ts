@@ -11,7 +11,15 @@
  * packagings (only the vendor's minimum rounds a quantity up), routes (no `no_route`), time zones
  * (a move's day is its UTC day).
  */
-import { formatIssues, ForecastLine, HISTORY_KINDS, isCalendarDate, ProposalLine, type HistoryKind, type ImportStatus } from '../../shared-types/index.ts';
+import {
+  formatIssues,
+  ForecastLine,
+  HISTORY_KINDS,
+  isCalendarDate,
+  ProposalLine,
+  type HistoryKind,
+  type ImportStatus,
+} from '../../shared-types/index.ts';
 import { checkInt, checkStr, isInt, repr, validationError } from './exceptions.ts';
 import type { OutboxRow, StandinOdoo, StandinUser } from './model.ts';
 
@@ -134,7 +142,15 @@ export class PlanningData {
 export const recordMove = (
   odoo: StandinOdoo,
   company: number,
-  values: { productId: number; warehouseId: number; quantity: number; kind?: 'delivery' | 'return'; doneAt?: number; order?: string | false; customer?: StandinMove['customer'] },
+  values: {
+    productId: number;
+    warehouseId: number;
+    quantity: number;
+    kind?: 'delivery' | 'return';
+    doneAt?: number;
+    order?: string | false;
+    customer?: StandinMove['customer'];
+  },
 ): StandinMove => {
   const move: StandinMove = {
     id: odoo.newId(),
@@ -158,7 +174,15 @@ export const recordMove = (
  */
 export const makeMove = (
   odoo: StandinOdoo,
-  values: { productId: number; warehouseId: number; quantity: number; kind?: 'delivery' | 'return'; doneAt?: number; order?: string | false; customer?: StandinMove['customer'] },
+  values: {
+    productId: number;
+    warehouseId: number;
+    quantity: number;
+    kind?: 'delivery' | 'return';
+    doneAt?: number;
+    order?: string | false;
+    customer?: StandinMove['customer'];
+  },
 ): StandinMove => {
   const warehouse = odoo.warehouses.get(values.warehouseId);
   if (!warehouse) throw new Error(`no warehouse ${values.warehouseId}`);
@@ -266,7 +290,9 @@ const scan = (odoo: StandinOdoo, kind: HistoryKind, since: string | false): Scan
   switch (kind) {
     case 'demand.line': {
       const from = since === false ? -Infinity : Date.parse(`${since}T00:00:00Z`);
-      return [...planning.moves.values()].filter((m) => m.doneAt >= from).map((m) => ({ id: m.id, model: 'stock.move', warehouseId: m.warehouseId, company: m.company }));
+      return [...planning.moves.values()]
+        .filter((m) => m.doneAt >= from)
+        .map((m) => ({ id: m.id, model: 'stock.move', warehouseId: m.warehouseId, company: m.company }));
     }
     case 'product.changed':
       return [...odoo.products.values()].map((p) => ({ id: p.id, model: 'product.product', warehouseId: 0, company: false }));
@@ -293,8 +319,10 @@ export const enqueueHistory = (
 ): { enqueued: number; skipped: number; cursor: number; done: boolean; remaining: number } => {
   odoo.requireIntegration(user);
   checkStr('endpoint', endpointCode, 1, 64);
-  if (typeof kind !== 'string' || !(HISTORY_KINDS as readonly string[]).includes(kind)) throw validationError(`kind must be one of ${HISTORY_KINDS.join(', ')}, got ${repr(kind)}`);
-  if (since !== false && !(typeof since === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(since) && isCalendarDate(since))) throw validationError(`since must be a date YYYY-MM-DD or False, got ${repr(since)}`);
+  if (typeof kind !== 'string' || !(HISTORY_KINDS as readonly string[]).includes(kind))
+    throw validationError(`kind must be one of ${HISTORY_KINDS.join(', ')}, got ${repr(kind)}`);
+  if (since !== false && !(typeof since === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(since) && isCalendarDate(since)))
+    throw validationError(`since must be a date YYYY-MM-DD or False, got ${repr(since)}`);
   checkInt('cursor', cursor, 0, 2 ** 31 - 1);
   checkInt('limit', limit, 1, 50_000);
   const endpoint = odoo.endpointByCode(user, endpointCode);
@@ -306,7 +334,9 @@ export const enqueueHistory = (
   const page = candidates.slice(0, limit);
   const rows = [...odoo.outbox.values()].filter((r) => r.endpointId === endpoint.id && r.type === type);
   // demand.line is an immutable fact: any row of that move counts; a state type only while pending or claimed.
-  const present = new Set(rows.filter((r) => type === 'demand.line' || r.state === 'pending' || r.state === 'claimed').map((r) => `${r.model}|${r.resId}`));
+  const present = new Set(
+    rows.filter((r) => type === 'demand.line' || r.state === 'pending' || r.state === 'claimed').map((r) => `${r.model}|${r.resId}`),
+  );
   let enqueued = 0;
   for (const record of page) {
     if (present.has(`${record.model}|${record.id}`)) continue;
@@ -320,7 +350,20 @@ export const enqueueHistory = (
 // ---- plansync.run.import_batch ----
 
 /** The reason codes of docs/contract.md (import_batch). */
-const REASON_CODES = new Set(['invalid', 'duplicate_line', 'stale_run', 'unknown_sku', 'unknown_warehouse', 'unknown_source_warehouse', 'unknown_vendor', 'vendor_without_terms', 'unknown_uom', 'uom_incompatible', 'no_route', 'out_of_bounds']);
+const REASON_CODES = new Set([
+  'invalid',
+  'duplicate_line',
+  'stale_run',
+  'unknown_sku',
+  'unknown_warehouse',
+  'unknown_source_warehouse',
+  'unknown_vendor',
+  'vendor_without_terms',
+  'unknown_uom',
+  'uom_incompatible',
+  'no_route',
+  'out_of_bounds',
+]);
 
 interface LineResult {
   external_id: string;
@@ -348,21 +391,37 @@ export const importBatch = (
   if (!Array.isArray(lines)) throw validationError(`lines must be a list of 1 to 5000 lines, got ${repr(lines)}`);
   if (lines.length < 1 || lines.length > 5000) throw validationError(`lines must be a list of 1 to 5000 lines, got ${lines.length} lines`);
   lines.forEach((line, index) => {
-    if (line === null || typeof line !== 'object' || Array.isArray(line)) throw validationError(`lines[${index}] must be an object, got ${repr(line)}`);
+    if (line === null || typeof line !== 'object' || Array.isArray(line))
+      throw validationError(`lines[${index}] must be an object, got ${repr(line)}`);
   });
   const refusals = new Map<number, string>();
   if (rejected !== false) {
     if (!Array.isArray(rejected)) throw validationError(`rejected must be false or a list, got ${repr(rejected)}`);
     rejected.forEach((item: unknown, position) => {
       const r = item as { index?: unknown; code?: unknown; message?: unknown } | null;
-      if (!r || !isInt(r.index) || r.index < 0 || r.index >= lines.length || typeof r.code !== 'string' || typeof r.message !== 'string' || r.message.length > 2000) {
-        throw validationError(`rejected[${position}] must be {index: 0 to ${lines.length - 1}, code: a string, message: a string of at most 2000 characters}, got ${repr(item)}`);
+      if (
+        !r ||
+        !isInt(r.index) ||
+        r.index < 0 ||
+        r.index >= lines.length ||
+        typeof r.code !== 'string' ||
+        typeof r.message !== 'string' ||
+        r.message.length > 2000
+      ) {
+        throw validationError(
+          `rejected[${position}] must be {index: 0 to ${lines.length - 1}, code: a string, message: a string of at most 2000 characters}, got ${repr(item)}`,
+        );
       }
       refusals.set(r.index, `${REASON_CODES.has(r.code) ? r.code : 'invalid'}: ${r.message}`);
     });
   }
   // a real calendar time, as the addon's datetime() takes it (Date.parse would roll 2026-02-30 over to March)
-  const realTime = (value: string): boolean => Number(value.slice(0, 4)) >= 1 && isCalendarDate(value.slice(0, 10)) && Number(value.slice(11, 13)) < 24 && Number(value.slice(14, 16)) < 60 && Number(value.slice(17, 19)) < 60;
+  const realTime = (value: string): boolean =>
+    Number(value.slice(0, 4)) >= 1 &&
+    isCalendarDate(value.slice(0, 10)) &&
+    Number(value.slice(11, 13)) < 24 &&
+    Number(value.slice(14, 16)) < 60 &&
+    Number(value.slice(17, 19)) < 60;
   if (generatedAt !== false && !(typeof generatedAt === 'string' && ISO_UTC.test(generatedAt) && realTime(generatedAt))) {
     throw validationError(`generated_at must be an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SSZ) or False, got ${repr(generatedAt)}`);
   }
@@ -370,7 +429,13 @@ export const importBatch = (
   const now = odoo.now();
   let run = [...planning.runs.values()].find((r) => r.source === source && r.ref === externalRef && r.kind === kind);
   if (!run) {
-    run = { id: odoo.newId(), source, ref: externalRef, kind: ROW_KIND[kind], generatedAt: generatedAt === false ? now : Date.parse(generatedAt) };
+    run = {
+      id: odoo.newId(),
+      source,
+      ref: externalRef,
+      kind: ROW_KIND[kind],
+      generatedAt: generatedAt === false ? now : Date.parse(generatedAt),
+    };
     planning.runs.set(run.id, run);
   }
   const current = run;
@@ -381,7 +446,9 @@ export const importBatch = (
 
   const exception = (externalId: string, revision: number, line: unknown, reason: string): LineResult => {
     // The same refusal of the same line again is the same exception record: importing twice changes nothing.
-    const same = [...planning.exceptions.values()].find((e) => e.source === source && e.externalId === externalId && e.revision === revision && e.reason === reason && e.runId === current.id);
+    const same = [...planning.exceptions.values()].find(
+      (e) => e.source === source && e.externalId === externalId && e.revision === revision && e.reason === reason && e.runId === current.id,
+    );
     const record = same ?? { id: odoo.newId(), runId: current.id, source, externalId, revision, reason, line };
     planning.exceptions.set(record.id, record);
     return { external_id: externalId, status: 'exception', id: record.id, reason };
@@ -394,7 +461,13 @@ export const importBatch = (
     if (refusal) return exception(externalId, rawRevision, raw, refusal); // refused by the caller: its reason stands
     if (externalId) {
       const first = firstAt.get(externalId);
-      if (first !== undefined) return exception(externalId, rawRevision, raw, `duplicate_line: external_id ${JSON.stringify(externalId)} is also line ${first + 1} of this batch`);
+      if (first !== undefined)
+        return exception(
+          externalId,
+          rawRevision,
+          raw,
+          `duplicate_line: external_id ${JSON.stringify(externalId)} is also line ${first + 1} of this batch`,
+        );
       firstAt.set(externalId, index);
     }
     const parsed = (kind === 'forecast' ? ForecastLine : ProposalLine).safeParse(raw);
@@ -404,15 +477,39 @@ export const importBatch = (
     const same = revisions.find((r) => r.revision === line.revision);
     if (same) return { external_id: line.external_id, status: 'unchanged', id: same.id, reason: '' };
     const higher = revisions.filter((r) => r.revision > line.revision).sort((a, b) => b.revision - a.revision)[0];
-    if (higher) return { external_id: line.external_id, status: 'superseded', id: higher.id, reason: `revision ${higher.revision} of ${JSON.stringify(line.external_id)} was imported already` };
+    if (higher)
+      return {
+        external_id: line.external_id,
+        status: 'superseded',
+        id: higher.id,
+        reason: `revision ${higher.revision} of ${JSON.stringify(line.external_id)} was imported already`,
+      };
     if (stale) {
-      return exception(line.external_id, line.revision, raw, `stale_run: run ${JSON.stringify(current.ref)} was generated at ${iso(current.generatedAt)}, before the newest run of source ${JSON.stringify(source)} (${iso(newest)})`);
+      return exception(
+        line.external_id,
+        line.revision,
+        raw,
+        `stale_run: run ${JSON.stringify(current.ref)} was generated at ${iso(current.generatedAt)}, before the newest run of source ${JSON.stringify(source)} (${iso(newest)})`,
+      );
     }
     const product = [...odoo.products.values()].find((p) => p.active && p.sku === line.sku);
-    if (!product) return exception(line.external_id, line.revision, raw, `unknown_sku: no product has the Internal Reference sku ${JSON.stringify(line.sku)}`);
-    const warehouseByCode = (code: string) => [...odoo.warehouses.values()].find((w) => w.code === code && user.companies.includes(w.company));
+    if (!product)
+      return exception(
+        line.external_id,
+        line.revision,
+        raw,
+        `unknown_sku: no product has the Internal Reference sku ${JSON.stringify(line.sku)}`,
+      );
+    const warehouseByCode = (code: string) =>
+      [...odoo.warehouses.values()].find((w) => w.code === code && user.companies.includes(w.company));
     const warehouse = warehouseByCode(line.warehouse);
-    if (!warehouse) return exception(line.external_id, line.revision, raw, `unknown_warehouse: no warehouse has the code warehouse ${JSON.stringify(line.warehouse)}`);
+    if (!warehouse)
+      return exception(
+        line.external_id,
+        line.revision,
+        raw,
+        `unknown_warehouse: no warehouse has the code warehouse ${JSON.stringify(line.warehouse)}`,
+      );
 
     let quantity = line.quantity ?? 0;
     let vendorId: number | false = false;
@@ -420,29 +517,67 @@ export const importBatch = (
     let note = '';
     if ('kind' in line) {
       if (line.kind === 'transfer' && line.source_warehouse && !warehouseByCode(line.source_warehouse)) {
-        return exception(line.external_id, line.revision, raw, `unknown_source_warehouse: no warehouse has the code source_warehouse ${JSON.stringify(line.source_warehouse)}`);
+        return exception(
+          line.external_id,
+          line.revision,
+          raw,
+          `unknown_source_warehouse: no warehouse has the code source_warehouse ${JSON.stringify(line.source_warehouse)}`,
+        );
       }
       if (line.uom) {
         const uom = [...planning.uoms.values()].find((u) => u.name === line.uom);
-        if (!uom) return exception(line.external_id, line.revision, raw, `unknown_uom: no unit of measure is named uom ${JSON.stringify(line.uom)}`);
+        if (!uom)
+          return exception(
+            line.external_id,
+            line.revision,
+            raw,
+            `unknown_uom: no unit of measure is named uom ${JSON.stringify(line.uom)}`,
+          );
         if (uom.category !== PRODUCT_UOM.category) {
-          return exception(line.external_id, line.revision, raw, `uom_incompatible: uom ${JSON.stringify(line.uom)} (${uom.category}) cannot be converted to the unit of sku ${JSON.stringify(line.sku)} (${PRODUCT_UOM.name}, ${PRODUCT_UOM.category})`);
+          return exception(
+            line.external_id,
+            line.revision,
+            raw,
+            `uom_incompatible: uom ${JSON.stringify(line.uom)} (${uom.category}) cannot be converted to the unit of sku ${JSON.stringify(line.sku)} (${PRODUCT_UOM.name}, ${PRODUCT_UOM.category})`,
+          );
         }
         quantity = (quantity * uom.ratio) / PRODUCT_UOM.ratio;
       }
       let price = 0;
       if (line.kind === 'purchase') {
-        const termsOf = (vendor: number) => [...planning.vendorTerms.values()].filter((t) => t.vendorId === vendor && t.productId === product.id).sort((a, b) => a.sequence - b.sequence)[0];
+        const termsOf = (vendor: number) =>
+          [...planning.vendorTerms.values()]
+            .filter((t) => t.vendorId === vendor && t.productId === product.id)
+            .sort((a, b) => a.sequence - b.sequence)[0];
         let terms;
         if (line.vendor) {
           const name = line.vendor;
-          const vendor = [...planning.vendors.values()].find((v) => v.ref === name) ?? [...planning.vendors.values()].find((v) => v.name === name);
-          if (!vendor) return exception(line.external_id, line.revision, raw, `unknown_vendor: no vendor has the Reference or the name vendor ${JSON.stringify(name)}`);
+          const vendor =
+            [...planning.vendors.values()].find((v) => v.ref === name) ?? [...planning.vendors.values()].find((v) => v.name === name);
+          if (!vendor)
+            return exception(
+              line.external_id,
+              line.revision,
+              raw,
+              `unknown_vendor: no vendor has the Reference or the name vendor ${JSON.stringify(name)}`,
+            );
           terms = termsOf(vendor.id);
-          if (!terms) return exception(line.external_id, line.revision, raw, `vendor_without_terms: vendor ${JSON.stringify(name)} has no terms for sku ${JSON.stringify(line.sku)}`);
+          if (!terms)
+            return exception(
+              line.external_id,
+              line.revision,
+              raw,
+              `vendor_without_terms: vendor ${JSON.stringify(name)} has no terms for sku ${JSON.stringify(line.sku)}`,
+            );
         } else {
           terms = [...planning.vendorTerms.values()].filter((t) => t.productId === product.id).sort((a, b) => a.sequence - b.sequence)[0];
-          if (!terms) return exception(line.external_id, line.revision, raw, `vendor_without_terms: sku ${JSON.stringify(line.sku)} has no vendor (vendor false asks for the product's first vendor)`);
+          if (!terms)
+            return exception(
+              line.external_id,
+              line.revision,
+              raw,
+              `vendor_without_terms: sku ${JSON.stringify(line.sku)} has no vendor (vendor false asks for the product's first vendor)`,
+            );
         }
         vendorId = terms.vendorId;
         price = terms.price;
@@ -454,9 +589,20 @@ export const importBatch = (
       value = typeof line.value === 'number' ? line.value : quantity * price;
     }
     if (quantity > planning.limits.maxQuantity) {
-      return exception(line.external_id, line.revision, raw, `out_of_bounds: quantity ${quantity} is above the limit ${planning.limits.maxQuantity} of the settings`);
+      return exception(
+        line.external_id,
+        line.revision,
+        raw,
+        `out_of_bounds: quantity ${quantity} is above the limit ${planning.limits.maxQuantity} of the settings`,
+      );
     }
-    if (value > planning.limits.maxValue) return exception(line.external_id, line.revision, raw, `out_of_bounds: value ${value} is above the limit ${planning.limits.maxValue} of the settings`);
+    if (value > planning.limits.maxValue)
+      return exception(
+        line.external_id,
+        line.revision,
+        raw,
+        `out_of_bounds: value ${value} is above the limit ${planning.limits.maxValue} of the settings`,
+      );
 
     const record: StandinPlanned = {
       id: odoo.newId(),
@@ -482,7 +628,15 @@ export const importBatch = (
     if (kind === 'proposal') {
       for (const other of planning.proposals.values()) {
         const otherRun = planning.runs.get(other.runId);
-        if (other.state === 'to_approve' && other.source === source && otherRun && otherRun.generatedAt < current.generatedAt && other.productId === product.id && other.warehouseId === warehouse.id && other.kind === record.kind) {
+        if (
+          other.state === 'to_approve' &&
+          other.source === source &&
+          otherRun &&
+          otherRun.generatedAt < current.generatedAt &&
+          other.productId === product.id &&
+          other.warehouseId === warehouse.id &&
+          other.kind === record.kind
+        ) {
           other.state = 'superseded';
         }
       }

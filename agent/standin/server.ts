@@ -17,7 +17,12 @@ import Deserializer from 'xmlrpc/lib/deserializer.js';
 import Serializer from 'xmlrpc/lib/serializer.js';
 import { OdooException, type StandinOdoo, type StandinUser } from './model.ts';
 
-const VERSION = { server_version: '17.0-standin', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 };
+const VERSION = {
+  server_version: '17.0-standin',
+  server_version_info: [17, 0, 0, 'final', 0, ''],
+  server_serie: '17.0',
+  protocol_version: 1,
+};
 
 const accessDenied = () => new OdooException('odoo.exceptions.AccessDenied', 'Access Denied');
 
@@ -61,7 +66,13 @@ export const serveStandin = async (odoo: StandinOdoo, port = 0, options: Standin
       const [db, uid, key, model, name, positional, keywords] = args;
       if (db !== odoo.database.name) throw new OdooException('psycopg2.OperationalError', `database "${String(db)}" does not exist`);
       const user = userByKey(uid, key);
-      return odoo.execute(user, String(model), String(name), Array.isArray(positional) ? positional : [], (keywords ?? {}) as Record<string, unknown>);
+      return odoo.execute(
+        user,
+        String(model),
+        String(name),
+        Array.isArray(positional) ? positional : [],
+        (keywords ?? {}) as Record<string, unknown>,
+      );
     }
     throw new OdooException('builtins.NameError', `Method not available ${method}`);
   };
@@ -85,9 +96,11 @@ export const serveStandin = async (odoo: StandinOdoo, port = 0, options: Standin
     const json = (status: number, value: unknown) => send(status, 'application/json', JSON.stringify(value));
     try {
       if (url.pathname === '/web/version') return json(200, { version_info: VERSION.server_version_info, version: VERSION.server_version });
-      if (url.pathname === '/web/webclient/version_info' && req.method === 'POST') return json(200, { jsonrpc: '2.0', id: null, result: VERSION });
+      if (url.pathname === '/web/webclient/version_info' && req.method === 'POST')
+        return json(200, { jsonrpc: '2.0', id: null, result: VERSION });
       if (url.pathname === '/jsonrpc' && req.method === 'POST') return handleJsonRpc(body, json, dispatch);
-      if (url.pathname.startsWith('/xmlrpc/2/') && req.method === 'POST') return handleXmlRpc(url.pathname.slice('/xmlrpc/2/'.length), body, send, dispatch);
+      if (url.pathname.startsWith('/xmlrpc/2/') && req.method === 'POST')
+        return handleXmlRpc(url.pathname.slice('/xmlrpc/2/'.length), body, send, dispatch);
       const json2 = /^\/json\/2\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (json2 && req.method === 'POST') return handleJson2(json2[1] ?? '', json2[2] ?? '', req, body, json, odoo);
       return json(404, { error: `no route ${url.pathname}` });
@@ -126,7 +139,13 @@ type Dispatch = (service: string, method: string, args: unknown[]) => unknown;
 
 const serializeException = (error: unknown) => {
   const odooError = error instanceof OdooException ? error : new OdooException('builtins.Exception', (error as Error).message);
-  return { name: odooError.odooName, message: odooError.message, arguments: [odooError.message], context: {}, debug: `Traceback (most recent call last):\n${odooError.odooName}: ${odooError.message}\n` };
+  return {
+    name: odooError.odooName,
+    message: odooError.message,
+    arguments: [odooError.message],
+    context: {},
+    debug: `Traceback (most recent call last):\n${odooError.odooName}: ${odooError.message}\n`,
+  };
 };
 
 const handleJsonRpc = (body: Buffer, json: Json, dispatch: Dispatch) => {
@@ -134,7 +153,15 @@ const handleJsonRpc = (body: Buffer, json: Json, dispatch: Dispatch) => {
   try {
     request = JSON.parse(body.toString('utf8')) as typeof request;
   } catch {
-    return json(200, { jsonrpc: '2.0', id: null, error: { code: 200, message: 'Odoo Server Error', data: serializeException(new OdooException('werkzeug.exceptions.BadRequest', 'Invalid JSON data')) } });
+    return json(200, {
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: 200,
+        message: 'Odoo Server Error',
+        data: serializeException(new OdooException('werkzeug.exceptions.BadRequest', 'Invalid JSON data')),
+      },
+    });
   }
   const id = request.id ?? null;
   try {
@@ -159,12 +186,17 @@ const xmlFault = (error: unknown): { faultCode: string; faultString: string } =>
 const handleXmlRpc = (service: string, body: Buffer, send: (status: number, type: string, payload: string) => void, dispatch: Dispatch) => {
   const deserializer = new Deserializer();
   deserializer.deserializeMethodCall(Readable.from([body]), (error: Error | null, method: string, params: unknown[]) => {
-    if (error) return send(200, 'text/xml', Serializer.serializeFault(xmlFault(new OdooException('xml.parsers.expat.ExpatError', error.message))));
+    if (error)
+      return send(200, 'text/xml', Serializer.serializeFault(xmlFault(new OdooException('xml.parsers.expat.ExpatError', error.message))));
     try {
       const result = dispatch(service, method, params);
       if (containsNull(result)) {
         // What Odoo's marshaller does with None: the method ran, the reply fails.
-        return send(200, 'text/xml', Serializer.serializeFault(xmlFault(new OdooException('builtins.TypeError', 'cannot marshal None unless allow_none is enabled'))));
+        return send(
+          200,
+          'text/xml',
+          Serializer.serializeFault(xmlFault(new OdooException('builtins.TypeError', 'cannot marshal None unless allow_none is enabled'))),
+        );
       }
       return send(200, 'text/xml', Serializer.serializeMethodResponse(result));
     } catch (e) {
@@ -194,7 +226,8 @@ const handleJson2 = (model: string, method: string, req: http.IncomingMessage, b
   const user = auth ? [...odoo.users.values()].find((u) => u.apiKey === auth[1]) : undefined;
   if (!user) return fail(new OdooException('werkzeug.exceptions.Unauthorized', 'Invalid apikey'));
   const database = req.headers['x-odoo-database'];
-  if (database !== undefined && database !== odoo.database.name) return fail(new OdooException('werkzeug.exceptions.Unauthorized', 'Invalid apikey'));
+  if (database !== undefined && database !== odoo.database.name)
+    return fail(new OdooException('werkzeug.exceptions.Unauthorized', 'Invalid apikey'));
   let named: Record<string, unknown>;
   try {
     named = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;

@@ -37,7 +37,16 @@ export interface SinkOptions {
 export interface InventoryReceived {
   readonly endpoint: string;
   readonly mode: string;
-  readonly item: { readonly event_id: number | false; readonly sku: string; readonly odoo_sku: string; readonly warehouse: string; readonly quantity: number; readonly unit: string; readonly definition: { readonly id: number | false; readonly version: number }; readonly computed_at: string };
+  readonly item: {
+    readonly event_id: number | false;
+    readonly sku: string;
+    readonly odoo_sku: string;
+    readonly warehouse: string;
+    readonly quantity: number;
+    readonly unit: string;
+    readonly definition: { readonly id: number | false; readonly version: number };
+    readonly computed_at: string;
+  };
   readonly at: number;
 }
 
@@ -107,7 +116,9 @@ export class Sink {
         const endpoint = parsed.endpoint ?? '';
         const secret = this.options.secrets[endpoint];
         const header = req.headers[SIGNATURE_HEADER];
-        const check = secret ? verify(secret, Array.isArray(header) ? header[0] : header, body, Math.floor(clock() / 1000)) : { ok: false as const, reason: `no secret for endpoint ${endpoint}` };
+        const check = secret
+          ? verify(secret, Array.isArray(header) ? header[0] : header, body, Math.floor(clock() / 1000))
+          : { ok: false as const, reason: `no secret for endpoint ${endpoint}` };
         if (!check.ok) {
           this.unauthorized += 1;
           return reply(401, { error: check.reason });

@@ -29,13 +29,23 @@ export const mondayOf = (ms: number): number => {
  * A done customer move of the past, recorded without capture (history from before any endpoint
  * existed, as a database that installs PlanSync already has). It does not change the stock figures.
  */
-export const addHistoryMove = (odoo: StandinOdoo, values: { productId: number; warehouseId: number; quantity: number; doneAt: number; kind?: 'delivery' | 'return' }): StandinMove => {
+export const addHistoryMove = (
+  odoo: StandinOdoo,
+  values: { productId: number; warehouseId: number; quantity: number; doneAt: number; kind?: 'delivery' | 'return' },
+): StandinMove => {
   const warehouse = odoo.warehouses.get(values.warehouseId);
   if (!warehouse) throw new Error(`no warehouse ${values.warehouseId}`);
   return recordMove(odoo, warehouse.company, values);
 };
 
-export const planningSnapshot = (odoo: StandinOdoo, user: StandinUser, warehouses: unknown, weeks: unknown, offset: unknown, limit: unknown): PlanningSnapshot => {
+export const planningSnapshot = (
+  odoo: StandinOdoo,
+  user: StandinUser,
+  warehouses: unknown,
+  weeks: unknown,
+  offset: unknown,
+  limit: unknown,
+): PlanningSnapshot => {
   odoo.requireIntegration(user);
   checkWarehouseCodes(warehouses);
   checkInt('weeks', weeks, 1, 260);
@@ -45,7 +55,8 @@ export const planningSnapshot = (odoo: StandinOdoo, user: StandinUser, warehouse
   let chosen = mine;
   if (warehouses !== false) {
     const codes = warehouses;
-    for (const code of codes) if (!mine.some((w) => w.code === code)) throw validationError(`warehouses: no warehouse with code ${repr(code)}`);
+    for (const code of codes)
+      if (!mine.some((w) => w.code === code)) throw validationError(`warehouses: no warehouse with code ${repr(code)}`);
     chosen = mine.filter((w) => codes.includes(w.code));
   }
   const now = odoo.now();
@@ -93,7 +104,9 @@ export const planningSnapshot = (odoo: StandinOdoo, user: StandinUser, warehouse
       if (onHand <= 0) stockoutDays[Math.floor(day / 7)]! += 1;
       onHand += netOut[day]!; // the end of the day before
     }
-    const terms = [...odoo.planning.vendorTerms.values()].filter((t) => t.productId === productId).sort((a, b) => a.sequence - b.sequence || a.id - b.id)[0];
+    const terms = [...odoo.planning.vendorTerms.values()]
+      .filter((t) => t.productId === productId)
+      .sort((a, b) => a.sequence - b.sequence || a.id - b.id)[0];
     const vendor = terms ? odoo.planning.vendors.get(terms.vendorId) : undefined;
     return {
       product_id: productId,
@@ -113,7 +126,15 @@ export const planningSnapshot = (odoo: StandinOdoo, user: StandinUser, warehouse
       outgoing: figures.outgoing,
       vendor:
         terms && vendor
-          ? { code: vendor.ref || vendor.name, partner_id: vendor.id, lead_time_days: terms.delay, min_qty: terms.minQty, multiple: false, price: terms.price, currency: 'EUR' }
+          ? {
+              code: vendor.ref || vendor.name,
+              partner_id: vendor.id,
+              lead_time_days: terms.delay,
+              min_qty: terms.minQty,
+              multiple: false,
+              price: terms.price,
+              currency: 'EUR',
+            }
           : false,
       lead_time: false,
       reorder_rule: false,

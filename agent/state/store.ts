@@ -151,7 +151,11 @@ export const openStateStore = async (options: StoreOptions): Promise<StateStore>
         // Adapters differ: some answer a boolean per entry, @keyv/redis answers nothing; errors arrive as 'error' events.
         const expiresAt = clock() + options.receiptTtlMs;
         const results: unknown = await keyv.setMany(
-          entries.map(({ id, receipt }) => ({ key: key(endpoint, id), value: { ...receipt, expiresAt }, ttl: options.receiptTtlMs + GRACE_MS })),
+          entries.map(({ id, receipt }) => ({
+            key: key(endpoint, id),
+            value: { ...receipt, expiresAt },
+            ttl: options.receiptTtlMs + GRACE_MS,
+          })),
         );
         if (Array.isArray(results) && results.some((ok) => ok === false)) throw new Error('the store refused a receipt');
       }),

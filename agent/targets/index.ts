@@ -54,14 +54,23 @@ export const effectiveEndpoint = (endpoint: EndpointConfig, config: Pick<AgentCo
 };
 
 export type TargetChoice =
-  | { readonly ok: true; readonly target: Target; /** Where planning results come from (planning endpoints, when `inbound` deps were given). */ readonly inbound?: InboundSource }
+  | {
+      readonly ok: true;
+      readonly target: Target;
+      /** Where planning results come from (planning endpoints, when `inbound` deps were given). */ readonly inbound?: InboundSource;
+    }
   | { readonly ok: false; readonly reason: string };
 
 export interface TargetFactoryOptions {
   /** Extra options for webhook targets and the events of planning endpoints (tests shorten retries). */
   readonly webhook?: Partial<Pick<WebhookOptions, 'retryLimit' | 'backoffLimitMs' | 'noiseMs' | 'maxRetryAfterMs' | 'userAgent'>>;
   /** Extra options for the inbound side of planning endpoints. */
-  readonly planning?: { readonly batchSize?: number; readonly retryLimit?: number; readonly backoffLimitMs?: number; readonly importRetry?: RetryPolicy };
+  readonly planning?: {
+    readonly batchSize?: number;
+    readonly retryLimit?: number;
+    readonly backoffLimitMs?: number;
+    readonly importRetry?: RetryPolicy;
+  };
 }
 
 /** What the inbound side of a planning endpoint needs: Odoo to import into, a state store for checkpoints. */
@@ -83,12 +92,21 @@ const isDirectory = (path: string): boolean => {
 };
 
 /** Build the target of an endpoint (and, for a planning endpoint with `inbound` deps, its poller), or say exactly why this agent cannot serve it. */
-export const createTarget = (endpoint: EffectiveEndpoint, config: Pick<AgentConfig, 'secrets'>, options: TargetFactoryOptions = {}, inbound?: InboundDeps): TargetChoice => {
+export const createTarget = (
+  endpoint: EffectiveEndpoint,
+  config: Pick<AgentConfig, 'secrets'>,
+  options: TargetFactoryOptions = {},
+  inbound?: InboundDeps,
+): TargetChoice => {
   if (!endpoint.enabled) return { ok: false, reason: `disabled in this agent's config (endpoints.${endpoint.code}.enabled = false)` };
   if (!['webhook', 'planning', 'channel', 'wms'].includes(endpoint.kind)) {
     return { ok: false, reason: `kind "${endpoint.kind}" has no target in this version of the agent; its events stay pending in Odoo` };
   }
-  if (!endpoint.url) return { ok: false, reason: `no URL: set it on the endpoint in Odoo or PLANSYNC_ENDPOINT_URL_${secretVariable(endpoint.code).slice('PLANSYNC_SECRET_'.length)}` };
+  if (!endpoint.url)
+    return {
+      ok: false,
+      reason: `no URL: set it on the endpoint in Odoo or PLANSYNC_ENDPOINT_URL_${secretVariable(endpoint.code).slice('PLANSYNC_SECRET_'.length)}`,
+    };
   const planning = options.planning ?? {};
   if (endpoint.kind === 'planning' && endpoint.url.startsWith('file:')) {
     let dir: string;
@@ -97,16 +115,27 @@ export const createTarget = (endpoint: EffectiveEndpoint, config: Pick<AgentConf
     } catch (error) {
       return { ok: false, reason: `the URL ${JSON.stringify(endpoint.url)} is not a file:///directory URL (${(error as Error).message})` };
     }
-    if (!isDirectory(dir)) return { ok: false, reason: `the exchange directory ${dir} does not exist or is not a directory: create it (the agent writes out/ and reads in/ there)` };
+    if (!isDirectory(dir))
+      return {
+        ok: false,
+        reason: `the exchange directory ${dir} does not exist or is not a directory: create it (the agent writes out/ and reads in/ there)`,
+      };
     return {
       ok: true,
       target: new FileExchangeTarget({ code: endpoint.code, dir }),
-      ...(inbound ? { inbound: new FileInboxPoller({ code: endpoint.code, dir, odoo: inbound.odoo, logger: inbound.logger, ...pick(planning) }) } : {}),
+      ...(inbound
+        ? { inbound: new FileInboxPoller({ code: endpoint.code, dir, odoo: inbound.odoo, logger: inbound.logger, ...pick(planning) }) }
+        : {}),
     };
   }
-  if (!/^https?:/.test(endpoint.url)) return { ok: false, reason: `the URL ${JSON.stringify(endpoint.url)} is neither http(s):// nor (for planning) file:///` };
+  if (!/^https?:/.test(endpoint.url))
+    return { ok: false, reason: `the URL ${JSON.stringify(endpoint.url)} is neither http(s):// nor (for planning) file:///` };
   const secret = secretFor(config, endpoint.code);
-  if (!secret) return { ok: false, reason: `no signing secret: set ${secretVariable(endpoint.code)} (or ${secretVariable(endpoint.code)}_FILE) in the agent's environment` };
+  if (!secret)
+    return {
+      ok: false,
+      reason: `no signing secret: set ${secretVariable(endpoint.code)} (or ${secretVariable(endpoint.code)}_FILE) in the agent's environment`,
+    };
   const webhook = { code: endpoint.code, url: endpoint.url, secret, timeoutMs: endpoint.timeoutMs, ...options.webhook };
   if (endpoint.kind === 'webhook') return { ok: true, target: new WebhookTarget(webhook) };
   if (endpoint.kind === 'wms') {
@@ -115,11 +144,23 @@ export const createTarget = (endpoint: EffectiveEndpoint, config: Pick<AgentConf
       ok: true,
       target: new WebhookTarget(webhook),
       ...(poll && inbound.wms
-        ? { inbound: new WmsPoller({ code: endpoint.code, url: endpoint.url, secret, timeoutMs: endpoint.timeoutMs, odoo: inbound.wms, state: inbound.state, logger: inbound.logger, ...(inbound.wmsMetrics ? { metrics: inbound.wmsMetrics } : {}) }) }
+        ? {
+            inbound: new WmsPoller({
+              code: endpoint.code,
+              url: endpoint.url,
+              secret,
+              timeoutMs: endpoint.timeoutMs,
+              odoo: inbound.wms,
+              state: inbound.state,
+              logger: inbound.logger,
+              ...(inbound.wmsMetrics ? { metrics: inbound.wmsMetrics } : {}),
+            }),
+          }
         : {}),
     };
   }
-  if (endpoint.kind === 'channel') return { ok: true, target: new ChannelTarget({ ...webhook, ...(inbound ? { ledger: new SentLedger(inbound.state) } : {}) }) };
+  if (endpoint.kind === 'channel')
+    return { ok: true, target: new ChannelTarget({ ...webhook, ...(inbound ? { ledger: new SentLedger(inbound.state) } : {}) }) };
   return {
     ok: true,
     target: new PlanningHttpTarget(webhook),

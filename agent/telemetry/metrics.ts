@@ -14,9 +14,24 @@ export interface Health {
 
 export class AgentMetrics {
   readonly registry = new Registry();
-  readonly delivered = new Counter({ name: 'plansync_events_delivered_total', help: 'Events delivered and acknowledged', labelNames: ['endpoint'], registers: [this.registry] });
-  readonly failed = new Counter({ name: 'plansync_events_failed_total', help: 'Events released for a later attempt', labelNames: ['endpoint'], registers: [this.registry] });
-  readonly parked = new Counter({ name: 'plansync_events_parked_total', help: 'Events parked as dead letters', labelNames: ['endpoint'], registers: [this.registry] });
+  readonly delivered = new Counter({
+    name: 'plansync_events_delivered_total',
+    help: 'Events delivered and acknowledged',
+    labelNames: ['endpoint'],
+    registers: [this.registry],
+  });
+  readonly failed = new Counter({
+    name: 'plansync_events_failed_total',
+    help: 'Events released for a later attempt',
+    labelNames: ['endpoint'],
+    registers: [this.registry],
+  });
+  readonly parked = new Counter({
+    name: 'plansync_events_parked_total',
+    help: 'Events parked as dead letters',
+    labelNames: ['endpoint'],
+    registers: [this.registry],
+  });
   readonly claimSeconds = new Histogram({
     name: 'plansync_claim_seconds',
     help: 'Duration of outbox claims',
@@ -31,9 +46,24 @@ export class AgentMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [this.registry],
   });
-  readonly backlog = new Gauge({ name: 'plansync_backlog_events', help: 'Pending events in Odoo, as of the last heartbeat', labelNames: ['endpoint'], registers: [this.registry] });
-  readonly lag = new Gauge({ name: 'plansync_lag_seconds', help: 'Age of the oldest pending event, as of the last heartbeat', labelNames: ['endpoint'], registers: [this.registry] });
-  readonly dead = new Gauge({ name: 'plansync_dead_letters', help: 'Dead letters in Odoo, as of the last heartbeat', labelNames: ['endpoint'], registers: [this.registry] });
+  readonly backlog = new Gauge({
+    name: 'plansync_backlog_events',
+    help: 'Pending events in Odoo, as of the last heartbeat',
+    labelNames: ['endpoint'],
+    registers: [this.registry],
+  });
+  readonly lag = new Gauge({
+    name: 'plansync_lag_seconds',
+    help: 'Age of the oldest pending event, as of the last heartbeat',
+    labelNames: ['endpoint'],
+    registers: [this.registry],
+  });
+  readonly dead = new Gauge({
+    name: 'plansync_dead_letters',
+    help: 'Dead letters in Odoo, as of the last heartbeat',
+    labelNames: ['endpoint'],
+    registers: [this.registry],
+  });
 
   constructor(defaults = false) {
     if (defaults) collectDefaultMetrics({ register: this.registry });

@@ -26,7 +26,8 @@ export interface ProgressOptions {
 }
 
 /** `1234/s`, `12.5/s`. */
-export const formatRate = (perSecond: number): string => (perSecond >= 100 ? `${Math.round(perSecond)}/s` : `${Math.round(perSecond * 10) / 10}/s`);
+export const formatRate = (perSecond: number): string =>
+  perSecond >= 100 ? `${Math.round(perSecond)}/s` : `${Math.round(perSecond * 10) / 10}/s`;
 
 /** `45 s`, `3 min 5 s`, `1 h 2 min`, `?` when unknown. */
 export const formatDuration = (seconds: number): string => {

@@ -84,7 +84,10 @@ export const scrubProcessOutput = (): void => {
   installed = true;
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]): boolean =>
-      write(typeof chunk === 'string' ? scrub(chunk) : chunk instanceof Uint8Array ? scrub(Buffer.from(chunk).toString('utf8')) : chunk, ...rest));
+    stream.write = (chunk: unknown, ...rest: unknown[]): boolean =>
+      write(
+        typeof chunk === 'string' ? scrub(chunk) : chunk instanceof Uint8Array ? scrub(Buffer.from(chunk).toString('utf8')) : chunk,
+        ...rest,
+      );
   }
 };

@@ -37,8 +37,14 @@ export interface BalanceSnapshot extends ReceivedMessage {
 const BalancesAnswer = z.object({ as_of: IsoTime, balances: z.array(z.record(z.string(), z.unknown())) });
 
 /** Fetch the balances of `warehouseCode` and build the balance message; throws TargetError when the WMS fails or answers another shape. */
-export const fetchBalances = async (url: string, secret: string, warehouseCode: string, options: BalancesOptions): Promise<BalanceSnapshot> => {
-  if (typeof warehouseCode !== 'string' || warehouseCode.trim() === '') throw new ConfigError(`wms balances: warehouse must be a warehouse code, got ${JSON.stringify(warehouseCode)}`);
+export const fetchBalances = async (
+  url: string,
+  secret: string,
+  warehouseCode: string,
+  options: BalancesOptions,
+): Promise<BalanceSnapshot> => {
+  if (typeof warehouseCode !== 'string' || warehouseCode.trim() === '')
+    throw new ConfigError(`wms balances: warehouse must be a warehouse code, got ${JSON.stringify(warehouseCode)}`);
   if (!secret) throw new ConfigError(`wms balances ${options.endpoint}: no signing secret (PLANSYNC_SECRET_<CODE>)`);
   const client = new WmsHttp({ ...options, code: options.endpoint, url, secret });
   try {

@@ -17,7 +17,12 @@ export interface ForwardOptions {
 export const FORWARD_RETRY = retryPolicy({ limit: 3, backoffBaseMs: 200, backoffLimitMs: 2000 });
 
 /** One result per message, in order; throws what retrying could not fix (nothing is lost: the caller did not answer or checkpoint). */
-export const forward = async (odoo: WmsOdoo, endpoint: string, messages: readonly ReceivedMessage[], options: ForwardOptions = {}): Promise<WmsResult[]> => {
+export const forward = async (
+  odoo: WmsOdoo,
+  endpoint: string,
+  messages: readonly ReceivedMessage[],
+  options: ForwardOptions = {},
+): Promise<WmsResult[]> => {
   const results: WmsResult[] = [];
   for (let start = 0; start < messages.length; start += MAX_RECEIVE) {
     const chunk = messages.slice(start, start + MAX_RECEIVE);

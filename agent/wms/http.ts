@@ -42,7 +42,13 @@ export class WmsHttp {
     this.client = got.extend({
       agent: this.agents,
       timeout: { request: options.timeoutMs ?? 30_000 },
-      retry: { limit: options.retryLimit ?? 2, methods: ['GET'], statusCodes: RETRY_STATUS, backoffLimit: options.backoffLimitMs ?? 5000, noise: 50 },
+      retry: {
+        limit: options.retryLimit ?? 2,
+        methods: ['GET'],
+        statusCodes: RETRY_STATUS,
+        backoffLimit: options.backoffLimitMs ?? 5000,
+        noise: 50,
+      },
       headers: { 'user-agent': 'plansync-agent' },
       responseType: 'text',
     });
@@ -63,14 +69,26 @@ export class WmsHttp {
     } catch (error) {
       if (error instanceof HTTPError) {
         const status = error.response.statusCode;
-        const excerpt = String(error.response.body ?? '').replace(/\s+/g, ' ').slice(0, 200);
+        const excerpt = String(error.response.body ?? '')
+          .replace(/\s+/g, ' ')
+          .slice(0, 200);
         const kind = RETRY_STATUS.includes(status) ? 'transient' : 'config';
         const hint = status === 401 || status === 403 ? ' (check PLANSYNC_SECRET_<CODE>)' : '';
-        throw new TargetError('ERR_TARGET_UNAVAILABLE', kind, `${code}: GET ${path}: HTTP ${status}${excerpt ? `: ${excerpt}` : ''}${hint}`, { status, cause: error });
+        throw new TargetError(
+          'ERR_TARGET_UNAVAILABLE',
+          kind,
+          `${code}: GET ${path}: HTTP ${status}${excerpt ? `: ${excerpt}` : ''}${hint}`,
+          { status, cause: error },
+        );
       }
       const networkCode = error instanceof RequestError ? error.code : undefined;
       const timeout = networkCode === 'ETIMEDOUT' || (error instanceof Error && error.name === 'TimeoutError');
-      throw new TargetError(timeout ? 'ERR_TIMEOUT' : 'ERR_NETWORK', 'transient', `${code}: GET ${path}: ${timeout ? 'timed out' : `network error (${networkCode ?? (error as Error).message})`}`, { cause: error });
+      throw new TargetError(
+        timeout ? 'ERR_TIMEOUT' : 'ERR_NETWORK',
+        'transient',
+        `${code}: GET ${path}: ${timeout ? 'timed out' : `network error (${networkCode ?? (error as Error).message})`}`,
+        { cause: error },
+      );
     }
     let raw: unknown;
     try {
@@ -79,7 +97,12 @@ export class WmsHttp {
       throw new TargetError('ERR_TARGET_REJECTED', 'config', `${code}: GET ${path} answered a body that is not JSON`);
     }
     const parsed = schema.safeParse(raw);
-    if (!parsed.success) throw new TargetError('ERR_TARGET_REJECTED', 'config', `${code}: GET ${path} answered an unexpected shape: ${formatIssues(parsed.error, raw)}`);
+    if (!parsed.success)
+      throw new TargetError(
+        'ERR_TARGET_REJECTED',
+        'config',
+        `${code}: GET ${path} answered an unexpected shape: ${formatIssues(parsed.error, raw)}`,
+      );
     return parsed.data;
   }
 

@@ -18,7 +18,11 @@ export class WmsOdooClient implements WmsOdoo {
     const raw = await this.transport.call<unknown>('plansync.wms.message', 'receive', [endpoint, messages], {}, ['endpoint', 'messages']);
     const parsed = WmsResults.safeParse(raw);
     if (!parsed.success) {
-      throw new OdooError('ERR_ODOO_PROTOCOL', 'config', `plansync.wms.message.receive answered an unexpected shape: ${formatIssues(parsed.error, raw)}; is the PlanSync addon up to date?`);
+      throw new OdooError(
+        'ERR_ODOO_PROTOCOL',
+        'config',
+        `plansync.wms.message.receive answered an unexpected shape: ${formatIssues(parsed.error, raw)}; is the PlanSync addon up to date?`,
+      );
     }
     return parsed.data;
   }

@@ -72,7 +72,9 @@ export class WmsPoller implements InboundSource {
   constructor(options: WmsPollerOptions) {
     const pageSize = options.pageSize ?? 100;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_RECEIVE) {
-      throw new ConfigError(`wms poller ${options.code}: pageSize must be an integer from 1 to ${MAX_RECEIVE}, got ${JSON.stringify(options.pageSize)}`);
+      throw new ConfigError(
+        `wms poller ${options.code}: pageSize must be an integer from 1 to ${MAX_RECEIVE}, got ${JSON.stringify(options.pageSize)}`,
+      );
     }
     if (options.maxPages !== undefined && (!Number.isInteger(options.maxPages) || options.maxPages < 1)) {
       throw new ConfigError(`wms poller ${options.code}: maxPages must be an integer >= 1, got ${JSON.stringify(options.maxPages)}`);
@@ -105,14 +107,19 @@ export class WmsPoller implements InboundSource {
         const results = await forward(this.options.odoo, this.code, messages, {
           ...(this.options.odooRetry ? { retry: this.options.odooRetry } : {}),
           ...(signal ? { signal } : {}),
-          onRetry: ({ attempt, delayMs, error }) => logger.warn({ endpoint: this.code, attempt, retry_in_ms: delayMs, err: describeError(error) }, 'WMS messages: Odoo call failed, retrying'),
+          onRetry: ({ attempt, delayMs, error }) =>
+            logger.warn(
+              { endpoint: this.code, attempt, retry_in_ms: delayMs, err: describeError(error) },
+              'WMS messages: Odoo call failed, retrying',
+            ),
         });
         const counts = tally(results);
         for (const [status, n] of Object.entries(counts)) if (n > 0) metrics?.results.inc({ endpoint: this.code, status }, n);
         tally(results, statuses);
         items += 1;
         lines += messages.length;
-        if (counts.exception > 0) logger.warn({ endpoint: this.code, exceptions: exceptionsOf(results) }, 'WMS messages parked as exceptions in Odoo');
+        if (counts.exception > 0)
+          logger.warn({ endpoint: this.code, exceptions: exceptionsOf(results) }, 'WMS messages parked as exceptions in Odoo');
       }
       const next = page.next_cursor;
       if (next === null || next === cursor) break;
@@ -133,15 +140,24 @@ export class WmsPoller implements InboundSource {
   /** A message as forwarded: as it came, or wrapped when it has no usable `message_id`. */
   private identify(raw: unknown, cursor: string, index: number): ReceivedMessage {
     const isObject = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
-    const issue = isObject ? messageIdIssue((raw as { message_id?: unknown }).message_id, 'message_id') : `message: expected an object (got ${JSON.stringify(raw)?.slice(0, 80)})`;
+    const issue = isObject
+      ? messageIdIssue((raw as { message_id?: unknown }).message_id, 'message_id')
+      : `message: expected an object (got ${JSON.stringify(raw)?.slice(0, 80)})`;
     if (!issue) {
       const found = checkMessage(raw);
-      if (found) this.options.logger.warn({ endpoint: this.code, message_id: (raw as ReceivedMessage).message_id, issue: found }, 'WMS message invalid: forwarded for Odoo to park as an exception');
+      if (found)
+        this.options.logger.warn(
+          { endpoint: this.code, message_id: (raw as ReceivedMessage).message_id, issue: found },
+          'WMS message invalid: forwarded for Odoo to park as an exception',
+        );
       return raw as ReceivedMessage;
     }
     const digest = createHash('sha256').update(`${this.code}\u0000${cursor}`).digest('hex').slice(0, 16);
     const messageId = `unidentified:${digest}:${index}`;
-    this.options.logger.warn({ endpoint: this.code, message_id: messageId, issue }, 'WMS message without a usable message_id: forwarded wrapped for Odoo to park');
+    this.options.logger.warn(
+      { endpoint: this.code, message_id: messageId, issue },
+      'WMS message without a usable message_id: forwarded wrapped for Odoo to park',
+    );
     return { message_id: messageId, received: raw, invalid: issue };
   }
 

@@ -175,7 +175,11 @@ export class WmsServer {
   }
 
   private unavailable(endpoint: string, seconds: number, error: string): Reply {
-    return this.refuse(endpoint, 'unavailable', { status: 503, body: { error }, headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) } });
+    return this.refuse(endpoint, 'unavailable', {
+      status: 503,
+      body: { error },
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) },
+    });
   }
 
   private async handle(req: http.IncomingMessage): Promise<Reply> {
@@ -183,21 +187,32 @@ export class WmsServer {
     const remote = req.socket.remoteAddress ?? '';
     const path = new URL(req.url ?? '/', 'http://receiver').pathname;
     const match = ROUTE.exec(path);
-    if (!match?.[1]) return this.refuse('(unknown)', 'not_found', { status: 404, body: { error: 'not found: POST /wms/<endpoint>/messages' } });
+    if (!match?.[1])
+      return this.refuse('(unknown)', 'not_found', { status: 404, body: { error: 'not found: POST /wms/<endpoint>/messages' } });
     let code: string;
     try {
       code = decodeURIComponent(match[1]);
     } catch {
       return this.refuse('(unknown)', 'not_found', { status: 404, body: { error: 'unknown endpoint' } });
     }
-    if (req.method !== 'POST') return this.refuse('(unknown)', 'method', { status: 405, body: { error: `method ${req.method ?? ''} not allowed: use POST` }, headers: { allow: 'POST' } });
+    if (req.method !== 'POST')
+      return this.refuse('(unknown)', 'method', {
+        status: 405,
+        body: { error: `method ${req.method ?? ''} not allowed: use POST` },
+        headers: { allow: 'POST' },
+      });
     if (this.closing) return this.unavailable('(unknown)', 5, 'the receiver is shutting down: retry later');
     // An unknown endpoint (or one without a secret) is verified against a random secret nobody holds:
     // it reads the body and answers the same 401 as a bad signature, so endpoint codes cannot be probed.
     const known = this.options.secretFor(code);
     const secret = known || this.decoy;
-    if (known === undefined) logger.warn({ endpoint: code.slice(0, 64), remote }, 'WMS request refused: unknown endpoint (answered as a bad signature)');
-    else if (!known) logger.error({ endpoint: code }, 'WMS receiver: the endpoint has no signing secret (PLANSYNC_SECRET_<CODE>): every request is refused as a bad signature');
+    if (known === undefined)
+      logger.warn({ endpoint: code.slice(0, 64), remote }, 'WMS request refused: unknown endpoint (answered as a bad signature)');
+    else if (!known)
+      logger.error(
+        { endpoint: code },
+        'WMS receiver: the endpoint has no signing secret (PLANSYNC_SECRET_<CODE>): every request is refused as a bad signature',
+      );
     const label = known ? code : '(unknown)';
 
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -207,8 +222,14 @@ export class WmsServer {
       raw = await this.readBody(req);
     } catch (error) {
       if (!(error instanceof TooLarge)) throw error;
-      logger.warn({ endpoint: code.slice(0, 64), remote, bytes: declared || `> ${this.maxBody}`, limit: this.maxBody }, 'WMS request refused: body too large');
-      return this.refuse(label, 'too_large', { status: 413, body: { error: `body over ${this.maxBody} bytes: send fewer messages per request` } });
+      logger.warn(
+        { endpoint: code.slice(0, 64), remote, bytes: declared || `> ${this.maxBody}`, limit: this.maxBody },
+        'WMS request refused: body too large',
+      );
+      return this.refuse(label, 'too_large', {
+        status: 413,
+        body: { error: `body over ${this.maxBody} bytes: send fewer messages per request` },
+      });
     }
     const bytes = Buffer.byteLength(raw);
 
@@ -218,7 +239,10 @@ export class WmsServer {
     if (!check.ok || !known) {
       const reason = check.ok ? 'signature mismatch' : check.reason;
       if (known) logger.warn({ endpoint: code, remote, reason, bytes }, 'WMS request refused: bad signature');
-      return this.refuse(label, known === undefined ? 'unknown_endpoint' : known ? 'signature' : 'config', { status: 401, body: { error: `signature refused: ${reason}` } });
+      return this.refuse(label, known === undefined ? 'unknown_endpoint' : known ? 'signature' : 'config', {
+        status: 401,
+        body: { error: `signature refused: ${reason}` },
+      });
     }
 
     let body: unknown;
@@ -267,14 +291,22 @@ export class WmsServer {
     const toSend = messages.filter((_, index) => results[index] === undefined);
     for (const message of toSend) {
       const issue = checkMessage(message);
-      if (issue) logger.warn({ endpoint: code, message_id: message.message_id, issue }, 'WMS message invalid: forwarded for Odoo to park as an exception');
+      if (issue)
+        logger.warn(
+          { endpoint: code, message_id: message.message_id, issue },
+          'WMS message invalid: forwarded for Odoo to park as an exception',
+        );
     }
     let answered: WmsResult[] = [];
     if (toSend.length > 0) {
       try {
         answered = await forward(this.options.odoo, code, toSend, {
           ...(this.options.retry ? { retry: this.options.retry } : {}),
-          onRetry: ({ attempt, delayMs, error }) => logger.warn({ endpoint: code, attempt, retry_in_ms: delayMs, err: describeError(error) }, 'WMS messages: Odoo call failed, retrying'),
+          onRetry: ({ attempt, delayMs, error }) =>
+            logger.warn(
+              { endpoint: code, attempt, retry_in_ms: delayMs, err: describeError(error) },
+              'WMS messages: Odoo call failed, retrying',
+            ),
         });
       } catch (error) {
         return this.failed(code, error);
@@ -290,7 +322,8 @@ export class WmsServer {
     const counts = tally(answered);
     for (const [status, n] of Object.entries(counts)) if (n > 0) metrics?.results.inc({ endpoint: code, status }, n);
     logger.info({ endpoint: code, remote, messages: messages.length, cached, ...counts }, 'WMS messages received');
-    if (counts.exception > 0) logger.warn({ endpoint: code, exceptions: exceptionsOf(answered) }, 'WMS messages parked as exceptions in Odoo');
+    if (counts.exception > 0)
+      logger.warn({ endpoint: code, exceptions: exceptionsOf(answered) }, 'WMS messages parked as exceptions in Odoo');
     return { status: 200, body: { results: all } };
   }
 
@@ -298,7 +331,10 @@ export class WmsServer {
     const { logger } = this.options;
     if (kindOf(error) === 'transient') {
       const seconds = (error as Partial<PlanSyncError>).retryAfter ?? this.options.retryAfterSeconds ?? 30;
-      logger.error({ endpoint: code, err: describeError(error), retry_after_s: seconds }, 'WMS messages not forwarded: Odoo unavailable (the WMS retries)');
+      logger.error(
+        { endpoint: code, err: describeError(error), retry_after_s: seconds },
+        'WMS messages not forwarded: Odoo unavailable (the WMS retries)',
+      );
       return this.unavailable(code, seconds, 'Odoo is unavailable: retry later');
     }
     logger.error({ endpoint: code, err: describeError(error) }, 'WMS messages not forwarded: Odoo refused the call (configuration)');

@@ -16,7 +16,10 @@ export const MAX_RECEIVE = 500;
 export const MAX_MESSAGE_ID = 128; // as the addon (plansync.wms.message.message_id)
 
 /** An ISO 8601 time with its offset (`2026-11-30T08:00:00Z`, `…+01:00`). */
-export const IsoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/, 'an ISO time with its offset').refine((s) => !Number.isNaN(Date.parse(s)), 'a real time');
+export const IsoTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/, 'an ISO time with its offset')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'a real time');
 const text = z.string().min(1);
 const quantity = z.number().finite().nonnegative();
 export const MessageId = z
@@ -89,7 +92,9 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
 
 /** The `message_id` rule, as a refusal naming `field` and the value, or undefined when usable. */
 export const messageIdIssue = (value: unknown, field: string): string | undefined =>
-  MessageId.safeParse(value).success ? undefined : `${field}: expected a non-blank string of at most ${MAX_MESSAGE_ID} characters (got ${quote(value)})`;
+  MessageId.safeParse(value).success
+    ? undefined
+    : `${field}: expected a non-blank string of at most ${MAX_MESSAGE_ID} characters (got ${quote(value)})`;
 
 /**
  * A received body → its messages: `{"messages": [...]}` or one message object. Refuses (naming the
@@ -97,7 +102,11 @@ export const messageIdIssue = (value: unknown, field: string): string | undefine
  * without a usable `message_id`; every other field is left for Odoo to judge.
  */
 export const readMessages = (body: unknown): BodyCheck => {
-  if (!isObject(body)) return { ok: false, reason: `body: expected {"messages": [...]} or one message object (got ${Array.isArray(body) ? 'a list' : quote(body)})` };
+  if (!isObject(body))
+    return {
+      ok: false,
+      reason: `body: expected {"messages": [...]} or one message object (got ${Array.isArray(body) ? 'a list' : quote(body)})`,
+    };
   const single = !('messages' in body);
   const list: unknown = single ? [body] : body.messages;
   if (!Array.isArray(list)) return { ok: false, reason: `messages: expected a list of message objects (got ${quote(list)})` };

@@ -68,7 +68,13 @@ const startAgent = (t: Tier, setup: Setup, sinkUrl: string, secret: string) => {
     ...config,
     claimLimit: setup.claimLimit ?? config.claimLimit,
     pollSeconds: setup.pollSeconds ?? config.pollSeconds,
-    endpoints: { [v]: { ...config.endpoints[v], ...(setup.batchSize ? { batch_size: setup.batchSize } : {}), ...(setup.concurrency ? { concurrency: setup.concurrency } : {}) } },
+    endpoints: {
+      [v]: {
+        ...config.endpoints[v],
+        ...(setup.batchSize ? { batch_size: setup.batchSize } : {}),
+        ...(setup.concurrency ? { concurrency: setup.concurrency } : {}),
+      },
+    },
   };
   const transport = createTransport(tuned.odoo.transport, tuned.odoo);
   const agent = new Agent({
@@ -122,7 +128,8 @@ const throughput = async (setup: Setup, label: string) => {
   );
 };
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 const receiptDelay = async (label: string, pollSeconds: number, receipts: number) => {
   const code = `BENCH-DELAY-${pollSeconds}`.replace('.', '_');
@@ -141,7 +148,8 @@ const receiptDelay = async (label: string, pollSeconds: number, receipts: number
     await sleep(300 + Math.random() * 400); // let the confirmation's own event pass
     await admin.validate(picking);
     const validatedAt = Date.now();
-    const arrival = () => sink.received.find((r) => r.event.aggregate.id === product && (r.event.payload as { on_hand?: number }).on_hand === 3);
+    const arrival = () =>
+      sink.received.find((r) => r.event.aggregate.id === product && (r.event.payload as { on_hand?: number }).on_hand === 3);
     while (!arrival()) await sleep(5);
     delays.push((arrival()?.at ?? 0) - validatedAt);
   }
@@ -158,9 +166,15 @@ const receiptDelay = async (label: string, pollSeconds: number, receipts: number
 
 try {
   await throughput({ code: 'BENCH-P-DEF' }, 'product.changed, defaults');
-  await throughput({ code: 'BENCH-P-TUNED', claimLimit: 500, batchSize: 250, concurrency: 4 }, 'product.changed, claim 500, batch 250, concurrency 4');
+  await throughput(
+    { code: 'BENCH-P-TUNED', claimLimit: 500, batchSize: 250, concurrency: 4 },
+    'product.changed, claim 500, batch 250, concurrency 4',
+  );
   await throughput({ code: 'BENCH-S-DEF' }, 'stock.level, defaults');
-  await throughput({ code: 'BENCH-S-TUNED', claimLimit: 500, batchSize: 250, concurrency: 4 }, 'stock.level, claim 500, batch 250, concurrency 4');
+  await throughput(
+    { code: 'BENCH-S-TUNED', claimLimit: 500, batchSize: 250, concurrency: 4 },
+    'stock.level, claim 500, batch 250, concurrency 4',
+  );
   const receipts = Number(process.env.BENCH_DELAY_RECEIPTS ?? '30');
   await receiptDelay('default poll (1 s)', 1, receipts);
   await receiptDelay('poll 0.2 s', 0.2, receipts);

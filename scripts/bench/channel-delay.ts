@@ -46,13 +46,20 @@ const LABEL = process.env.BENCH_LABEL ?? `${POLL === undefined ? 'defaults' : `p
 const admin = new OdooAdmin(tier);
 const dir = mkdtempSync(join(tmpdir(), 'plansync-channel-bench-'));
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 const code = `BENCH-SHOP-${Date.now() % 100000}`;
 const warehouse = await admin.mainWarehouse();
 const [wh] = await admin.call<Array<{ lot_stock_id: [number, string] }>>('stock.warehouse', 'read', [[warehouse.id], ['lot_stock_id']]);
 const stock = wh?.lot_stock_id[0] ?? 0;
-await admin.createEndpoint({ code, kind: 'channel', eventTypes: ['stock.level'], url: 'http://127.0.0.1:9/unused', warehouseIds: [warehouse.id] });
+await admin.createEndpoint({
+  code,
+  kind: 'channel',
+  eventTypes: ['stock.level'],
+  url: 'http://127.0.0.1:9/unused',
+  warehouseIds: [warehouse.id],
+});
 const products = await admin.createProducts(PRODUCTS, code);
 const skus = new Map(products.map((id, i) => [id, `${code}-${i}`]));
 
@@ -105,7 +112,12 @@ const apply = async (tick: number) => {
   const change: Change = { sku: skus.get(product) ?? '', quantity, committedAt: 0 };
   inFlight += 1;
   try {
-    const quant = await admin.call<number>('stock.quant', 'create', [{ product_id: product, location_id: stock, inventory_quantity: quantity }], { context: { inventory_mode: true } });
+    const quant = await admin.call<number>(
+      'stock.quant',
+      'create',
+      [{ product_id: product, location_id: stock, inventory_quantity: quantity }],
+      { context: { inventory_mode: true } },
+    );
     await admin.call('stock.quant', 'action_apply_inventory', [[quant]]);
     change.committedAt = Date.now();
     changes.push(change);
@@ -135,7 +147,17 @@ const arrived = (c: Change) => sink.inventory.find((r) => r.item.odoo_sku === c.
 const deadline = Date.now() + 30_000;
 while (changes.some((c) => !arrived(c)) && Date.now() < deadline) await sleep(50);
 // The channel's last figure of every product against Odoo's quantity now: nothing lost, nothing stale.
-const quants = await admin.call<Array<{ product_id: [number, string]; quantity: number }>>('stock.quant', 'search_read', [[['product_id', 'in', products], ['location_id', '=', stock]]], { fields: ['product_id', 'quantity'] });
+const quants = await admin.call<Array<{ product_id: [number, string]; quantity: number }>>(
+  'stock.quant',
+  'search_read',
+  [
+    [
+      ['product_id', 'in', products],
+      ['location_id', '=', stock],
+    ],
+  ],
+  { fields: ['product_id', 'quantity'] },
+);
 const onHand = new Map<number, number>();
 for (const q of quants) onHand.set(q.product_id[0], (onHand.get(q.product_id[0]) ?? 0) + q.quantity);
 const stale = products.filter((id) => {
@@ -173,7 +195,9 @@ console.log(
 if (errors.length > 0) console.error(`first load error: ${errors[0]}`);
 for (const c of changes.filter((x) => !arrived(x)).slice(0, 5)) {
   const got = sink.inventory.filter((r) => r.item.odoo_sku === c.sku).map((r) => `${r.item.quantity}@${r.at - started}`);
-  console.error(`not arrived: ${c.sku} ${c.quantity} committed at ${c.committedAt - started} ms; the channel got ${got.join(', ') || 'nothing'}`);
+  console.error(
+    `not arrived: ${c.sku} ${c.quantity} committed at ${c.committedAt - started} ms; the channel got ${got.join(', ') || 'nothing'}`,
+  );
 }
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

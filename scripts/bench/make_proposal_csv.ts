@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 
-const [n = '100000', productCount = '2000', whCode = 'WH', whName = 'WH', agentFile = 'agent.csv', baseFile = 'base.csv'] = process.argv.slice(2);
+const [n = '100000', productCount = '2000', whCode = 'WH', whName = 'WH', agentFile = 'agent.csv', baseFile = 'base.csv'] =
+  process.argv.slice(2);
 const lines = Number(n);
 const products = Number(productCount);
 const agent = ['external_id,kind,sku,warehouse,vendor,quantity,need_by,reason'];

@@ -29,7 +29,9 @@ const table = (head: string[], rows: (string | number)[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 console.log(`# Embedded planner benchmark${quick ? ' (--quick)' : ''}`);
-console.log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, seed ${seed}\n`);
+console.log(
+  `node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, seed ${seed}\n`,
+);
 
 // ---- 1. speed ----
 
@@ -49,16 +51,32 @@ const speed = (() => {
     const cpu = process.cpuUsage();
     const result = plan(meta, items, { runRef: 'BENCH', horizonWeeks });
     const used = process.cpuUsage(cpu);
-    runs.push({ label, seconds: (performance.now() - t) / 1000, cpu: (used.user + used.system) / 1e6, proposals: result.proposals.length, forecasts: result.forecasts.length });
+    runs.push({
+      label,
+      seconds: (performance.now() - t) / 1000,
+      cpu: (used.user + used.system) / 1e6,
+      proposals: result.proposals.length,
+      forecasts: result.forecasts.length,
+    });
   }
   return { items: items.length, generate, runs, load, peakRssMb: mb(process.resourceUsage().maxRSS) };
 })();
 
-console.log(`## Speed: ${SIZES.products.toLocaleString('en-US')} products × ${SIZES.warehouses} warehouses × ${SIZES.weeks} weeks (one thread)\n`);
+console.log(
+  `## Speed: ${SIZES.products.toLocaleString('en-US')} products × ${SIZES.warehouses} warehouses × ${SIZES.weeks} weeks (one thread)\n`,
+);
 console.log(
   table(
     ['run', 'items', 'wall s', 'CPU s', 'items/s (wall)', 'proposals', 'forecast lines'],
-    speed.runs.map((r) => [r.label, speed.items, r.seconds.toFixed(2), r.cpu.toFixed(2), Math.round(speed.items / r.seconds), r.proposals, r.forecasts]),
+    speed.runs.map((r) => [
+      r.label,
+      speed.items,
+      r.seconds.toFixed(2),
+      r.cpu.toFixed(2),
+      Math.round(speed.items / r.seconds),
+      r.proposals,
+      r.forecasts,
+    ]),
   ),
 );
 console.log(
@@ -103,13 +121,18 @@ const accuracy = (() => {
   return groups;
 })();
 
-console.log(`## Forecast accuracy: mean MASE on the last ${HOLDOUT} weeks held out (${SIZES.accuracySeries} synthetic series, 156 weeks to fit)\n`);
+console.log(
+  `## Forecast accuracy: mean MASE on the last ${HOLDOUT} weeks held out (${SIZES.accuracySeries} synthetic series, 156 weeks to fit)\n`,
+);
 const accuracyRows: (string | number)[][] = [];
 const accuracyFigures: Record<string, { series: number; chosen: number; naive: number; seasonal_naive: number }> = {};
 for (const k of ['smooth', 'erratic', 'intermittent', 'lumpy', 'none'] as const) {
   const g = accuracy.get(k);
   if (!g) continue;
-  const methods = [...g.methods.entries()].sort((a, b) => b[1] - a[1]).map(([m, c]) => `${m} ${c}`).join(', ');
+  const methods = [...g.methods.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([m, c]) => `${m} ${c}`)
+    .join(', ');
   accuracyRows.push([k, g.n, (g.chosen / g.n).toFixed(3), (g.naive / g.n).toFixed(3), (g.seasonal / g.n).toFixed(3), methods]);
   accuracyFigures[k] = { series: g.n, chosen: g.chosen / g.n, naive: g.naive / g.n, seasonal_naive: g.seasonal / g.n };
 }
@@ -142,11 +165,24 @@ const baselineQ = calibrated.find((p) => p.name === 'minmax (reset quarterly)')!
 console.log(
   `## Simulator at ${pct(TARGET)} fill rate: ${SIZES.simSkus} SKUs (${Object.entries(kinds)
     .map(([k, n]) => `${n} ${k}`)
-    .join(', ')}), ${world.vendors.length} vendors, 156 weeks of history, ${world.config.warmupWeeks} weeks warm-up, ${world.config.simWeeks} weeks measured, weekly review, lost sales\n`,
+    .join(
+      ', ',
+    )}), ${world.vendors.length} vendors, 156 weeks of history, ${world.config.warmupWeeks} weeks warm-up, ${world.config.simWeeks} weeks measured, weekly review, lost sales\n`,
 );
 console.log(
   table(
-    ['policy', 'knob', 'fill rate', 'avg inventory value', 'vs min/max', 'vs min/max quarterly', 'orders', 'stockout days', 'fill smooth / seasonal / intermittent / lumpy', 'runs'],
+    [
+      'policy',
+      'knob',
+      'fill rate',
+      'avg inventory value',
+      'vs min/max',
+      'vs min/max quarterly',
+      'orders',
+      'stockout days',
+      'fill smooth / seasonal / intermittent / lumpy',
+      'runs',
+    ],
     calibrated.map(({ name, knob, c }) => [
       name,
       `${knob.name} ${c.knob.toFixed(3)}${c.reached ? '' : ' (target not reached)'}`,
@@ -170,10 +206,26 @@ console.log(
   `FIGURES ${JSON.stringify({
     quick,
     seed,
-    speed: { items: speed.items, runs: speed.runs.map((r) => ({ run: r.label, wall_s: Number(r.seconds.toFixed(3)), cpu_s: Number(r.cpu.toFixed(3)) })), items_per_second: Math.round(speed.items / speed.runs[0]!.seconds), peak_rss_mb: speed.peakRssMb, load: speed.load },
+    speed: {
+      items: speed.items,
+      runs: speed.runs.map((r) => ({ run: r.label, wall_s: Number(r.seconds.toFixed(3)), cpu_s: Number(r.cpu.toFixed(3)) })),
+      items_per_second: Math.round(speed.items / speed.runs[0]!.seconds),
+      peak_rss_mb: speed.peakRssMb,
+      load: speed.load,
+    },
     accuracy: accuracyFigures,
     simulator: Object.fromEntries(
-      calibrated.map(({ name, c }) => [name, { knob: c.knob, fill_rate: c.result.fillRate, avg_inventory_value: c.result.averageInventoryValue, vs_minmax: c.result.averageInventoryValue / baseline - 1, orders: c.result.orders, stockout_days: c.result.stockoutDays }]),
+      calibrated.map(({ name, c }) => [
+        name,
+        {
+          knob: c.knob,
+          fill_rate: c.result.fillRate,
+          avg_inventory_value: c.result.averageInventoryValue,
+          vs_minmax: c.result.averageInventoryValue / baseline - 1,
+          orders: c.result.orders,
+          stockout_days: c.result.stockoutDays,
+        },
+      ]),
     ),
     planner_nominal: { fill_rate: nominal.fillRate, avg_inventory_value: nominal.averageInventoryValue },
   })}`,

@@ -34,11 +34,18 @@ try {
   if (mode === 'import') {
     const file = args[0] ?? '';
     const started = Date.now();
-    const result = await runCli(['import', file, '--kind', 'proposal', '--source', 'bench-agent', '--ref', 'BENCH-RUN', '--json'], env(), 3_600_000);
+    const result = await runCli(
+      ['import', file, '--kind', 'proposal', '--source', 'bench-agent', '--ref', 'BENCH-RUN', '--json'],
+      env(),
+      3_600_000,
+    );
     const wall = (Date.now() - started) / 1000;
-    if (result.code === 2 || !result.stdout.trim().startsWith('{')) throw new Error(`import failed (exit ${result.code}): ${result.stderr.slice(-500)}`);
+    if (result.code === 2 || !result.stdout.trim().startsWith('{'))
+      throw new Error(`import failed (exit ${result.code}): ${result.stderr.slice(-500)}`);
     const summary = JSON.parse(result.stdout) as { total: number; counts: Record<string, number>; seconds: number };
-    console.log(`FIGURE ${JSON.stringify({ figure: 'agent_import', lines: summary.total, counts: summary.counts, seconds: summary.seconds, wall_seconds: wall, lines_per_second: Math.round(summary.total / summary.seconds) })}`);
+    console.log(
+      `FIGURE ${JSON.stringify({ figure: 'agent_import', lines: summary.total, counts: summary.counts, seconds: summary.seconds, wall_seconds: wall, lines_per_second: Math.round(summary.total / summary.seconds) })}`,
+    );
   } else if (mode === 'backfill') {
     const [code = 'BENCH-BF', since = '2023-01-01'] = args;
     const secret = randomBytes(16).toString('hex');
@@ -47,12 +54,17 @@ try {
     const started = Date.now();
     const result = await runCli(
       ['backfill', '--since', since, '--endpoint', code, '--page', '10000', '--json'],
-      env({ [`PLANSYNC_SECRET_${codeVariable(code)}`]: secret, [`PLANSYNC_ENDPOINT_URL_${codeVariable(code)}`]: url, PLANSYNC_CONSUMER: 'bench-backfill' }),
+      env({
+        [`PLANSYNC_SECRET_${codeVariable(code)}`]: secret,
+        [`PLANSYNC_ENDPOINT_URL_${codeVariable(code)}`]: url,
+        PLANSYNC_CONSUMER: 'bench-backfill',
+      }),
       7_200_000,
     );
     const seconds = (Date.now() - started) / 1000;
     await sink.stop();
-    if (result.code !== 0) throw new Error(`backfill failed (exit ${result.code}): ${result.stdout.slice(-500)} ${result.stderr.slice(-500)}`);
+    if (result.code !== 0)
+      throw new Error(`backfill failed (exit ${result.code}): ${result.stdout.slice(-500)} ${result.stderr.slice(-500)}`);
     const report = JSON.parse(result.stdout) as unknown;
     console.log(
       `FIGURE ${JSON.stringify({ figure: 'backfill', delivered_at_endpoint: sink.received.length, duplicates: sink.duplicates, seconds, lines_per_second: Math.round(sink.received.length / seconds), report })}`,

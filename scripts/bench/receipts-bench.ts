@@ -49,7 +49,9 @@ for (const mode of ['each', 'batched'] as const) {
     `FIGURE ${JSON.stringify({ figure: 'sqlite receipts', mode: mode === 'each' ? 'one statement per receipt (keyv fallback)' : 'one statement per batch', receipts: n, batch: size, wallMicrosPerReceipt: +(totals[mode].wall / n).toFixed(1), cpuMicrosPerReceipt: +(totals[mode].cpu / n).toFixed(1), receiptsPerSecond: Math.round(n / (totals[mode].wall / 1e6)), load: `${loadBefore} -> ${load()}` })}`,
   );
 }
-console.log(`ratio: one statement per batch is ${(totals.each.wall / totals.batched.wall).toFixed(1)}x faster in wall time, ${(totals.each.cpu / totals.batched.cpu).toFixed(1)}x less CPU`);
+console.log(
+  `ratio: one statement per batch is ${(totals.each.wall / totals.batched.wall).toFixed(1)}x faster in wall time, ${(totals.each.cpu / totals.batched.cpu).toFixed(1)}x less CPU`,
+);
 await stores.each.disconnect();
 await stores.batched.disconnect();
 rmSync(dir, { recursive: true, force: true });

@@ -132,7 +132,8 @@ export class FaultEndpoint {
         before.keys.add(key);
         if (!isDeepStrictEqual(before.payload, event.payload)) {
           this.doubleEffects += 1;
-          if (this.doubleEffects <= 3) this.examples.push({ id: event.id, sequence: event.sequence, applied: before.payload, now: event.payload });
+          if (this.doubleEffects <= 3)
+            this.examples.push({ id: event.id, sequence: event.sequence, applied: before.payload, now: event.payload });
         }
         continue;
       }
@@ -163,7 +164,9 @@ export class FaultEndpoint {
         }
         const secret = this.secrets[parsed.endpoint ?? ''];
         const header = req.headers[SIGNATURE_HEADER];
-        const check = secret ? verify(secret, Array.isArray(header) ? header[0] : header, body, Math.floor(Date.now() / 1000)) : { ok: false as const, reason: 'unknown endpoint' };
+        const check = secret
+          ? verify(secret, Array.isArray(header) ? header[0] : header, body, Math.floor(Date.now() / 1000))
+          : { ok: false as const, reason: 'unknown endpoint' };
         if (!check.ok) {
           this.unauthorized += 1;
           return reply(401, { error: check.reason });

@@ -34,7 +34,10 @@ export interface FaultEnv {
 export const faultEnv = (root: string): FaultEnv | { reason: string } => {
   const { FAULTS_ODOO_SRC, FAULTS_DB, PLANSYNC_TIER_FILE } = process.env;
   if (!FAULTS_ODOO_SRC || !FAULTS_DB || !PLANSYNC_TIER_FILE) {
-    return { reason: 'FAULTS_ODOO_SRC, FAULTS_DB and PLANSYNC_TIER_FILE are set by scripts/test-odoo.sh (run `PLANSYNC_SUITES=0 npm run test:odoo -- --odoo 17`)' };
+    return {
+      reason:
+        'FAULTS_ODOO_SRC, FAULTS_DB and PLANSYNC_TIER_FILE are set by scripts/test-odoo.sh (run `PLANSYNC_SUITES=0 npm run test:odoo -- --odoo 17`)',
+    };
   }
   return {
     src: FAULTS_ODOO_SRC,
@@ -50,7 +53,8 @@ export const envCount = (name: string, fallback: number, min = 1): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name}: must be an integer of at least ${min}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name}: must be an integer of at least ${min}, got ${JSON.stringify(raw)}`);
   return value;
 };
 
@@ -78,8 +82,16 @@ export class OdooServer {
       this.env.python,
       [
         join(this.env.src, 'odoo-bin'),
-        '-d', this.env.db, '--db_host=', `--addons-path=${this.env.addons}`, '--http-interface=127.0.0.1', `--http-port=${this.port}`,
-        '--max-cron-threads=0', '--log-level=warn', '--db-filter', `^${this.env.db}$`,
+        '-d',
+        this.env.db,
+        '--db_host=',
+        `--addons-path=${this.env.addons}`,
+        '--http-interface=127.0.0.1',
+        `--http-port=${this.port}`,
+        '--max-cron-threads=0',
+        '--log-level=warn',
+        '--db-filter',
+        `^${this.env.db}$`,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -92,7 +104,11 @@ export class OdooServer {
       async () => {
         if (child.exitCode !== null) throw new Error(`Odoo exited at start (${child.exitCode}): ${this.log.slice(-2000)}`);
         try {
-          const r = await fetch(`${this.url}/web/webclient/version_info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+          const r = await fetch(`${this.url}/web/webclient/version_info`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          });
           return r.ok;
         } catch {
           return false;
@@ -119,7 +135,11 @@ export class OdooServer {
 export class Database {
   private readonly client: pg.Client;
   constructor(readonly name: string) {
-    this.client = new pg.Client({ host: process.env.PGHOST ?? '/var/run/postgresql', user: process.env.PGUSER ?? userInfo().username, database: name });
+    this.client = new pg.Client({
+      host: process.env.PGHOST ?? '/var/run/postgresql',
+      user: process.env.PGUSER ?? userInfo().username,
+      database: name,
+    });
   }
   connect = () => this.client.connect();
   close = () => this.client.end();
@@ -249,7 +269,8 @@ export class AgentProcess {
     void running.finished.then((f) => {
       clearInterval(this.sampler);
       this.stderrTail = (f.stderr + f.stdout).slice(-3000);
-      if (!this.expectingExit) this.unexpectedExits.push(`${this.name} exited by itself (code ${f.code}, signal ${f.signal}): ${this.stderrTail.slice(-600)}`);
+      if (!this.expectingExit)
+        this.unexpectedExits.push(`${this.name} exited by itself (code ${f.code}, signal ${f.signal}): ${this.stderrTail.slice(-600)}`);
     });
   }
 
@@ -339,7 +360,11 @@ export class Scenario {
     await this.admin.createEndpoint({ code: this.code, url, eventTypes: ['product.changed'] });
     const storable = await this.admin.storable();
     for (let start = 0; start < products; start += 500) {
-      const vals = Array.from({ length: Math.min(500, products - start) }, (_, i) => ({ name: `${this.name} ${start + i}`, default_code: `${this.code}-${start + i}`, ...storable }));
+      const vals = Array.from({ length: Math.min(500, products - start) }, (_, i) => ({
+        name: `${this.name} ${start + i}`,
+        default_code: `${this.code}-${start + i}`,
+        ...storable,
+      }));
       const ids = await this.admin.call<number[] | number>('product.product', 'create', [vals]);
       this.products.push(...(Array.isArray(ids) ? ids : [ids]));
     }
@@ -355,7 +380,9 @@ export class Scenario {
         poll_seconds: settings.pollSeconds,
         reconcile: { every_hours: 0 },
         odoo: { timeout_seconds: 20 },
-        endpoints: { [this.code]: { batch_size: settings.batchSize, concurrency: settings.concurrency, timeout_seconds: settings.timeoutSeconds } },
+        endpoints: {
+          [this.code]: { batch_size: settings.batchSize, concurrency: settings.concurrency, timeout_seconds: settings.timeoutSeconds },
+        },
       }),
     );
     const v = codeVariable(this.code);
@@ -417,10 +444,15 @@ export class Scenario {
   /** Wait until no row of the endpoint is pending or claimed (safety timeout: the figures say what is stuck). */
   async drained(timeoutMs: number): Promise<boolean> {
     try {
-      await waitUntil(async () => {
-        const s = await this.db.states(this.code);
-        return s.pending + s.claimed === 0;
-      }, 'the outbox to drain', timeoutMs, 250);
+      await waitUntil(
+        async () => {
+          const s = await this.db.states(this.code);
+          return s.pending + s.claimed === 0;
+        },
+        'the outbox to drain',
+        timeoutMs,
+        250,
+      );
       return true;
     } catch {
       return false;
@@ -433,7 +465,11 @@ export class Scenario {
    *   applied, plus dead letters that were not refused on purpose;
    * - stuck: rows still pending or claimed.
    */
-  async account(endpoint: { figures(): EndpointFigures; acceptedIds(): ReadonlySet<number> }, refusedProducts: ReadonlySet<number> = new Set(), extra: Record<string, number | string> = {}): Promise<Figures & { deadNotRefused: number; refusedNotDead: number }> {
+  async account(
+    endpoint: { figures(): EndpointFigures; acceptedIds(): ReadonlySet<number> },
+    refusedProducts: ReadonlySet<number> = new Set(),
+    extra: Record<string, number | string> = {},
+  ): Promise<Figures & { deadNotRefused: number; refusedNotDead: number }> {
     const rows = await this.db.query<{ id: number; state: string; head: number | null; product: number }>(
       'SELECT o.id, o.state, o.claim_head_id AS head, o.aggregate_id AS product FROM plansync_outbox o JOIN plansync_endpoint e ON e.id = o.endpoint_id WHERE e.code = $1',
       [this.code],

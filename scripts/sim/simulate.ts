@@ -82,7 +82,12 @@ export const simulate = (world: World, policy: Policy): SimResult => {
   // Receipts by arrival day.
   const arrivals = new Map<number, Receipt[]>();
   const orders = new Float64Array(n);
-  const byKind: Record<SkuKind, KindMetrics> = { smooth: { demanded: 0, shipped: 0 }, seasonal: { demanded: 0, shipped: 0 }, intermittent: { demanded: 0, shipped: 0 }, lumpy: { demanded: 0, shipped: 0 } };
+  const byKind: Record<SkuKind, KindMetrics> = {
+    smooth: { demanded: 0, shipped: 0 },
+    seasonal: { demanded: 0, shipped: 0 },
+    intermittent: { demanded: 0, shipped: 0 },
+    lumpy: { demanded: 0, shipped: 0 },
+  };
   let demanded = 0;
   let shipped = 0;
   let inventoryValue = 0;
@@ -145,7 +150,12 @@ export const simulate = (world: World, policy: Policy): SimResult => {
     lostUnits: demanded - shipped,
     demanded,
     shipped,
-    byKind: { smooth: rate(byKind.smooth), seasonal: rate(byKind.seasonal), intermittent: rate(byKind.intermittent), lumpy: rate(byKind.lumpy) },
+    byKind: {
+      smooth: rate(byKind.smooth),
+      seasonal: rate(byKind.seasonal),
+      intermittent: rate(byKind.intermittent),
+      lumpy: rate(byKind.lumpy),
+    },
     minOnHand: Number.isFinite(minOnHand) ? minOnHand : 0,
   };
 };

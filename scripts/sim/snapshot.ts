@@ -25,7 +25,7 @@ export const snapshotItems = (seed: number, products: number, warehouses: number
         demand.push(out > 0 ? Math.round(weekly[t]! * share * r() * 0.3) : Math.round(weekly[t]! * share * (0.8 + 0.4 * r())));
         stockout.push(out);
       }
-      const mean = (sku.meanDaily * 7 * share) || 1;
+      const mean = sku.meanDaily * 7 * share || 1;
       items.push({
         product_id: sku.index + 1,
         sku: sku.sku,
@@ -42,8 +42,24 @@ export const snapshotItems = (seed: number, products: number, warehouses: number
         reserved: 0,
         incoming: r() < 0.3 ? Math.round(mean * 2) : 0,
         outgoing: Math.round(mean * 0.2 * r()),
-        vendor: { code: vendor.code, partner_id: sku.vendor + 1, lead_time_days: vendor.leadDays, min_qty: sku.minQty, multiple: sku.multiple, price: sku.unitCost, currency: 'EUR' },
-        lead_time: r() < 0.7 ? { samples: 3 + Math.floor(r() * 20), mean_days: vendor.leadDays * (0.9 + 0.3 * r()), std_days: vendor.leadDays * vendor.noise, mean_delay_days: 1 } : false,
+        vendor: {
+          code: vendor.code,
+          partner_id: sku.vendor + 1,
+          lead_time_days: vendor.leadDays,
+          min_qty: sku.minQty,
+          multiple: sku.multiple,
+          price: sku.unitCost,
+          currency: 'EUR',
+        },
+        lead_time:
+          r() < 0.7
+            ? {
+                samples: 3 + Math.floor(r() * 20),
+                mean_days: vendor.leadDays * (0.9 + 0.3 * r()),
+                std_days: vendor.leadDays * vendor.noise,
+                mean_delay_days: 1,
+              }
+            : false,
         reorder_rule: r() < 0.2 ? { id: items.length + 1, min_qty: Math.round(mean), max_qty: Math.round(mean * 2), multiple: 1 } : false,
         resupply_from: w > 0 && r() < 0.3 ? { warehouse: 'WH1', lead_time_days: 2 } : false,
       });
@@ -51,4 +67,3 @@ export const snapshotItems = (seed: number, products: number, warehouses: number
   }
   return items;
 };
-

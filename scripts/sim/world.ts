@@ -148,7 +148,17 @@ export const makeWorld = (config: Partial<WorldConfig> = {}): World => {
     const fitting = PACKS.filter((p) => p <= Math.max(1, weekly));
     const multiple = s() < 0.5 ? pick(s, fitting) : false;
     const minQty = s() < 0.33 ? Math.max(1, Math.round(weekly * uniform(s, 1, 3))) : 0;
-    skus.push({ index: i, sku: `SIM-${String(i + 1).padStart(5, '0')}`, kind, vendor, unitCost, minQty, multiple: multiple === 1 ? false : multiple, demand, meanDaily });
+    skus.push({
+      index: i,
+      sku: `SIM-${String(i + 1).padStart(5, '0')}`,
+      kind,
+      vendor,
+      unitCost,
+      minQty,
+      multiple: multiple === 1 ? false : multiple,
+      demand,
+      meanDaily,
+    });
   }
   return { config: c, days, simStart: c.historyWeeks * 7, measureStart: (c.historyWeeks + c.warmupWeeks) * 7, vendors, skus };
 };
@@ -168,5 +178,7 @@ export const actualLeadDays = (world: World, sku: Sku, day: number): number => {
 export const historicLeadTimes = (world: World, vendor: number, count = 8): number[] => {
   const v = world.vendors[vendor]!;
   const r = keyed(world.config.seed, 5, vendor);
-  return Array.from({ length: count }, () => Math.max(1, Math.round(v.leadDays * Math.exp(v.noise * normal(r) - (v.noise * v.noise) / 2) + (r() < v.lateProb ? v.lateDays : 0))));
+  return Array.from({ length: count }, () =>
+    Math.max(1, Math.round(v.leadDays * Math.exp(v.noise * normal(r) - (v.noise * v.noise) / 2) + (r() < v.lateProb ? v.lateDays : 0))),
+  );
 };

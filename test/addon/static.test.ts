@@ -70,7 +70,10 @@ test('every module of the family is checked', () => {
 
 test('the checker exits 0 when every item passes', () => {
   assert.is(report.status, 0, report.stderr);
-  assert.ok(report.items.every((item) => GROUPS.includes(item.check as (typeof GROUPS)[number])), 'only known check groups');
+  assert.ok(
+    report.items.every((item) => GROUPS.includes(item.check as (typeof GROUPS)[number])),
+    'only known check groups',
+  );
 });
 
 /** Copies the family to a temporary folder, applies ``edit`` to one file and runs the checker on the copy. */
@@ -117,7 +120,10 @@ test('a core reference to an XML id of a feature module is reported', () => {
   );
   assert.is(failed.length, 1, JSON.stringify(failed));
   assert.is(failed[0]?.check, 'xml-refs');
-  assert.match(failed[0]?.detail ?? '', /plansync_planning\.plansync_proposal_action names plansync_planning, which plansync does not depend on/);
+  assert.match(
+    failed[0]?.detail ?? '',
+    /plansync_planning\.plansync_proposal_action names plansync_planning, which plansync does not depend on/,
+  );
 });
 
 test('a feature view may use a field and an XML id of the core', () => {

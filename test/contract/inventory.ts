@@ -41,7 +41,11 @@ export const registerInventoryContractSuite = (harness: ContractHarness, transpo
       }
     }
     const order = first.items.map((i) => [(i.warehouse as { id: number }).id, (i.product as { id: number }).id] as const);
-    assert.equal(order, [...order].sort((a, b) => a[0] - b[0] || a[1] - b[1]), 'items in (warehouse, product) order');
+    assert.equal(
+      order,
+      [...order].sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+      'items in (warehouse, product) order',
+    );
     const paged: unknown[] = [];
     let offset: number | false = 0;
     for (let calls = 0; offset !== false && calls < 4; calls++) {
@@ -51,10 +55,17 @@ export const registerInventoryContractSuite = (harness: ContractHarness, transpo
       paged.push(...page.items.map((i) => `${(i.warehouse as { id: number }).id}|${(i.product as { id: number }).id}`));
       offset = page.next_offset;
     }
-    assert.equal(paged, first.items.slice(0, paged.length).map((i) => `${(i.warehouse as { id: number }).id}|${(i.product as { id: number }).id}`), 'pages of 2 follow the items of one page');
+    assert.equal(
+      paged,
+      first.items.slice(0, paged.length).map((i) => `${(i.warehouse as { id: number }).id}|${(i.product as { id: number }).id}`),
+      'pages of 2 follow the items of one page',
+    );
     const warehouse = await harness.warehouse();
     const one = await odoo.availabilitySnapshot(code, [warehouse.code], 0, 5000);
-    assert.ok(one.items.every((i) => (i.warehouse as { code: string }).code === warehouse.code), 'only the warehouse asked for');
+    assert.ok(
+      one.items.every((i) => (i.warehouse as { code: string }).code === warehouse.code),
+      'only the warehouse asked for',
+    );
   });
 
   test('availability_snapshot and report_channel refuse bad arguments by name and value; a planner cannot call them', async () => {
@@ -66,7 +77,11 @@ export const registerInventoryContractSuite = (harness: ContractHarness, transpo
       ['limit 5001', () => odoo.availabilitySnapshot(code, false, 0, 5001), /limit.*5001/],
       ['unknown warehouse', () => odoo.availabilitySnapshot(code, ['NO-SUCH-WH'], 0, 10), /NO-SUCH-WH/],
       ['unknown endpoint', () => odoo.availabilitySnapshot('NO-SUCH-ENDPOINT', false, 0, 10), /NO-SUCH-ENDPOINT/],
-      ['report_channel on an endpoint that is not a channel', () => odoo.reportChannel(code, []), new RegExp(`${code}.*webhook|channel.*${code}`)],
+      [
+        'report_channel on an endpoint that is not a channel',
+        () => odoo.reportChannel(code, []),
+        new RegExp(`${code}.*webhook|channel.*${code}`),
+      ],
     ];
     for (const [what, call, message] of cases) {
       const error = await rejects(call());

@@ -15,7 +15,8 @@ if ('reason' in tier) {
   const admin = new OdooAdmin(tier);
   const major = await admin.serverMajor();
   const transports = major >= 19 ? (['json2', 'jsonrpc', 'xmlrpc'] as const) : (['jsonrpc', 'xmlrpc'] as const);
-  if (major < 19) console.log(`contract suite on real Odoo ${major}: JSON-2 not run (Odoo 19+ only; covered on the stand-in and by nock tests)`);
+  if (major < 19)
+    console.log(`contract suite on real Odoo ${major}: JSON-2 not run (Odoo 19+ only; covered on the stand-in and by nock tests)`);
   const harness = realHarness(tier, admin);
   for (const transport of transports) {
     registerContractSuite(harness, transport);

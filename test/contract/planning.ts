@@ -15,7 +15,11 @@ import { hasNull, rejects, type ContractHarness, type VendorProducts } from './s
 /** The UTC day `days` before today. */
 const daysAgo = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 
-export const registerPlanningContractSuite = (harness: ContractHarness, transport: TransportName, options: { readonly finally?: () => Promise<void> } = {}): void => {
+export const registerPlanningContractSuite = (
+  harness: ContractHarness,
+  transport: TransportName,
+  options: { readonly finally?: () => Promise<void> } = {},
+): void => {
   const test = suite(`planning contract on ${harness.label} over ${transport}`);
   const odoo = new PlanSyncOdoo(createTransport(transport, harness.integration()));
   const tag = `${transport}-${process.pid}`;
@@ -58,29 +62,55 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
   });
 
   test('import_batch creates forecasts and proposals: one result per line, in order, with ids, and no null', async () => {
-    const forecasts = await odoo.importBatch(source('create'), 'F-1', 'forecast', [forecast('F-A', 0), forecast('F-B', 1, { lower: 10, upper: 15 })]);
+    const forecasts = await odoo.importBatch(source('create'), 'F-1', 'forecast', [
+      forecast('F-A', 0),
+      forecast('F-B', 1, { lower: 10, upper: 15 }),
+    ]);
     assert.not.ok(hasNull(forecasts), 'no null in the result');
     assert.ok(forecasts.run_id > 0);
-    assert.equal(forecasts.results.map((r) => [r.external_id, r.status]), [
-      ['F-A', 'created'],
-      ['F-B', 'created'],
-    ]);
+    assert.equal(
+      forecasts.results.map((r) => [r.external_id, r.status]),
+      [
+        ['F-A', 'created'],
+        ['F-B', 'created'],
+      ],
+    );
     const [a, b] = forecasts.results;
     assert.ok(typeof a?.id === 'number' && typeof b?.id === 'number' && a.id !== b.id, 'each line has its own record');
-    const proposals = await odoo.importBatch(source('create'), 'P-1', 'proposal', [purchase('P-A', 0), purchase('P-B', 1, { vendor: false })], '2026-11-30T06:00:00Z');
+    const proposals = await odoo.importBatch(
+      source('create'),
+      'P-1',
+      'proposal',
+      [purchase('P-A', 0), purchase('P-B', 1, { vendor: false })],
+      '2026-11-30T06:00:00Z',
+    );
     assert.not.ok(hasNull(proposals));
-    assert.equal(proposals.results.map((r) => r.status), ['created', 'created'], JSON.stringify(proposals.results));
+    assert.equal(
+      proposals.results.map((r) => r.status),
+      ['created', 'created'],
+      JSON.stringify(proposals.results),
+    );
     assert.ok(proposals.run_id !== forecasts.run_id, 'a run per (source, reference, kind)');
   });
 
   test('importing the same batch twice changes nothing: created lines come back unchanged with their ids, a refused line as the same exception', async () => {
     const lines = [forecast('T-1', 0), forecast('T-2', 1, { sku: `NO-SUCH-SKU-${tag}` }), forecast('T-3', 2)];
     const first = await odoo.importBatch(source('twice'), 'R-1', 'forecast', lines);
-    assert.equal(first.results.map((r) => r.status), ['created', 'exception', 'created']);
+    assert.equal(
+      first.results.map((r) => r.status),
+      ['created', 'exception', 'created'],
+    );
     const second = await odoo.importBatch(source('twice'), 'R-1', 'forecast', lines);
     assert.is(second.run_id, first.run_id, 'the same run');
-    assert.equal(second.results.map((r) => r.status), ['unchanged', 'exception', 'unchanged']);
-    assert.equal(second.results.map((r) => r.id), first.results.map((r) => r.id), 'the same records, no new ones');
+    assert.equal(
+      second.results.map((r) => r.status),
+      ['unchanged', 'exception', 'unchanged'],
+    );
+    assert.equal(
+      second.results.map((r) => r.id),
+      first.results.map((r) => r.id),
+      'the same records, no new ones',
+    );
     assert.is(second.results[1]?.reason, first.results[1]?.reason);
     const again = await odoo.importBatch(source('twice'), 'R-2', 'forecast', [forecast('T-1', 0)]);
     assert.is(again.results[0]?.status, 'unchanged', 'the same (source, external id, revision) from another run is unchanged too');
@@ -92,7 +122,7 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
     assert.is(rev2.results[0]?.status, 'created', JSON.stringify(rev2.results));
     const rev1 = await odoo.importBatch(source('revision'), 'R-2', 'proposal', [purchase('X-1', 0, { revision: 1 })]);
     assert.is(rev1.results[0]?.status, 'superseded', JSON.stringify(rev1.results));
-    assert.is(rev1.results[0]?.id, rev2.results[0]?.id, 'id is the higher revision\'s record');
+    assert.is(rev1.results[0]?.id, rev2.results[0]?.id, "id is the higher revision's record");
     const rev3 = await odoo.importBatch(source('revision'), 'R-3', 'proposal', [purchase('X-1', 0, { revision: 3, quantity: 30 })]);
     assert.is(rev3.results[0]?.status, 'created');
     assert.ok(rev3.results[0]?.id !== rev2.results[0]?.id, 'a new record for the new revision');
@@ -127,7 +157,7 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
     expect(duplicate, 'duplicate_line', 'external_id', 'E-OK');
   });
 
-  test('lines the caller refused (rejected) become exceptions with the caller\'s reason, without being imported; the others are', async () => {
+  test("lines the caller refused (rejected) become exceptions with the caller's reason, without being imported; the others are", async () => {
     const result = await odoo.importBatch(
       source('rejected'),
       'R-1',
@@ -149,7 +179,9 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
     assert.ok(dup?.reason.startsWith('duplicate_line: '), dup?.reason);
     const again = await odoo.importBatch(source('rejected'), 'R-1', 'proposal', [purchase('J-DUP', 1)]);
     assert.is(again.results[0]?.status, 'created', 'the refused line was not imported: sent alone, it is new');
-    const refused = await rejects(odoo.importBatch(source('rejected'), 'R-2', 'proposal', [purchase('J-X', 0)], false, [{ index: 5, code: 'invalid', message: 'x' }]));
+    const refused = await rejects(
+      odoo.importBatch(source('rejected'), 'R-2', 'proposal', [purchase('J-X', 0)], false, [{ index: 5, code: 'invalid', message: 'x' }]),
+    );
     assert.is(refused.code, 'ERR_ODOO_VALIDATION');
     assert.match(refused.message, /rejected\[0\]/);
   });
@@ -157,7 +189,13 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
   test('a run generated before the newest run of its source and kind makes its new lines stale_run exceptions', async () => {
     const newer = await odoo.importBatch(source('stale'), 'R-NEW', 'forecast', [forecast('S-1', 0)], '2026-06-02T06:00:00Z');
     assert.is(newer.results[0]?.status, 'created');
-    const older = await odoo.importBatch(source('stale'), 'R-OLD', 'forecast', [forecast('S-1', 0), forecast('S-2', 1)], '2026-06-01T06:00:00Z');
+    const older = await odoo.importBatch(
+      source('stale'),
+      'R-OLD',
+      'forecast',
+      [forecast('S-1', 0), forecast('S-2', 1)],
+      '2026-06-01T06:00:00Z',
+    );
     const [known, fresh] = older.results;
     assert.is(known?.status, 'unchanged', 'a line imported before stays unchanged');
     assert.is(fresh?.status, 'exception', JSON.stringify(fresh));
@@ -172,7 +210,11 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
       ['empty lines', () => odoo.importBatch(source('refused'), 'R-1', 'forecast', []), /lines/],
       ['a line that is not an object', () => odoo.importBatch(source('refused'), 'R-1', 'forecast', [forecast('Z-1'), 5]), /lines/],
       ['empty source', () => odoo.importBatch('', 'R-1', 'forecast', [forecast('Z-1')]), /source/],
-      ['generated_at not a time', () => odoo.importBatch(source('refused'), 'R-1', 'forecast', [forecast('Z-1')], 'yesterday'), /generated_at.*yesterday/],
+      [
+        'generated_at not a time',
+        () => odoo.importBatch(source('refused'), 'R-1', 'forecast', [forecast('Z-1')], 'yesterday'),
+        /generated_at.*yesterday/,
+      ],
     ];
     for (const [what, call, message] of cases) {
       const error = await rejects(call());
@@ -186,7 +228,10 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
   test('a planner can neither import a batch nor enqueue history', async () => {
     const planner = new PlanSyncOdoo(createTransport(transport, harness.planner()));
     try {
-      for (const call of [() => planner.importBatch(source('planner'), 'R-1', 'forecast', [forecast('Q-1')]), () => planner.enqueueHistory('ANY', 'demand.line', false, 0, 10)]) {
+      for (const call of [
+        () => planner.importBatch(source('planner'), 'R-1', 'forecast', [forecast('Q-1')]),
+        () => planner.enqueueHistory('ANY', 'demand.line', false, 0, 10),
+      ]) {
         const error = await rejects(call());
         assert.is(error.code, 'ERR_ODOO_ACCESS', `${error.code}: ${error.message}`);
       }
@@ -223,7 +268,11 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
     }
     assert.ok(enqueued >= 2, `the two deliveries were enqueued (${enqueued} of ${total})`);
     const again = await odoo.enqueueHistory(code, 'demand.line', since, 0, 50_000);
-    assert.equal([again.enqueued, again.skipped, again.done, again.remaining], [0, total, true, 0], 'the same arguments again enqueue nothing');
+    assert.equal(
+      [again.enqueued, again.skipped, again.done, again.remaining],
+      [0, total, true, 0],
+      'the same arguments again enqueue nothing',
+    );
 
     const seen: EnvelopeBase[] = [];
     for (let i = 0; i < 100; i++) {
@@ -234,7 +283,10 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
         assert.ok(checked.ok, checked.ok ? '' : checked.reason);
         seen.push(raw as EnvelopeBase);
       }
-      await odoo.ack(claim.lease, claim.events.map((e) => (e as EnvelopeBase).id));
+      await odoo.ack(
+        claim.lease,
+        claim.events.map((e) => (e as EnvelopeBase).id),
+      );
     }
     assert.is(seen.length, enqueued, 'every enqueued line is claimed once');
     for (const [product, quantity] of [
@@ -246,7 +298,10 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
       assert.is(event.type, 'demand.line');
       assert.is(event.aggregate.model, 'stock.move');
       const payload = event.payload as { quantity: number; kind: string; warehouse: { code: string }; product: { sku: string } };
-      assert.equal([payload.quantity, payload.kind, payload.warehouse.code, payload.product.sku], [quantity, 'delivery', warehouse.code, product.sku]);
+      assert.equal(
+        [payload.quantity, payload.kind, payload.warehouse.code, payload.product.sku],
+        [quantity, 'delivery', warehouse.code, product.sku],
+      );
       assert.ok(event.aggregate.key.startsWith(`${product.sku}@${warehouse.code}@`), event.aggregate.key);
     }
   });
@@ -285,7 +340,10 @@ export const registerPlanningContractSuite = (harness: ContractHarness, transpor
     assert.is(start.getUTCDay(), 1, `history_start ${first.history_start} is a Monday`);
     const asOf = new Date(`${first.as_of}T00:00:00Z`);
     const days = (asOf.getTime() - start.getTime()) / 86_400_000;
-    assert.ok(days >= weeks * 7 && days < weeks * 7 + 7, `the last bucket is the last complete week before as_of (${first.history_start} + ${weeks} weeks vs ${first.as_of})`);
+    assert.ok(
+      days >= weeks * 7 && days < weeks * 7 + 7,
+      `the last bucket is the last complete week before as_of (${first.history_start} + ${weeks} weeks vs ${first.as_of})`,
+    );
     assert.is(first.items.length, first.total);
     assert.is(first.next, false);
     for (const item of first.items) {

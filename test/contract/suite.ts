@@ -80,11 +80,18 @@ const drain = async (odoo: PlanSyncOdoo, code: string): Promise<void> => {
   for (let i = 0; i < 50; i++) {
     const claim = await odoo.claim(code, 1000, 30, CONSUMER_A);
     if (claim.events.length === 0) return;
-    await odoo.ack(claim.lease, envelopes(claim.events).map((e) => e.id));
+    await odoo.ack(
+      claim.lease,
+      envelopes(claim.events).map((e) => e.id),
+    );
   }
 };
 
-export const registerContractSuite = (harness: ContractHarness, transport: TransportName, options: { readonly finally?: () => Promise<void> } = {}): void => {
+export const registerContractSuite = (
+  harness: ContractHarness,
+  transport: TransportName,
+  options: { readonly finally?: () => Promise<void> } = {},
+): void => {
   const test = suite(`contract on ${harness.label} over ${transport}`);
   const odoo = new PlanSyncOdoo(createTransport(transport, harness.integration()));
   const odooB = new PlanSyncOdoo(createTransport(transport, harness.integration()));
@@ -106,13 +113,21 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
   test('heartbeat returns the configuration with the endpoint and its backlog, and no null anywhere', async () => {
     const [id] = await harness.createProducts(1, `hb-${transport}`);
     assert.ok(id);
-    const result = await odoo.heartbeat(`${CONSUMER_A}-${transport}`, { version: '0.0.0-test', host: 'test', pid: 1, started_at: '2026-01-01T00:00:00Z', mode: 'run', endpoints: {} });
+    const result = await odoo.heartbeat(`${CONSUMER_A}-${transport}`, {
+      version: '0.0.0-test',
+      host: 'test',
+      pid: 1,
+      started_at: '2026-01-01T00:00:00Z',
+      mode: 'run',
+      endpoints: {},
+    });
     assert.not.ok(hasNull(result), 'no null in the heartbeat result');
     assert.ok(result.user.groups.includes('plansync.group_plansync_integration'), 'the caller is in the integration group');
     assert.ok(result.database.uuid.length > 0, 'the database has a uuid');
     const keys = (result as { api_keys?: Array<{ name: string; expires: string | false }> }).api_keys;
-    assert.ok(Array.isArray(keys) && keys.length >= 1, 'the caller\'s API keys are listed');
-    for (const key of keys ?? []) assert.ok(key.expires === false || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(key.expires), `expiry ${String(key.expires)}`);
+    assert.ok(Array.isArray(keys) && keys.length >= 1, "the caller's API keys are listed");
+    for (const key of keys ?? [])
+      assert.ok(key.expires === false || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(key.expires), `expiry ${String(key.expires)}`);
     const endpoint = result.endpoints.find((e) => e.code === code);
     assert.ok(endpoint, `endpoint ${code} is listed`);
     assert.ok(endpoint.event_types.includes('product.changed'));
@@ -135,12 +150,24 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
       assert.is(e.attempt, 1);
     }
     assert.is(new Set(events.map((e) => e.sequence)).size, 3, 'distinct sequences');
-    assert.is(await odoo.ack(claim.lease, events.map((e) => e.id)), 3);
+    assert.is(
+      await odoo.ack(
+        claim.lease,
+        events.map((e) => e.id),
+      ),
+      3,
+    );
     const rest = await odoo.claim(code, 10, 30, CONSUMER_A);
     assert.is(rest.events.length, 2, 'the other two come next');
     const restEvents = envelopes(rest.events);
-    assert.ok(Math.min(...restEvents.map((e) => e.sequence)) > Math.max(...events.map((e) => e.sequence)), 'later claims get higher sequences');
-    await odoo.ack(rest.lease, restEvents.map((e) => e.id));
+    assert.ok(
+      Math.min(...restEvents.map((e) => e.sequence)) > Math.max(...events.map((e) => e.sequence)),
+      'later claims get higher sequences',
+    );
+    await odoo.ack(
+      rest.lease,
+      restEvents.map((e) => e.id),
+    );
     const empty = await odoo.claim(code, 10, 30, CONSUMER_A);
     assert.equal(empty, { lease: '', events: [] }, 'nothing left: empty lease, no events');
   });
@@ -157,7 +184,13 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     const event = events[0] as EnvelopeBase;
     assert.ok(event.coalesced >= 4, `stands for every captured change (${event.coalesced})`);
     assert.is((event.payload as { name?: string }).name, `latest-${transport}`, 'the latest state');
-    assert.is(await odoo.ack(claim.lease, envelopes(claim.events).map((e) => e.id)), claim.events.length);
+    assert.is(
+      await odoo.ack(
+        claim.lease,
+        envelopes(claim.events).map((e) => e.id),
+      ),
+      claim.events.length,
+    );
     const states = await harness.states(code);
     assert.is(states.pending + states.claimed, 0, 'every coalesced row is closed by the ack');
   });
@@ -175,12 +208,23 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
         ['B', eb],
       ] as const) {
         for (const e of events) {
-          assert.not.ok(seen.has(e.aggregate.id), `aggregate ${e.aggregate.id} handed out twice (first to ${seen.get(e.aggregate.id)}, then to ${who})`);
+          assert.not.ok(
+            seen.has(e.aggregate.id),
+            `aggregate ${e.aggregate.id} handed out twice (first to ${seen.get(e.aggregate.id)}, then to ${who})`,
+          );
           seen.set(e.aggregate.id, who);
         }
       }
-      if (ea.length) await odoo.ack(a.lease, ea.map((e) => e.id));
-      if (eb.length) await odooB.ack(b.lease, eb.map((e) => e.id));
+      if (ea.length)
+        await odoo.ack(
+          a.lease,
+          ea.map((e) => e.id),
+        );
+      if (eb.length)
+        await odooB.ack(
+          b.lease,
+          eb.map((e) => e.id),
+        );
     }
     assert.equal([...seen.keys()].sort(), [...ids].sort(), 'every product delivered exactly once between them');
   });
@@ -193,14 +237,23 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     assert.ok(held, 'claimed once');
     await harness.renameProducts([id], `changed-while-in-flight-${transport}`);
     const second = await odooB.claim(code, 10, 30, CONSUMER_B);
-    assert.not.ok(envelopes(second.events).some((e) => e.aggregate.id === id), 'not handed to another consumer while in flight');
-    await odoo.ack(first.lease, envelopes(first.events).map((e) => e.id));
+    assert.not.ok(
+      envelopes(second.events).some((e) => e.aggregate.id === id),
+      'not handed to another consumer while in flight',
+    );
+    await odoo.ack(
+      first.lease,
+      envelopes(first.events).map((e) => e.id),
+    );
     const third = await odooB.claim(code, 10, 30, CONSUMER_B);
     const next = envelopes(third.events).find((e) => e.aggregate.id === id);
     assert.ok(next, 'handed out after the ack');
     assert.ok(next.sequence > held.sequence, 'with a higher sequence');
     assert.is((next.payload as { name?: string }).name, `changed-while-in-flight-${transport}`);
-    await odooB.ack(third.lease, envelopes(third.events).map((e) => e.id));
+    await odooB.ack(
+      third.lease,
+      envelopes(third.events).map((e) => e.id),
+    );
   });
 
   test('an ack under a foreign lease changes nothing and returns 0', async () => {
@@ -223,8 +276,21 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     const again = envelopes(second.events).find((e) => e.aggregate.id === id);
     assert.ok(again, 'claimable again after the lease expired');
     assert.is(again.attempt, 2, 'counted as a second attempt');
-    assert.is(await odoo.ack(first.lease, envelopes(first.events).map((e) => e.id)), 0, 'the expired lease lost the rows');
-    assert.is(await odooB.ack(second.lease, envelopes(second.events).map((e) => e.id)), second.events.length);
+    assert.is(
+      await odoo.ack(
+        first.lease,
+        envelopes(first.events).map((e) => e.id),
+      ),
+      0,
+      'the expired lease lost the rows',
+    );
+    assert.is(
+      await odooB.ack(
+        second.lease,
+        envelopes(second.events).map((e) => e.id),
+      ),
+      second.events.length,
+    );
   });
 
   test('nack releases with the asked delay, then the event comes back as the next attempt', async () => {
@@ -233,13 +299,19 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     const ids = envelopes(claim.events).map((e) => e.id);
     assert.is(await odoo.nack(claim.lease, ids, 'endpoint said 503', 2), ids.length);
     const early = await odoo.claim(code, 10, 30, CONSUMER_A);
-    assert.not.ok(envelopes(early.events).some((e) => e.aggregate.id === id), 'not before retry_after');
+    assert.not.ok(
+      envelopes(early.events).some((e) => e.aggregate.id === id),
+      'not before retry_after',
+    );
     await sleep(2600);
     const later = await odoo.claim(code, 10, 30, CONSUMER_A);
     const back = envelopes(later.events).find((e) => e.aggregate.id === id);
     assert.ok(back, 'back after retry_after');
     assert.is(back.attempt, 2);
-    await odoo.ack(later.lease, envelopes(later.events).map((e) => e.id));
+    await odoo.ack(
+      later.lease,
+      envelopes(later.events).map((e) => e.id),
+    );
   });
 
   test('nack with final parks the event as a dead letter at once', async () => {
@@ -251,7 +323,10 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     const after = await harness.states(code);
     assert.ok(after.dead >= before.dead + 1, 'a dead letter more');
     const next = await odoo.claim(code, 10, 30, CONSUMER_A);
-    assert.not.ok(envelopes(next.events).some((e) => e.aggregate.id === id), 'a dead letter is not claimable');
+    assert.not.ok(
+      envelopes(next.events).some((e) => e.aggregate.id === id),
+      'a dead letter is not claimable',
+    );
   });
 
   test('an event out of attempts becomes a dead letter', async () => {
@@ -259,16 +334,29 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     try {
       const [id] = await harness.createProducts(1, `attempts-${transport}`);
       const one = await odoo.claim(code, 10, 30, CONSUMER_A);
-      await odoo.nack(one.lease, envelopes(one.events).map((e) => e.id), 'fail 1', 1);
+      await odoo.nack(
+        one.lease,
+        envelopes(one.events).map((e) => e.id),
+        'fail 1',
+        1,
+      );
       await sleep(1300);
       const two = await odoo.claim(code, 10, 30, CONSUMER_A);
       const event = envelopes(two.events).find((e) => e.aggregate.id === id);
       assert.ok(event, 'second attempt');
       assert.is(event.attempt, 2);
-      await odoo.nack(two.lease, envelopes(two.events).map((e) => e.id), 'fail 2', 1);
+      await odoo.nack(
+        two.lease,
+        envelopes(two.events).map((e) => e.id),
+        'fail 2',
+        1,
+      );
       await sleep(1300);
       const three = await odoo.claim(code, 10, 30, CONSUMER_A);
-      assert.not.ok(envelopes(three.events).some((e) => e.aggregate.id === id), 'no third attempt');
+      assert.not.ok(
+        envelopes(three.events).some((e) => e.aggregate.id === id),
+        'no third attempt',
+      );
       assert.ok((await harness.states(code)).dead >= 1);
     } finally {
       await harness.setMaxAttempts(8);
@@ -276,7 +364,14 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
   });
 
   test('nack `blocked` gives the attempt back, never parks, and shows the endpoint paused until an ack', async () => {
-    const stats = { version: '0.0.0-test', host: 'test', pid: 1, started_at: '2026-01-01T00:00:00Z', mode: 'check' as const, endpoints: {} };
+    const stats = {
+      version: '0.0.0-test',
+      host: 'test',
+      pid: 1,
+      started_at: '2026-01-01T00:00:00Z',
+      mode: 'check' as const,
+      endpoints: {},
+    };
     const endpointNow = async () => (await odoo.heartbeat(`${CONSUMER_A}-${transport}`, stats)).endpoints.find((e) => e.code === code);
     await harness.setMaxAttempts(1);
     try {
@@ -288,7 +383,17 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
         const event = envelopes(claim.events).find((e) => e.aggregate.id === id);
         assert.ok(event, `claimed again in round ${round}`);
         assert.is(event.attempt, 1, 'the attempt was given back');
-        assert.is(await odoo.nack(claim.lease, envelopes(claim.events).map((e) => e.id), `HTTP 401: bad signature (${transport})`, 1, false, true), claim.events.length);
+        assert.is(
+          await odoo.nack(
+            claim.lease,
+            envelopes(claim.events).map((e) => e.id),
+            `HTTP 401: bad signature (${transport})`,
+            1,
+            false,
+            true,
+          ),
+          claim.events.length,
+        );
         const states = await harness.states(code);
         assert.is(states.dead, deadBefore, 'never a dead letter, although max_attempts is 1');
         assert.is(states.pending, claim.events.length);
@@ -299,7 +404,13 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
       await sleep(1300);
       const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
       assert.ok(envelopes(claim.events).some((e) => e.aggregate.id === id));
-      assert.is(await odoo.ack(claim.lease, envelopes(claim.events).map((e) => e.id)), claim.events.length);
+      assert.is(
+        await odoo.ack(
+          claim.lease,
+          envelopes(claim.events).map((e) => e.id),
+        ),
+        claim.events.length,
+      );
       const resumed = await endpointNow();
       assert.is(resumed?.blocked_since, false, 'an ack clears the pause');
       assert.is(resumed?.blocked_reason, '');
@@ -315,7 +426,16 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     const both = await rejects(odoo.nack(claim.lease, ids, 'x', 0, true, true));
     assert.is(both.code, 'ERR_ODOO_VALIDATION');
     assert.match(both.message, /final and blocked/);
-    const raw = await rejects(odoo.transport.call('plansync.outbox', 'nack', [claim.lease, ids, 'x', 0, false, 'yes'], {}, ['lease', 'event_ids', 'error', 'retry_after', 'final', 'blocked']));
+    const raw = await rejects(
+      odoo.transport.call('plansync.outbox', 'nack', [claim.lease, ids, 'x', 0, false, 'yes'], {}, [
+        'lease',
+        'event_ids',
+        'error',
+        'retry_after',
+        'final',
+        'blocked',
+      ]),
+    );
     assert.is(raw.code, 'ERR_ODOO_VALIDATION');
     assert.match(raw.message, /blocked must be a boolean, got 'yes'/);
     assert.is((await harness.states(code)).claimed, ids.length, 'still held');
@@ -338,7 +458,10 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
     }
     const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
     assert.is(claim.events.length, 1, 'the refused calls claimed nothing');
-    await odoo.ack(claim.lease, envelopes(claim.events).map((e) => e.id));
+    await odoo.ack(
+      claim.lease,
+      envelopes(claim.events).map((e) => e.id),
+    );
   });
 
   test("an endpoint of another company is not the integration user's to claim", async () => {
@@ -356,7 +479,15 @@ export const registerContractSuite = (harness: ContractHarness, transport: Trans
         () => planner.claim(code, 10, 30, CONSUMER_A),
         () => planner.ack('x', [1]),
         () => planner.nack('x', [1], 'e', 0),
-        () => planner.heartbeat('planner', { version: '0', host: '', pid: 1, started_at: '2026-01-01T00:00:00Z', mode: 'check', endpoints: {} }),
+        () =>
+          planner.heartbeat('planner', {
+            version: '0',
+            host: '',
+            pid: 1,
+            started_at: '2026-01-01T00:00:00Z',
+            mode: 'check',
+            endpoints: {},
+          }),
       ]) {
         const error = await rejects(call());
         assert.is(error.code, 'ERR_ODOO_ACCESS', `${error.code}: ${error.message}`);

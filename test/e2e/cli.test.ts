@@ -36,7 +36,10 @@ test.before(async () => {
   odoo = new StandinOdoo();
   agent = odoo.addUser('plansync-agent', [GROUPS.integration]);
   planner = odoo.addUser('planner', [GROUPS.user]);
-  sink = new Sink({ secrets: { HOOK: 'cli-secret' }, refuse: (e) => ((e.payload as { sku?: string }).sku === 'REFUSED' ? 'not sold here' : undefined) });
+  sink = new Sink({
+    secrets: { HOOK: 'cli-secret' },
+    refuse: (e) => ((e.payload as { sku?: string }).sku === 'REFUSED' ? 'not sold here' : undefined),
+  });
   const url = await sink.start();
   odoo.addEndpoint({ code: 'HOOK', url, eventTypes: new Set(['product.changed']) });
   odoo.addEndpoint({ code: 'WMS', kind: 'wms', url: 'http://127.0.0.1:9/', eventTypes: new Set(['product.changed']) });
@@ -69,7 +72,12 @@ test('check passes, line by line, and says which endpoint this agent cannot serv
 test('check: the embedded planner off, or not scheduled while a planning endpoint is active', async () => {
   const off = await runCli(['check'], env({ PLANSYNC_PLANNER: 'off' }));
   assert.match(off.stdout, /✓ embedded planner +off/);
-  const platform = odoo.addEndpoint({ code: 'PLATFORM', kind: 'planning', url: 'http://127.0.0.1:9/', eventTypes: new Set(['demand.line']) });
+  const platform = odoo.addEndpoint({
+    code: 'PLATFORM',
+    kind: 'planning',
+    url: 'http://127.0.0.1:9/',
+    eventTypes: new Set(['demand.line']),
+  });
   try {
     const auto = await runCli(['check'], env({ PLANSYNC_SECRET_PLATFORM: 'x' }));
     assert.match(auto.stdout, /✓ embedded planner +not scheduled: planning endpoint PLATFORM is active/);
@@ -104,7 +112,11 @@ test('Odoo unreachable: check says so; run keeps retrying with backoff instead o
   // Waits for what the daemon does (a second failure logged), not for a window of wall-clock time.
   const daemon = startCli(['run'], env({ ODOO_URL: 'http://127.0.0.1:9', PLANSYNC_LOG_LEVEL: 'info' }));
   try {
-    await waitFor(() => (daemon.output().stderr.match(/cannot reach Odoo/g) ?? []).length >= 2, 'the daemon to log a second attempt', 120_000);
+    await waitFor(
+      () => (daemon.output().stderr.match(/cannot reach Odoo/g) ?? []).length >= 2,
+      'the daemon to log a second attempt',
+      120_000,
+    );
     assert.is(daemon.child.exitCode, null, 'still running (retrying) after two failures');
   } finally {
     daemon.child.kill('SIGKILL');
@@ -115,7 +127,11 @@ test('Odoo unreachable: check says so; run keeps retrying with backoff instead o
 test('a wrong API key: the daemon says what to fix and waits 30 s before trying again, instead of a crash loop', async () => {
   const daemon = startCli(['run'], env({ ODOO_API_KEY: 'wrong-key-456', PLANSYNC_LOG_LEVEL: 'info' }));
   try {
-    await waitFor(() => /refused the login or the API key: check ODOO_LOGIN and ODOO_API_KEY/.test(daemon.output().stderr), 'the refusal to be logged', 120_000);
+    await waitFor(
+      () => /refused the login or the API key: check ODOO_LOGIN and ODOO_API_KEY/.test(daemon.output().stderr),
+      'the refusal to be logged',
+      120_000,
+    );
     // The decision is in the log line itself: the next attempt waits 30 s (a configuration problem does not fix itself in seconds).
     await waitFor(() => /"retry_in_s":30/.test(daemon.output().stderr), 'the retry delay to be logged', 30_000);
     assert.is(daemon.child.exitCode, null, 'still running: no crash loop');
@@ -161,12 +177,18 @@ test('once fails (exit 1) when an endpoint that should be served is not: its eve
   const result = await runCli(['once'], env());
   assert.is(result.code, 1, result.stdout + result.stderr);
   assert.match(result.stdout, /WMS: not served: no signing secret: set PLANSYNC_SECRET_WMS .*\(2 events pending\)/);
-  assert.match(result.stderr, /plansync: endpoint WMS is not served: no signing secret: set PLANSYNC_SECRET_WMS.*its 2 pending events stay in Odoo/);
+  assert.match(
+    result.stderr,
+    /plansync: endpoint WMS is not served: no signing secret: set PLANSYNC_SECRET_WMS.*its 2 pending events stay in Odoo/,
+  );
   const json = await runCli(['once', '--json'], env());
   assert.is(json.code, 1);
   const summary = JSON.parse(json.stdout) as { ok: boolean; unserved: Array<{ code: string; pending: number }> };
   assert.is(summary.ok, false);
-  assert.equal(summary.unserved.map((e) => [e.code, e.pending]), [['WMS', 2]]);
+  assert.equal(
+    summary.unserved.map((e) => [e.code, e.pending]),
+    [['WMS', 2]],
+  );
   const unknown = await runCli(['once', '--endpoint', 'NOPE'], env());
   assert.is(unknown.code, 2, 'an --endpoint Odoo does not know is a usage error');
   assert.match(unknown.stderr, /--endpoint: "NOPE": no such endpoint/);
@@ -192,7 +214,11 @@ test('demo, the README main command, runs the whole path on a fresh setup and ex
   assert.is(result.code, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /ODOO_\* is set in the environment: ignored/);
   assert.match(result.stdout, /PlanSync demo: Odoo stand-in/);
-  assert.equal([odoo.countByState('HOOK').pending, odoo.countByState('HOOK').done], [pendingBefore, doneBefore], "the real Odoo's endpoint was not served");
+  assert.equal(
+    [odoo.countByState('HOOK').pending, odoo.countByState('HOOK').done],
+    [pendingBefore, doneBefore],
+    "the real Odoo's endpoint was not served",
+  );
   assert.match(result.stdout, /result +OK: nothing lost, nothing applied twice, no stale overwrite/);
   assert.match(result.stdout, /parked as dead letters +[1-9]/);
   assert.match(result.stdout, /duplicates at the endpoint +0/);
@@ -216,7 +242,10 @@ test('a failed demo removes its temporary folder', async () => {
     const result = await runCli(['demo', '--real'], { ...env({ ODOO_URL: 'http://127.0.0.1:9' }), TMPDIR: tmp });
     assert.is(result.code, 1, result.stdout + result.stderr);
     assert.match(result.stderr, /cannot reach|connection refused/);
-    assert.equal(readdirSync(tmp).filter((name) => name.startsWith('plansync-demo-')), []);
+    assert.equal(
+      readdirSync(tmp).filter((name) => name.startsWith('plansync-demo-')),
+      [],
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -55,7 +55,14 @@ const stage = async (gated = false): Promise<Stage> => {
       void gate.then(() => listeners.forEach((l) => l(...args)));
     });
   }
-  odoo.addEndpoint({ code: 'E2E.HOOK', url, batchSize: 5, concurrency: 2, timeoutSeconds: 10, eventTypes: new Set(['product.changed', 'stock.level']) });
+  odoo.addEndpoint({
+    code: 'E2E.HOOK',
+    url,
+    batchSize: 5,
+    concurrency: 2,
+    timeoutSeconds: 10,
+    eventTypes: new Set(['product.changed', 'stock.level']),
+  });
   const server = await serveStandin(odoo);
   const dir = mkdtempSync(join(tmpdir(), 'plansync-e2e-'));
   return {
@@ -107,12 +114,19 @@ test('two daemons share one endpoint: every change arrives, none twice, each pro
       rounds += 1;
       await new Promise((r) => setTimeout(r, 30));
     }
-    await waitFor(() => {
-      const c = s.odoo.countByState('E2E.HOOK');
-      return c.pending === 0 && c.claimed === 0;
-    }, 'the outbox to drain', PATIENCE_MS);
+    await waitFor(
+      () => {
+        const c = s.odoo.countByState('E2E.HOOK');
+        return c.pending === 0 && c.claimed === 0;
+      },
+      'the outbox to drain',
+      PATIENCE_MS,
+    );
     const shares = Object.fromEntries(s.odoo.claimedBy);
-    assert.ok((shares['agent-1'] ?? 0) > 0 && (shares['agent-2'] ?? 0) > 0, `both agents took work (${JSON.stringify(shares)} after ${rounds} rounds)`);
+    assert.ok(
+      (shares['agent-1'] ?? 0) > 0 && (shares['agent-2'] ?? 0) > 0,
+      `both agents took work (${JSON.stringify(shares)} after ${rounds} rounds)`,
+    );
     assert.is(s.sink.duplicates, 0, 'no event delivered twice');
     assert.is(s.sink.outOfOrder, 0, 'no older state after a newer one');
     const latest = s.sink.latest();

@@ -31,9 +31,17 @@ if ('reason' in tier) {
     const vendor = await admin.call<number>('res.partner', 'create', [{ name: 'Envelope Vendor', ref: 'ENV-V' }]);
     // a category of its own: Odoo 19 gives new products none, 17 and 18 give them "All"
     const category = await admin.call<number>('product.category', 'create', [{ name: 'Envelope furniture' }]);
-    const product = await admin.call<number>('product.product', 'create', [{ name: 'Envelope chair', default_code: 'ENV-CHAIR', categ_id: category, list_price: 120, weight: 7.5, ...storable }]);
-    const [{ product_tmpl_id: [template] } = { product_tmpl_id: [0] }] = await admin.call<Array<{ product_tmpl_id: [number, string] }>>('product.product', 'read', [[product], ['product_tmpl_id']]);
-    await admin.call('product.supplierinfo', 'create', [{ partner_id: vendor, product_tmpl_id: template, min_qty: 12, price: 40, delay: 9, product_code: 'V-CHAIR' }]);
+    const product = await admin.call<number>('product.product', 'create', [
+      { name: 'Envelope chair', default_code: 'ENV-CHAIR', categ_id: category, list_price: 120, weight: 7.5, ...storable },
+    ]);
+    const [{ product_tmpl_id: [template] } = { product_tmpl_id: [0] }] = await admin.call<Array<{ product_tmpl_id: [number, string] }>>(
+      'product.product',
+      'read',
+      [[product], ['product_tmpl_id']],
+    );
+    await admin.call('product.supplierinfo', 'create', [
+      { partner_id: vendor, product_tmpl_id: template, min_qty: 12, price: 40, delay: 9, product_code: 'V-CHAIR' },
+    ]);
     await admin.validate(await admin.receive(warehouse.id, [{ product, quantity: 30 }]));
     await admin.deliver(warehouse.id, [{ product, quantity: 4 }]);
 
@@ -44,7 +52,10 @@ if ('reason' in tier) {
         const claim = await odoo.claim(code, 500, 60, 'envelopes');
         if (claim.events.length === 0) break;
         envelopes.push(...claim.events);
-        await odoo.ack(claim.lease, (claim.events as Array<{ id: number }>).map((e) => e.id));
+        await odoo.ack(
+          claim.lease,
+          (claim.events as Array<{ id: number }>).map((e) => e.id),
+        );
       }
     } finally {
       await odoo.close();

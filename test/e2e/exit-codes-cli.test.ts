@@ -73,30 +73,111 @@ const ROWS = (): Row[] => [
   { args: [], env, code: 2, why: 'no command', says: /name a command/ },
   { args: ['frobnicate'], env, code: 2, why: 'an unknown command', says: /Unknown argument: frobnicate/ },
   { args: ['once', '--bogus'], env, code: 2, why: 'an unknown option', says: /Unknown argument: bogus/ },
-  { args: ['import', join(dir, 'ok.csv'), '--kind', 'widget'], env, code: 2, why: 'import: a value outside the choices', says: /Invalid values:[\s\S]*kind/ },
+  {
+    args: ['import', join(dir, 'ok.csv'), '--kind', 'widget'],
+    env,
+    code: 2,
+    why: 'import: a value outside the choices',
+    says: /Invalid values:[\s\S]*kind/,
+  },
   { args: ['import', join(dir, 'ok.csv')], env, code: 2, why: 'import: --kind missing', says: /Missing required argument: kind/ },
   { args: ['backfill'], env, code: 2, why: 'backfill: --since missing', says: /Missing required argument: since/ },
   { args: ['backfill', '--since', 'yesterday'], env, code: 2, why: 'backfill: --since not a date', says: /since/ },
   { args: ['snapshot'], env, code: 2, why: 'snapshot: --endpoint missing', says: /Missing required argument: endpoint/ },
   { args: ['snapshot', '--endpoint', 'HOOK'], env, code: 2, why: 'snapshot: not a channel endpoint', says: /HOOK/ },
   { args: ['once', '--endpoint', 'NOPE'], env, code: 2, why: 'once: an endpoint Odoo does not have', says: /--endpoint: "NOPE"/ },
-  { args: ['plan', '--out', '/missing/dir/x.json'], env, code: 2, why: 'plan: --out in a folder that does not exist', says: /\/missing\/dir does not exist; nothing was planned or imported/ },
-  { args: ['import', join(dir, 'malformed.csv'), '--kind', 'forecast'], env, code: 2, why: 'import: a malformed file', says: /line 2, column quantity/ },
+  {
+    args: ['plan', '--out', '/missing/dir/x.json'],
+    env,
+    code: 2,
+    why: 'plan: --out in a folder that does not exist',
+    says: /\/missing\/dir does not exist; nothing was planned or imported/,
+  },
+  {
+    args: ['import', join(dir, 'malformed.csv'), '--kind', 'forecast'],
+    env,
+    code: 2,
+    why: 'import: a malformed file',
+    says: /line 2, column quantity/,
+  },
   // ---- configuration: 2, for every command ----
-  ...['run', 'once', 'check', 'status', 'backfill --since 2026-01-01', 'plan', 'snapshot --endpoint SHOP', 'reconcile', `import ${join(dir, 'ok.csv')} --kind forecast`].map(
-    (command): Row => ({ args: command.split(' '), env: badConfig, code: 2, why: `${command.split(' ')[0] ?? ''}: a malformed config value`, says: /PLANSYNC_TRANSPORT: .*\(got "soap"\)/ }),
-  ),
-  { args: ['check'], env: () => env({ ODOO_URL: '' }), code: 2, why: 'check: ODOO_URL missing', says: /missing Odoo connection settings: ODOO_URL/ },
-  { args: ['demo', '--real'], env: () => ({ PLANSYNC_LOG_LEVEL: 'error' }), code: 2, why: 'demo --real without ODOO_*', says: /missing Odoo connection settings/ },
-  { args: ['run'], env: () => env({ PLANSYNC_METRICS_PORT: String(takenPort) }), code: 2, why: 'run: the metrics port is taken', says: /port \d+ on 127\.0\.0\.1 is already in use/ },
+  ...[
+    'run',
+    'once',
+    'check',
+    'status',
+    'backfill --since 2026-01-01',
+    'plan',
+    'snapshot --endpoint SHOP',
+    'reconcile',
+    `import ${join(dir, 'ok.csv')} --kind forecast`,
+  ].map((command): Row => ({
+    args: command.split(' '),
+    env: badConfig,
+    code: 2,
+    why: `${command.split(' ')[0] ?? ''}: a malformed config value`,
+    says: /PLANSYNC_TRANSPORT: .*\(got "soap"\)/,
+  })),
+  {
+    args: ['check'],
+    env: () => env({ ODOO_URL: '' }),
+    code: 2,
+    why: 'check: ODOO_URL missing',
+    says: /missing Odoo connection settings: ODOO_URL/,
+  },
+  {
+    args: ['demo', '--real'],
+    env: () => ({ PLANSYNC_LOG_LEVEL: 'error' }),
+    code: 2,
+    why: 'demo --real without ODOO_*',
+    says: /missing Odoo connection settings/,
+  },
+  {
+    args: ['run'],
+    env: () => env({ PLANSYNC_METRICS_PORT: String(takenPort) }),
+    code: 2,
+    why: 'run: the metrics port is taken',
+    says: /port \d+ on 127\.0\.0\.1 is already in use/,
+  },
   // ---- failed or partial work: 1 ----
-  ...['check', 'status', 'once', 'backfill --since 2026-01-01 --endpoint PLAN', 'plan', 'snapshot --endpoint SHOP', 'reconcile', `import ${join(dir, 'ok.csv')} --kind forecast`].map(
-    (command): Row => ({ args: command.split(' '), env: down, code: 1, why: `${command.split(' ')[0] ?? ''}: Odoo unreachable`, says: /127\.0\.0\.1:9|connection refused|cannot reach/i }),
-  ),
+  ...[
+    'check',
+    'status',
+    'once',
+    'backfill --since 2026-01-01 --endpoint PLAN',
+    'plan',
+    'snapshot --endpoint SHOP',
+    'reconcile',
+    `import ${join(dir, 'ok.csv')} --kind forecast`,
+  ].map((command): Row => ({
+    args: command.split(' '),
+    env: down,
+    code: 1,
+    why: `${command.split(' ')[0] ?? ''}: Odoo unreachable`,
+    says: /127\.0\.0\.1:9|connection refused|cannot reach/i,
+  })),
   { args: ['demo', '--real'], env: down, code: 1, why: 'demo --real: Odoo unreachable', says: /connection refused/ },
-  { args: ['once'], env: () => env({ PLANSYNC_SECRET_HOOK: '' }), code: 1, why: 'once: an endpoint is not served (no secret)', says: /endpoint HOOK is not served: no signing secret/ },
-  { args: ['check'], env: () => env({ PLANSYNC_SECRET_HOOK: '' }), code: 1, why: 'check: an endpoint cannot be served', says: /✗ endpoint HOOK/ },
-  { args: ['import', join(dir, 'exception.csv'), '--kind', 'forecast'], env, code: 1, why: 'import: a line is an exception', says: /exception/ },
+  {
+    args: ['once'],
+    env: () => env({ PLANSYNC_SECRET_HOOK: '' }),
+    code: 1,
+    why: 'once: an endpoint is not served (no secret)',
+    says: /endpoint HOOK is not served: no signing secret/,
+  },
+  {
+    args: ['check'],
+    env: () => env({ PLANSYNC_SECRET_HOOK: '' }),
+    code: 1,
+    why: 'check: an endpoint cannot be served',
+    says: /✗ endpoint HOOK/,
+  },
+  {
+    args: ['import', join(dir, 'exception.csv'), '--kind', 'forecast'],
+    env,
+    code: 1,
+    why: 'import: a line is an exception',
+    says: /exception/,
+  },
   {
     args: ['once'],
     env,
@@ -108,7 +189,14 @@ const ROWS = (): Row[] => [
   // ---- success: 0 ----
   { args: ['check'], env, code: 0, why: 'check: all pass' },
   { args: ['status'], env, code: 0, why: 'status: the backlog' },
-  { args: ['once'], env, code: 0, why: 'once: all delivered', before: () => void odoo.addProduct({ name: 'Fine', sku: 'FINE' }), says: /HOOK: claimed 1, delivered 1/ },
+  {
+    args: ['once'],
+    env,
+    code: 0,
+    why: 'once: all delivered',
+    before: () => void odoo.addProduct({ name: 'Fine', sku: 'FINE' }),
+    says: /HOOK: claimed 1, delivered 1/,
+  },
   { args: ['import', join(dir, 'ok.csv'), '--kind', 'forecast'], env, code: 0, why: 'import: every line imported' },
   { args: ['backfill', '--since', '2026-01-01', '--endpoint', 'PLAN'], env, code: 0, why: 'backfill: complete' },
   { args: ['plan', '--dry-run'], env, code: 0, why: 'plan: planned' },
@@ -123,7 +211,10 @@ test.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'plansync-exit-'));
   odoo = new StandinOdoo();
   user = odoo.addUser('plansync-agent', [GROUPS.integration]);
-  sink = new Sink({ secrets: { HOOK: SECRET, SHOP: SECRET }, refuse: (e) => ((e.payload as { sku?: string }).sku === 'REFUSED' ? 'not sold here' : undefined) });
+  sink = new Sink({
+    secrets: { HOOK: SECRET, SHOP: SECRET },
+    refuse: (e) => ((e.payload as { sku?: string }).sku === 'REFUSED' ? 'not sold here' : undefined),
+  });
   const url = await sink.start();
   const wh = odoo.addWarehouse('WH', 'Main');
   const chair = odoo.addProduct({ name: 'Chair', sku: 'CH-1' });
@@ -154,8 +245,12 @@ test('every command exits 0, 1 or 2 as the README table says', async () => {
     row.before?.();
     const result = await runCli(row.args, row.env(), 120_000);
     const output = result.stdout + result.stderr;
-    if (result.code !== row.code) wrong.push(`plansync ${row.args.join(' ')} (${row.why}): exit ${String(result.code)}, expected ${row.code}\n${output.slice(-600)}`);
-    else if (row.says && !row.says.test(output)) wrong.push(`plansync ${row.args.join(' ')} (${row.why}): exit ${row.code} but the output does not match ${String(row.says)}\n${output.slice(-600)}`);
+    if (result.code !== row.code)
+      wrong.push(`plansync ${row.args.join(' ')} (${row.why}): exit ${String(result.code)}, expected ${row.code}\n${output.slice(-600)}`);
+    else if (row.says && !row.says.test(output))
+      wrong.push(
+        `plansync ${row.args.join(' ')} (${row.why}): exit ${row.code} but the output does not match ${String(row.says)}\n${output.slice(-600)}`,
+      );
   }
   assert.equal(wrong, [], wrong.join('\n\n'));
 });

@@ -50,7 +50,14 @@ test.before(async () => {
   }
   sink = new Sink({ secrets: { SHOP: SECRET } });
   const url = await sink.start();
-  odoo.addEndpoint({ code: 'SHOP', kind: 'channel', url, eventTypes: new Set(['stock.level']), warehouseIds: [wh.id], channelSkus: new Map([[products[0] ?? 0, 'AMZ-CHAIR-0']]) });
+  odoo.addEndpoint({
+    code: 'SHOP',
+    kind: 'channel',
+    url,
+    eventTypes: new Set(['stock.level']),
+    warehouseIds: [wh.id],
+    channelSkus: new Map([[products[0] ?? 0, 'AMZ-CHAIR-0']]),
+  });
   odoo.addEndpoint({ code: 'HOOK', kind: 'webhook', url, eventTypes: new Set(['product.changed']) });
   server = await serveStandin(odoo);
 });
@@ -74,7 +81,10 @@ test('snapshot sends the channel every figure of its warehouse, in its SKUs, by 
   const report = JSON.parse(result.stdout) as { items: number; sent: number };
   assert.equal([report.items, report.sent], [3, 3]);
   const items = sink.inventory.filter((r) => r.endpoint === 'SHOP');
-  assert.ok(items.every((r) => r.mode === 'snapshot' && r.item.warehouse === 'WH'), 'only the endpoint\'s warehouse');
+  assert.ok(
+    items.every((r) => r.mode === 'snapshot' && r.item.warehouse === 'WH'),
+    "only the endpoint's warehouse",
+  );
   assert.equal(
     items.map((r) => [r.item.sku, r.item.odoo_sku, r.item.quantity]),
     [
@@ -100,7 +110,10 @@ test('reconcile: a change the channel never received becomes one discrepancy, up
   odoo.moveStock(products[1] ?? 0, wh?.id ?? 0, { on_hand: -5 }); // its event stays pending: no daemon runs
   const first = await runCli(['reconcile'], env());
   assert.is(first.code, 0, first.stdout + first.stderr);
-  assert.match(first.stdout, /SHOP \(channel\): 3 figures compared with what was last sent: within tolerance 2, discrepancies opened 1, updated 0, resolved 0/);
+  assert.match(
+    first.stdout,
+    /SHOP \(channel\): 3 figures compared with what was last sent: within tolerance 2, discrepancies opened 1, updated 0, resolved 0/,
+  );
   assert.match(first.stdout, /Settle the discrepancies in Odoo/);
   assert.equal(
     odoo.discrepancies.map((d) => [d.sku, d.warehouse, d.odooQty, d.otherQty, d.state]),
@@ -128,7 +141,11 @@ test('the daemon reconciles on its schedule, streams changes to the channel, and
   try {
     await waitFor(() => first.output().stderr.includes('"msg":"reconciled'), 'the scheduled reconciliation', 30_000);
     odoo.moveStock(products[2] ?? 0, wh?.id ?? 0, { on_hand: 2 });
-    await waitFor(() => sink.inventory.slice(before).some((r) => r.mode === 'delta' && r.item.sku === 'CHAIR-2' && r.item.quantity === 30), 'the change streamed to the channel', 30_000);
+    await waitFor(
+      () => sink.inventory.slice(before).some((r) => r.mode === 'delta' && r.item.sku === 'CHAIR-2' && r.item.quantity === 30),
+      'the change streamed to the channel',
+      30_000,
+    );
   } finally {
     first.child.kill('SIGTERM');
   }
@@ -139,7 +156,11 @@ test('the daemon reconciles on its schedule, streams changes to the channel, and
   const again = startCli(['run'], daemonEnv);
   try {
     // The restarted daemon reads the last reconciliation's time from the state store and says it is not due: wait for that decision.
-    await waitFor(() => /"job":"reconcile:last".*"msg":"scheduled job not due yet"/.test(again.output().stderr), 'the restarted daemon to decide reconciliation is not due', 60_000);
+    await waitFor(
+      () => /"job":"reconcile:last".*"msg":"scheduled job not due yet"/.test(again.output().stderr),
+      'the restarted daemon to decide reconciliation is not due',
+      60_000,
+    );
   } finally {
     again.child.kill('SIGTERM');
   }

@@ -66,19 +66,35 @@ if ('reason' in tier) {
       const picking = await admin.receive(warehouse.id, [{ product, quantity: 12 }]);
       const key = `RCPT-${run}-0@${warehouse.code}`;
       const levelOf = () => [...sink.received].reverse().find((r) => r.event.aggregate.key === key);
-      await waitFor(() => (levelOf()?.event.payload as { incoming?: number } | undefined)?.incoming === 12, 'the confirmed receipt as incoming 12', 30_000);
+      await waitFor(
+        () => (levelOf()?.event.payload as { incoming?: number } | undefined)?.incoming === 12,
+        'the confirmed receipt as incoming 12',
+        30_000,
+      );
       const before = Date.now();
       await admin.validate(picking);
       const validatedAt = Date.now();
-      await waitFor(() => (levelOf()?.event.payload as { on_hand?: number } | undefined)?.on_hand === 12, 'on hand 12 after the validation', 30_000);
+      await waitFor(
+        () => (levelOf()?.event.payload as { on_hand?: number } | undefined)?.on_hand === 12,
+        'on hand 12 after the validation',
+        30_000,
+      );
       const arrived = levelOf();
       assert.ok(arrived);
-      const payload = arrived.event.payload as { on_hand: number; incoming: number; free: number; warehouse: { code: string }; product: { sku: string } };
+      const payload = arrived.event.payload as {
+        on_hand: number;
+        incoming: number;
+        free: number;
+        warehouse: { code: string };
+        product: { sku: string };
+      };
       assert.is(payload.warehouse.code, warehouse.code);
       assert.is(payload.product.sku, `RCPT-${run}-0`);
       assert.is(payload.incoming, 0, 'nothing incoming any more');
       assert.is(payload.free, 12);
-      console.log(`  receipt validated → stock.level at the endpoint: ${arrived.at - validatedAt} ms after button_validate returned (${arrived.at - before} ms after it was called)`);
+      console.log(
+        `  receipt validated → stock.level at the endpoint: ${arrived.at - validatedAt} ms after button_validate returned (${arrived.at - before} ms after it was called)`,
+      );
     } finally {
       const [exit] = await stop([agent]);
       await admin.deactivateAllEndpoints();
@@ -91,29 +107,50 @@ if ('reason' in tier) {
     const { sink, url } = await newSink(code, 'two-secret');
     await admin.createEndpoint({ code, url, eventTypes: ['product.changed'], batchSize: 5 });
     const env = { [`PLANSYNC_SECRET_RT_TWO_${run}`]: 'two-secret' };
-    const agents = [startCli(['run'], agentEnv(t, `rt-two-a-${run}`, dir, env)), startCli(['run'], agentEnv(t, `rt-two-b-${run}`, dir, env))];
+    const agents = [
+      startCli(['run'], agentEnv(t, `rt-two-a-${run}`, dir, env)),
+      startCli(['run'], agentEnv(t, `rt-two-b-${run}`, dir, env)),
+    ];
     try {
       const products = await admin.createProducts(30, `TWO-${run}`);
       for (let round = 1; round <= 4; round++) {
-        for (const id of products.filter((_, i) => (i + round) % 2 === 0)) await admin.call('product.product', 'write', [[id], { list_price: round * 10 }]);
+        for (const id of products.filter((_, i) => (i + round) % 2 === 0))
+          await admin.call('product.product', 'write', [[id], { list_price: round * 10 }]);
       }
-      await waitFor(async () => {
-        const s = await admin.states(code);
-        return s.pending === 0 && s.claimed === 0;
-      }, 'the outbox of the endpoint to drain', 60_000);
+      await waitFor(
+        async () => {
+          const s = await admin.states(code);
+          return s.pending === 0 && s.claimed === 0;
+        },
+        'the outbox of the endpoint to drain',
+        60_000,
+      );
       assert.is(sink.duplicates, 0, 'nothing twice');
       assert.is(sink.outOfOrder, 0, 'nothing stale after newer');
-      const current = await admin.call<Array<{ id: number; default_code: string; list_price: number }>>('product.product', 'read', [products, ['default_code', 'list_price']]);
+      const current = await admin.call<Array<{ id: number; default_code: string; list_price: number }>>('product.product', 'read', [
+        products,
+        ['default_code', 'list_price'],
+      ]);
       const latest = sink.latest();
       for (const p of current) {
         const event = latest.get(`${code}|product|${p.default_code}`);
         assert.ok(event, `${p.default_code} arrived`);
         assert.is((event.payload as { list_price: number }).list_price, p.list_price, `${p.default_code} at its latest price`);
       }
-      const consumers = await admin.call<Array<{ consumer: string }>>('plansync.outbox', 'search_read', [[['endpoint_id.code', '=', code]]], { fields: ['consumer'] });
+      const consumers = await admin.call<Array<{ consumer: string }>>(
+        'plansync.outbox',
+        'search_read',
+        [[['endpoint_id.code', '=', code]]],
+        { fields: ['consumer'] },
+      );
       const shares = new Set(consumers.map((c) => c.consumer));
       console.log(`  consumers that acknowledged rows: ${[...shares].join(', ')}`);
-      const agentsSeen = await admin.call<Array<{ name: string }>>('plansync.agent', 'search_read', [[['name', 'like', `rt-two-%-${run}`]]], { fields: ['name'] });
+      const agentsSeen = await admin.call<Array<{ name: string }>>(
+        'plansync.agent',
+        'search_read',
+        [[['name', 'like', `rt-two-%-${run}`]]],
+        { fields: ['name'] },
+      );
       assert.is(agentsSeen.length, 2, 'both agents reported their heartbeat to Odoo');
     } finally {
       const exits = await stop(agents);
@@ -133,7 +170,11 @@ if ('reason' in tier) {
     const major = await admin.serverMajor();
     assert.match(good.stdout, new RegExp(`✓ PlanSync addon +version ${major}\\.0\\.1\\.`));
     assert.match(good.stdout, /✓ groups +PlanSync \/ Integration only/);
-    const planner = await runCli(['check'], { ...agentEnv(t, `rt-check-p-${run}`, dir), ODOO_LOGIN: t.file.planner.login, ODOO_API_KEY: t.file.planner.api_key });
+    const planner = await runCli(['check'], {
+      ...agentEnv(t, `rt-check-p-${run}`, dir),
+      ODOO_LOGIN: t.file.planner.login,
+      ODOO_API_KEY: t.file.planner.api_key,
+    });
     assert.is(planner.code, 1);
     assert.match(planner.stdout, /✗ PlanSync addon .*PlanSync \/ Integration/);
     const wrongKey = await runCli(['check'], { ...agentEnv(t, `rt-check-k-${run}`, dir), ODOO_API_KEY: 'not-the-key' });
@@ -179,7 +220,11 @@ if ('reason' in tier) {
     const before = await admin.states(code);
     assert.is(before.pending, 3);
     // As the README's "Pointing the agent at it" leaves the shell: the demo runs on its stand-in.
-    const demo = await runCli(['demo', '--endpoint', code], { ...agentEnv(t, `rt-demo-${run}`, dir), PLANSYNC_LOG_LEVEL: 'error' }, 120_000);
+    const demo = await runCli(
+      ['demo', '--endpoint', code],
+      { ...agentEnv(t, `rt-demo-${run}`, dir), PLANSYNC_LOG_LEVEL: 'error' },
+      120_000,
+    );
     assert.is(demo.code, 0, demo.stdout + demo.stderr);
     assert.match(demo.stdout, /ODOO_\* is set in the environment: ignored/);
     assert.match(demo.stdout, /PlanSync demo: Odoo stand-in/);

@@ -53,7 +53,8 @@ test.before(async () => {
   for (const spec of specs) {
     const product = odoo.addProduct({ name: spec.sku, sku: spec.sku, standard_price: 10 });
     if (spec.vendor) odoo.planning.addVendorTerms({ vendorId: vendor.id, productId: product.id, minQty: 12, price: 11, delay: 14 });
-    for (let day = 0; day < 52 * 7; day += spec.every) addHistoryMove(odoo, { productId: product.id, warehouseId: wh.id, quantity: spec.qty(day), doneAt: start + day * DAY + 36_000_000 });
+    for (let day = 0; day < 52 * 7; day += spec.every)
+      addHistoryMove(odoo, { productId: product.id, warehouseId: wh.id, quantity: spec.qty(day), doneAt: start + day * DAY + 36_000_000 });
     odoo.moveStock(product.id, wh.id, { on_hand: 5 });
   }
   server = await serveStandin(odoo);
@@ -68,27 +69,47 @@ test('plansync plan imports explained proposals and weekly forecasts as a run of
   const out = join(dir, 'planned.json');
   const result = await runCli(['plan', '--json', '--out', out], env());
   assert.is(result.code, 0, result.stderr);
-  const summary = JSON.parse(result.stdout) as { items: number; ref: string; classes: Record<string, number>; proposals: Record<'purchase' | 'transfer' | 'parameter', number>; proposal_counts: Record<'created' | 'unchanged' | 'superseded' | 'exception', number>; forecast_counts: Record<'created' | 'unchanged' | 'superseded' | 'exception', number>; exceptions: Array<{ external_id: string; reason: string }>; forecasts: number };
+  const summary = JSON.parse(result.stdout) as {
+    items: number;
+    ref: string;
+    classes: Record<string, number>;
+    proposals: Record<'purchase' | 'transfer' | 'parameter', number>;
+    proposal_counts: Record<'created' | 'unchanged' | 'superseded' | 'exception', number>;
+    forecast_counts: Record<'created' | 'unchanged' | 'superseded' | 'exception', number>;
+    exceptions: Array<{ external_id: string; reason: string }>;
+    forecasts: number;
+  };
   assert.is(summary.items, 8, 'every product with history or stock in WH');
   assert.ok((summary.classes.smooth ?? 0) >= 4, `the smooth series are smooth (${JSON.stringify(summary.classes)})`);
-  assert.ok((summary.classes.intermittent ?? 0) + (summary.classes.lumpy ?? 0) >= 3, `the rare series are intermittent (${JSON.stringify(summary.classes)})`);
+  assert.ok(
+    (summary.classes.intermittent ?? 0) + (summary.classes.lumpy ?? 0) >= 3,
+    `the rare series are intermittent (${JSON.stringify(summary.classes)})`,
+  );
   assert.ok(summary.proposals.purchase >= 5, `smooth items low on stock get purchase proposals (${JSON.stringify(summary.proposals)})`);
   assert.is(summary.forecasts, summary.items * 13, 'thirteen weekly forecasts per item');
   assert.is(summary.forecast_counts.created, summary.forecasts);
   const noVendor = summary.exceptions.find((e) => e.external_id.includes('NOVENDOR'));
   assert.ok(noVendor, 'the product without a vendor is an exception a planner sees');
   assert.match(noVendor.reason, /vendor_without_terms/);
-  assert.is(summary.proposal_counts.created + summary.proposal_counts.exception, summary.proposals.purchase + summary.proposals.transfer + summary.proposals.parameter);
+  assert.is(
+    summary.proposal_counts.created + summary.proposal_counts.exception,
+    summary.proposals.purchase + summary.proposals.transfer + summary.proposals.parameter,
+  );
   const open = openProposals();
   assert.is(open.length, summary.proposal_counts.created, 'every created proposal waits for approval');
   for (const p of open) {
-    const e = p.explanation as { demand_class?: string; method?: string; reason?: string; safety_stock?: number; forecast_over_lead_time?: number } | false;
+    const e = p.explanation as
+      { demand_class?: string; method?: string; reason?: string; safety_stock?: number; forecast_over_lead_time?: number } | false;
     assert.ok(e && e.demand_class && e.method && e.reason, `proposal ${p.externalId} is explained: ${JSON.stringify(e)}`);
     assert.ok(Number.isFinite(e.safety_stock) && Number.isFinite(e.forecast_over_lead_time), `finite figures in ${p.externalId}`);
     assert.ok(p.quantity >= 12, `${p.externalId}: rounded to the vendor's minimum (${p.quantity})`);
   }
   const file = JSON.parse(readFileSync(out, 'utf8')) as { proposals: unknown[]; forecasts: unknown[] };
-  assert.is(file.proposals.length, summary.proposals.purchase + summary.proposals.transfer + summary.proposals.parameter, '--out holds the planned proposals');
+  assert.is(
+    file.proposals.length,
+    summary.proposals.purchase + summary.proposals.transfer + summary.proposals.parameter,
+    '--out holds the planned proposals',
+  );
 });
 
 test('a dry run plans and prints without importing anything', async () => {
@@ -111,7 +132,7 @@ test('planning again supersedes the open proposals of the older run: what waits 
   const after = openProposals();
   assert.is(after.length, before.length, 'as many proposals wait as before');
   for (const old of before) assert.is(odoo.planning.proposals.get(old.id)?.state, 'superseded', `${old.externalId} superseded`);
-  assert.is(new Set(after.map((p) => p.runId)).size, 1, 'the waiting proposals are the newest run\'s');
+  assert.is(new Set(after.map((p) => p.runId)).size, 1, "the waiting proposals are the newest run's");
 });
 
 test('an unknown warehouse is refused by name and nothing is imported', async () => {
@@ -140,14 +161,23 @@ test('the daemon plans by itself when no planning endpoint is active, not again 
   const again = startCli(['run'], env({ PLANSYNC_STATE: state, PLANSYNC_CONSUMER: 'planner-daemon' }));
   try {
     // The restarted daemon reads the last plan's time from the state store and says it is not due: wait for that decision.
-    await waitFor(() => /"job":"planner:last".*"msg":"scheduled job not due yet"/.test(again.output().stderr), 'the restarted daemon to decide the plan is not due', 60_000);
+    await waitFor(
+      () => /"job":"planner:last".*"msg":"scheduled job not due yet"/.test(again.output().stderr),
+      'the restarted daemon to decide the plan is not due',
+      60_000,
+    );
   } finally {
     again.child.kill('SIGTERM');
   }
   assert.is((await again.finished).code, 0);
   assert.is(embeddedRuns().length, afterFirst, 'no second plan within planner.every_hours after a restart');
 
-  const planning = odoo.addEndpoint({ code: 'PLATFORM', kind: 'planning', url: 'http://127.0.0.1:9/' , eventTypes: new Set(['demand.line']) });
+  const planning = odoo.addEndpoint({
+    code: 'PLATFORM',
+    kind: 'planning',
+    url: 'http://127.0.0.1:9/',
+    eventTypes: new Set(['demand.line']),
+  });
   const other = startCli(['run'], env({ PLANSYNC_STATE: `sqlite://${join(dir, 'other.sqlite')}`, PLANSYNC_CONSUMER: 'planner-other' }));
   try {
     await waitFor(() => odoo.agents.has('planner-other'), 'the daemon to report in', 120_000);

@@ -21,7 +21,12 @@ interface Fixture {
   readonly warehouses: readonly string[];
   readonly orderpoints: number;
   readonly stockout: unknown;
-  readonly check: { readonly items: number; readonly snapshot_seconds: number; readonly items_with_lead_time: number; readonly items_with_stockout_days: number };
+  readonly check: {
+    readonly items: number;
+    readonly snapshot_seconds: number;
+    readonly items_with_lead_time: number;
+    readonly items_with_stockout_days: number;
+  };
 }
 
 interface Proposal {
@@ -52,7 +57,9 @@ const fixtureFile = process.env.PLANSYNC_PLANNER_FILE;
 if ('reason' in tier) {
   console.log(`embedded planner on real Odoo: not run: ${tier.reason}`);
 } else if (!fixtureFile || !existsSync(fixtureFile)) {
-  console.log('embedded planner on real Odoo: not run: no planner history (scripts/test-odoo.sh runs scripts/odoo/planner_fixture.py and sets PLANSYNC_PLANNER_FILE; see its output above)');
+  console.log(
+    'embedded planner on real Odoo: not run: no planner history (scripts/test-odoo.sh runs scripts/odoo/planner_fixture.py and sets PLANSYNC_PLANNER_FILE; see its output above)',
+  );
 } else {
   const t: Tier = tier;
   const admin = new OdooAdmin(t);
@@ -69,10 +76,39 @@ if ('reason' in tier) {
     PLANSYNC_LOG_LEVEL: 'warn',
   };
   const fields = Object.keys({
-    id: 0, state: 0, kind: 0, external_id: 0, quantity: 0, product_id: 0, warehouse_id: 0, vendor_id: 0, forecast_over_lead_time: 0, safety_stock: 0, on_hand: 0, on_order: 0,
-    lead_time_days: 0, service_level: 0, reason: 0, demand_class: 0, forecast_method: 0, planner_flags: 0, run_id: 0,
+    id: 0,
+    state: 0,
+    kind: 0,
+    external_id: 0,
+    quantity: 0,
+    product_id: 0,
+    warehouse_id: 0,
+    vendor_id: 0,
+    forecast_over_lead_time: 0,
+    safety_stock: 0,
+    on_hand: 0,
+    on_order: 0,
+    lead_time_days: 0,
+    service_level: 0,
+    reason: 0,
+    demand_class: 0,
+    forecast_method: 0,
+    planner_flags: 0,
+    run_id: 0,
   } satisfies Record<keyof Proposal, 0>);
-  const ours = (runRef: string) => admin.call<Proposal[]>('plansync.proposal', 'search_read', [[['source', '=', 'embedded'], ['run_id.external_ref', '=', runRef], ['product_id.default_code', '=like', `${fixture.prefix}-%`]]], { fields });
+  const ours = (runRef: string) =>
+    admin.call<Proposal[]>(
+      'plansync.proposal',
+      'search_read',
+      [
+        [
+          ['source', '=', 'embedded'],
+          ['run_id.external_ref', '=', runRef],
+          ['product_id.default_code', '=like', `${fixture.prefix}-%`],
+        ],
+      ],
+      { fields },
+    );
 
   let first = { ref: '', items: 0 };
 
@@ -84,7 +120,10 @@ if ('reason' in tier) {
   test.after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('the fixture made a year of history that planning_snapshot reads back', () => {
-    assert.ok(fixture.check.items >= fixture.products, `items of the fixture's products (${fixture.check.items} for ${fixture.products} products)`);
+    assert.ok(
+      fixture.check.items >= fixture.products,
+      `items of the fixture's products (${fixture.check.items} for ${fixture.products} products)`,
+    );
     assert.ok(fixture.check.items_with_lead_time > 0, 'lead times measured on receipts');
     assert.ok(fixture.check.items_with_stockout_days > 0, 'the stock-out window shows');
     console.log(`  planning_snapshot of the fixture's ${fixture.check.items} items: ${fixture.check.snapshot_seconds} s`);
@@ -95,16 +134,32 @@ if ('reason' in tier) {
    * and with nothing on order: the planner must propose to buy it.
    */
   const emptyOneShelf = async (): Promise<string> => {
-    const [wh] = await admin.call<Array<{ id: number; out_type_id: [number, string]; lot_stock_id: [number, string] }>>('stock.warehouse', 'search_read', [[['code', '=', fixture.warehouses[0]]]], { fields: ['out_type_id', 'lot_stock_id'] });
+    const [wh] = await admin.call<Array<{ id: number; out_type_id: [number, string]; lot_stock_id: [number, string] }>>(
+      'stock.warehouse',
+      'search_read',
+      [[['code', '=', fixture.warehouses[0]]]],
+      { fields: ['out_type_id', 'lot_stock_id'] },
+    );
     if (!wh) throw new Error(`no warehouse ${String(fixture.warehouses[0])}`);
-    const ruled = new Set((await admin.call<Array<{ product_id: [number, string] }>>('stock.warehouse.orderpoint', 'search_read', [[['warehouse_id', '=', wh.id]]], { fields: ['product_id'] })).map((r) => r.product_id[0]));
+    const ruled = new Set(
+      (
+        await admin.call<Array<{ product_id: [number, string] }>>(
+          'stock.warehouse.orderpoint',
+          'search_read',
+          [[['warehouse_id', '=', wh.id]]],
+          { fields: ['product_id'] },
+        )
+      ).map((r) => r.product_id[0]),
+    );
     const products = await admin.call<Array<{ id: number; default_code: string; qty_available: number; incoming_qty: number }>>(
       'product.product',
       'search_read',
       [[['default_code', '=like', `${fixture.prefix}-%`]]],
       { fields: ['default_code', 'qty_available', 'incoming_qty'], context: await admin.warehouseContext(wh.id), order: 'default_code' },
     );
-    const pick = products.find((p) => !ruled.has(p.id) && !fixture.intermittent.includes(p.default_code) && p.incoming_qty === 0 && p.qty_available > 0);
+    const pick = products.find(
+      (p) => !ruled.has(p.id) && !fixture.intermittent.includes(p.default_code) && p.incoming_qty === 0 && p.qty_available > 0,
+    );
     if (!pick) throw new Error('no product of the fixture to empty');
     const customers = await admin.ref('stock.stock_location_customers');
     const stock = wh.lot_stock_id[0];
@@ -113,7 +168,19 @@ if ('reason' in tier) {
         picking_type_id: wh.out_type_id[0],
         location_id: stock,
         location_dest_id: customers,
-        move_ids: [[0, 0, { ...(await admin.moveName('big order')), product_id: pick.id, product_uom_qty: pick.qty_available, location_id: stock, location_dest_id: customers }]],
+        move_ids: [
+          [
+            0,
+            0,
+            {
+              ...(await admin.moveName('big order')),
+              product_id: pick.id,
+              product_uom_qty: pick.qty_available,
+              location_id: stock,
+              location_dest_id: customers,
+            },
+          ],
+        ],
       },
     ]);
     await admin.call('stock.picking', 'action_confirm', [[picking]]);
@@ -127,7 +194,16 @@ if ('reason' in tier) {
     const started = Date.now();
     const result = await runCli(['plan', '--json', ...fixture.warehouses.flatMap((w) => ['--warehouse', w])], env, 300_000);
     assert.is(result.code, 0, `exit 0: ${result.stderr.slice(-1500)}`);
-    const summary = JSON.parse(result.stdout) as { ref: string; items: number; classes: Record<string, number>; proposals: Record<string, number>; proposal_counts: Record<string, number>; forecast_counts: Record<string, number>; exceptions: Array<{ external_id: string; reason: string }>; seconds: Record<string, number> };
+    const summary = JSON.parse(result.stdout) as {
+      ref: string;
+      items: number;
+      classes: Record<string, number>;
+      proposals: Record<string, number>;
+      proposal_counts: Record<string, number>;
+      forecast_counts: Record<string, number>;
+      exceptions: Array<{ external_id: string; reason: string }>;
+      seconds: Record<string, number>;
+    };
     first = { ref: summary.ref, items: summary.items };
     console.log(
       `  plansync plan: ${summary.items} items (${JSON.stringify(summary.classes)}), proposals ${JSON.stringify(summary.proposals)}, imported ${JSON.stringify(summary.proposal_counts)}, forecasts ${JSON.stringify(summary.forecast_counts)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -146,17 +222,41 @@ if ('reason' in tier) {
       assert.ok(p.service_level > 0.5 && p.service_level < 1, `${p.external_id}: service level ${p.service_level}`);
       if (p.kind === 'purchase') {
         assert.ok(p.vendor_id, `${p.external_id}: a vendor`);
-        assert.ok(p.quantity > 0 && p.forecast_over_lead_time >= 0 && p.safety_stock >= 0 && p.lead_time_days > 0, `${p.external_id}: figures ${JSON.stringify(p)}`);
+        assert.ok(
+          p.quantity > 0 && p.forecast_over_lead_time >= 0 && p.safety_stock >= 0 && p.lead_time_days > 0,
+          `${p.external_id}: figures ${JSON.stringify(p)}`,
+        );
       }
     }
     const kinds = new Set(proposals.map((p) => p.kind));
     const bought = proposals.find((p) => p.kind === 'purchase' && p.product_id[1].includes(emptied));
-    assert.ok(bought, `the emptied ${emptied} gets a purchase proposal (${proposals.map((p) => `${p.kind} ${p.product_id[1]}`).join('; ')})`);
+    assert.ok(
+      bought,
+      `the emptied ${emptied} gets a purchase proposal (${proposals.map((p) => `${p.kind} ${p.product_id[1]}`).join('; ')})`,
+    );
     assert.is(bought.on_hand, 0, 'its explanation shows the empty shelf');
-    assert.ok(bought.quantity >= bought.forecast_over_lead_time, `it orders at least the demand over the lead time (${bought.quantity} ≥ ${bought.forecast_over_lead_time})`);
-    const exceptions = await admin.call<number>('plansync.exception', 'search_count', [[['source', '=', 'embedded'], ['run_id.external_ref', '=', summary.ref], ['state', '!=', 'dismissed']]]).catch(() => 0);
-    console.log(`  fixture proposals: ${proposals.length} (${[...kinds].join(', ')}), to approve ${queue.length}; exceptions of the run ${exceptions}`);
-    const forecastRows = await admin.call<number>('plansync.forecast', 'search_count', [[['source', '=', 'embedded'], ['product_id.default_code', '=like', `${fixture.prefix}-%`]]]);
+    assert.ok(
+      bought.quantity >= bought.forecast_over_lead_time,
+      `it orders at least the demand over the lead time (${bought.quantity} ≥ ${bought.forecast_over_lead_time})`,
+    );
+    const exceptions = await admin
+      .call<number>('plansync.exception', 'search_count', [
+        [
+          ['source', '=', 'embedded'],
+          ['run_id.external_ref', '=', summary.ref],
+          ['state', '!=', 'dismissed'],
+        ],
+      ])
+      .catch(() => 0);
+    console.log(
+      `  fixture proposals: ${proposals.length} (${[...kinds].join(', ')}), to approve ${queue.length}; exceptions of the run ${exceptions}`,
+    );
+    const forecastRows = await admin.call<number>('plansync.forecast', 'search_count', [
+      [
+        ['source', '=', 'embedded'],
+        ['product_id.default_code', '=like', `${fixture.prefix}-%`],
+      ],
+    ]);
     assert.ok(forecastRows >= fixture.products * 13, `13 weekly forecasts per item of the fixture (${forecastRows})`);
   });
 
@@ -169,7 +269,10 @@ if ('reason' in tier) {
     const second = JSON.parse(result.stdout) as { ref: string };
     assert.is.not(second.ref, first.ref);
     const old = await admin.call<Array<{ id: number; state: string }>>('plansync.proposal', 'read', [before.map((p) => p.id), ['state']]);
-    assert.ok(old.every((p) => p.state === 'superseded'), `the first run's open proposals are superseded (${old.map((p) => p.state).join(', ')})`);
+    assert.ok(
+      old.every((p) => p.state === 'superseded'),
+      `the first run's open proposals are superseded (${old.map((p) => p.state).join(', ')})`,
+    );
     const now = (await ours(second.ref)).filter((p) => p.state === 'to_approve');
     assert.is(now.length, before.length, 'as many proposals wait as before');
   });

@@ -45,7 +45,8 @@ test.before(async () => {
   warehouseId = odoo.addWarehouse('WH', 'Main').id;
   for (let i = 0; i < 3; i++) odoo.addProduct({ name: `Chair ${i}`, sku: `CH-${i}` });
   const vendor = odoo.planning.addVendor('Wood Corner', 'V-014');
-  for (const p of odoo.products.values()) odoo.planning.addVendorTerms({ vendorId: vendor.id, productId: p.id, minQty: 1, price: 10, delay: 5 });
+  for (const p of odoo.products.values())
+    odoo.planning.addVendorTerms({ vendorId: vendor.id, productId: p.id, minQty: 1, price: 10, delay: 5 });
   sink = new Sink({ secrets: { PLAN: SECRET } });
   await sink.start();
   server = await serveStandin(odoo, 0, { latencyMs: (_model, method) => (method === 'enqueue_history' ? slowEnqueue : 0) });
@@ -61,7 +62,15 @@ const forecastCsv = (rows: string[]) => `external_id,sku,warehouse,period_start,
 
 test('import of a CSV file: exit 1 when some lines are exceptions, a summary per status and the first exceptions with their file line', async () => {
   const file = join(dir, 'forecasts_W48.csv');
-  writeFileSync(file, forecastCsv(['F-1,CH-0,WH,2026-11-30,week,12,10,14', 'F-2,NOPE,WH,2026-11-30,week,3,,', 'F-3,CH-1,WH,2026-11-30,week,5,6,', 'F-4,CH-2,WH,2026-12-07,week,7,,']));
+  writeFileSync(
+    file,
+    forecastCsv([
+      'F-1,CH-0,WH,2026-11-30,week,12,10,14',
+      'F-2,NOPE,WH,2026-11-30,week,3,,',
+      'F-3,CH-1,WH,2026-11-30,week,5,6,',
+      'F-4,CH-2,WH,2026-12-07,week,7,,',
+    ]),
+  );
   const result = await runCli(['import', file, '--kind', 'forecast'], env());
   assert.is(result.code, 1, result.stdout + result.stderr);
   assert.match(result.stdout, /imported .*forecasts_W48\.csv as run "forecasts_W48" of source "file" \(forecast\): 4 lines/);
@@ -77,7 +86,13 @@ test('import of a CSV file: exit 1 when some lines are exceptions, a summary per
 
 test('import of a clean JSON file with --source and --ref exits 0; the run is named as asked', async () => {
   const file = join(dir, 'proposals.json');
-  writeFileSync(file, JSON.stringify({ generated_at: '2026-11-30T06:00:00Z', lines: [{ external_id: 'P-1', kind: 'purchase', sku: 'CH-0', warehouse: 'WH', vendor: 'V-014', quantity: 20 }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      generated_at: '2026-11-30T06:00:00Z',
+      lines: [{ external_id: 'P-1', kind: 'purchase', sku: 'CH-0', warehouse: 'WH', vendor: 'V-014', quantity: 20 }],
+    }),
+  );
   const result = await runCli(['import', file, '--kind', 'proposal', '--source', 'acme', '--ref', 'R-2026-11-30'], env());
   assert.is(result.code, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /run "R-2026-11-30" of source "acme" \(proposal\): 1 lines/);
@@ -89,10 +104,22 @@ test('a malformed file is refused whole with exit 2, naming the line and the col
   const before = odoo.planning.forecasts.size + odoo.planning.exceptions.size;
   const runs = odoo.planning.runs.size;
   for (const [name, body, expected] of [
-    ['bad-number.csv', forecastCsv(['G-1,CH-0,WH,2026-11-30,week,12,,', 'G-2,CH-1,WH,2026-11-30,week,abc,,']), /line 3, column quantity: expected a number.*got "abc"/],
-    ['bad-date.csv', forecastCsv(['G-1,CH-0,WH,2026-13-40,week,12,,']), /line 2, column period_start: expected a date YYYY-MM-DD, got "2026-13-40"/],
+    [
+      'bad-number.csv',
+      forecastCsv(['G-1,CH-0,WH,2026-11-30,week,12,,', 'G-2,CH-1,WH,2026-11-30,week,abc,,']),
+      /line 3, column quantity: expected a number.*got "abc"/,
+    ],
+    [
+      'bad-date.csv',
+      forecastCsv(['G-1,CH-0,WH,2026-13-40,week,12,,']),
+      /line 2, column period_start: expected a date YYYY-MM-DD, got "2026-13-40"/,
+    ],
     ['bad-quote.csv', forecastCsv(['G-1,"CH-0,WH,2026-11-30,week,12,,']), /line 2, column sku: Quote Not Closed/],
-    ['bad-header.csv', 'external_id,sku,warehouse,period_start,granularity,qty\nG-1,CH-0,WH,2026-11-30,week,1\n', /line 1, column qty: unknown column/],
+    [
+      'bad-header.csv',
+      'external_id,sku,warehouse,period_start,granularity,qty\nG-1,CH-0,WH,2026-11-30,week,1\n',
+      /line 1, column qty: unknown column/,
+    ],
   ] as const) {
     const file = join(dir, name);
     writeFileSync(file, body);
@@ -108,9 +135,23 @@ test('a malformed file is refused whole with exit 2, naming the line and the col
 });
 
 test('backfill killed after its first pages resumes from its checkpoint: every demand line delivered, none enqueued twice; a second run is already complete and changes nothing', async () => {
-  for (let i = 0; i < 120; i++) makeMove(odoo, { productId: [...odoo.products.keys()][i % 3] ?? 0, warehouseId, quantity: 1 + (i % 4), doneAt: Date.UTC(2026, 10, 1) + i * 3_600_000, order: `S${i}` });
+  for (let i = 0; i < 120; i++)
+    makeMove(odoo, {
+      productId: [...odoo.products.keys()][i % 3] ?? 0,
+      warehouseId,
+      quantity: 1 + (i % 4),
+      doneAt: Date.UTC(2026, 10, 1) + i * 3_600_000,
+      order: `S${i}`,
+    });
   makeMove(odoo, { productId: [...odoo.products.keys()][0] ?? 0, warehouseId, quantity: 9, doneAt: Date.UTC(2026, 9, 30) }); // before --since
-  odoo.addEndpoint({ code: 'PLAN', kind: 'planning', url: sink.url.replace(/\/events$/, ''), batchSize: 25, timeoutSeconds: 1, eventTypes: new Set(['demand.line']) });
+  odoo.addEndpoint({
+    code: 'PLAN',
+    kind: 'planning',
+    url: sink.url.replace(/\/events$/, ''),
+    batchSize: 25,
+    timeoutSeconds: 1,
+    eventTypes: new Set(['demand.line']),
+  });
   const rows = () => [...odoo.outbox.values()].filter((r) => r.type === 'demand.line');
   slowEnqueue = 120;
   const args = ['backfill', '--since', '2026-11-01', '--page', '10'];
@@ -126,7 +167,10 @@ test('backfill killed after its first pages resumes from its checkpoint: every d
   assert.is(resumed.code, 0, resumed.stdout + resumed.stderr);
   assert.match(resumed.stdout, /PLAN: complete: enqueued \d+, skipped \d+, delivered \d+, parked 0/);
   const enqueuedAgain = Number(/enqueued (\d+)/.exec(resumed.stdout)?.[1]);
-  assert.ok(enqueuedAgain > 0 && enqueuedAgain <= 120 - afterKill + 10, `resumed near where it stopped (enqueued ${enqueuedAgain} more after ${afterKill})`);
+  assert.ok(
+    enqueuedAgain > 0 && enqueuedAgain <= 120 - afterKill + 10,
+    `resumed near where it stopped (enqueued ${enqueuedAgain} more after ${afterKill})`,
+  );
   assert.is(rows().length, 120, 'one outbox row per move since the day: none enqueued twice, the older move left out');
   assert.is(new Set(rows().map((r) => r.resId)).size, 120);
   assert.equal(odoo.countByState('PLAN'), { pending: 0, claimed: 0, done: 120, dead: 0 }, 'everything delivered and acknowledged');
@@ -141,7 +185,11 @@ test('backfill killed after its first pages resumes from its checkpoint: every d
   assert.is(odoo.outbox.size, outboxSize, 'the second run changed nothing');
   const restarted = await runCli([...args, '--restart', '--json'], env());
   const report = JSON.parse(restarted.stdout) as { endpoints: Array<{ enqueued: number; skipped: number; status: string }> };
-  assert.equal([report.endpoints[0]?.status, report.endpoints[0]?.enqueued, report.endpoints[0]?.skipped], ['complete', 0, 120], '--restart scans again and Odoo skips what it has');
+  assert.equal(
+    [report.endpoints[0]?.status, report.endpoints[0]?.enqueued, report.endpoints[0]?.skipped],
+    ['complete', 0, 120],
+    '--restart scans again and Odoo skips what it has',
+  );
 });
 
 test('backfill refuses a bad date or an endpoint that does not subscribe to the kind, with exit 2', async () => {

@@ -100,7 +100,10 @@ test.before(async () => {
   mkdirSync(join(dir, 'exchange'));
   odoo.addEndpoint({ code: 'PLAN', kind: 'planning', url: `file://${join(dir, 'exchange')}`, eventTypes: new Set(['demand.line']) });
   server = await serveStandin(odoo);
-  writeFileSync(join(dir, 'forecast.csv'), 'external_id,sku,warehouse,period_start,granularity,quantity\nF-1,CH-1,WH,2026-11-30,week,3\nF-2,NOPE,WH,2026-11-30,week,1\n');
+  writeFileSync(
+    join(dir, 'forecast.csv'),
+    'external_id,sku,warehouse,period_start,granularity,quantity\nF-1,CH-1,WH,2026-11-30,week,3\nF-2,NOPE,WH,2026-11-30,week,1\n',
+  );
   // Keys the secret filter does not know by name: their values must not be echoed in the error.
   writeFileSync(join(dir, 'unknown-keys.json'), JSON.stringify({ key: PLANTED.configKey, odoo: { token2: PLANTED.configToken } }));
   writeFileSync(join(dir, 'bad-url.json'), JSON.stringify({ endpoints: { HOOK: { url: `gopher://x:${PLANTED.configKey}@host/` } } }));
@@ -149,7 +152,10 @@ test('every command, in success and in failure, prints none of the planted secre
   ];
   for (const [args, environment] of commands) await run(args, environment);
   const codes = collected.map((c) => /→ (\S+)/.exec(c)?.[1]);
-  assert.ok(codes.includes('0') && codes.includes('1') && codes.includes('2'), `successes, failures and configuration errors were all run (${codes.join(' ')})`);
+  assert.ok(
+    codes.includes('0') && codes.includes('1') && codes.includes('2'),
+    `successes, failures and configuration errors were all run (${codes.join(' ')})`,
+  );
   assert.match(collected.join('\n'), /unknown key \(its value is not shown\)/, 'the unknown key is named');
   assert.match(collected.join('\n'), /\[redacted\]@127\.0\.0\.1:9/, 'the unreachable URL is named without its key');
   assertNoSecret();
@@ -162,7 +168,12 @@ test('a daemon with a failing endpoint, its log, /metrics and /healthz print non
   try {
     // A few passes: HOOK delivered, DOWN failing (its errors logged), heartbeats recorded.
     await waitFor(() => odoo.countByState('HOOK').pending === 0 && odoo.agents.has('secrets-daemon'), 'HOOK to be delivered', 120_000);
-    await waitFor(() => /"endpoint":"DOWN"/.test(daemon.output().stderr) && /ECONNREFUSED|connection refused|cannot reach/i.test(daemon.output().stderr), 'the failing endpoint to log an error', 120_000);
+    await waitFor(
+      () =>
+        /"endpoint":"DOWN"/.test(daemon.output().stderr) && /ECONNREFUSED|connection refused|cannot reach/i.test(daemon.output().stderr),
+      'the failing endpoint to log an error',
+      120_000,
+    );
     const metrics = await get(`http://127.0.0.1:${port}/metrics`);
     assert.is(metrics.status, 200);
     assert.match(metrics.body, /plansync_events_delivered_total\{endpoint="HOOK"\}/);
@@ -179,14 +190,20 @@ test('a daemon with a failing endpoint, its log, /metrics and /healthz print non
 
   // An endpoint that should be served and is not: 503, naming it and why.
   const unservedPort = await freePort();
-  const unserved = startCli(['run'], env({ PLANSYNC_METRICS_PORT: String(unservedPort), PLANSYNC_CONSUMER: 'secrets-unserved', PLANSYNC_SECRET_DOWN: '' }));
+  const unserved = startCli(
+    ['run'],
+    env({ PLANSYNC_METRICS_PORT: String(unservedPort), PLANSYNC_CONSUMER: 'secrets-unserved', PLANSYNC_SECRET_DOWN: '' }),
+  );
   try {
     await waitFor(() => /endpoint not served by this agent/.test(unserved.output().stderr), 'the daemon to find DOWN unserved', 120_000);
     const health = await get(`http://127.0.0.1:${unservedPort}/healthz`);
     assert.is(health.status, 503);
     const body = JSON.parse(health.body) as { ok: boolean; failed: Array<{ check: string; reason: string }> };
     assert.is(body.ok, false);
-    assert.equal(body.failed.map((f) => f.check), ['endpoint DOWN']);
+    assert.equal(
+      body.failed.map((f) => f.check),
+      ['endpoint DOWN'],
+    );
     assert.match(body.failed[0]?.reason ?? '', /not served: no signing secret: set PLANSYNC_SECRET_DOWN/);
   } finally {
     unserved.child.kill('SIGTERM');
@@ -202,7 +219,10 @@ test('a daemon with a failing endpoint, its log, /metrics and /healthz print non
     const health = await get(`http://127.0.0.1:${downPort}/healthz`);
     assert.is(health.status, 503);
     const body = JSON.parse(health.body) as { failed: Array<{ check: string; reason: string }> };
-    assert.equal(body.failed.map((f) => f.check), ['odoo']);
+    assert.equal(
+      body.failed.map((f) => f.check),
+      ['odoo'],
+    );
     assert.match(body.failed[0]?.reason ?? '', /the last heartbeat failed .*127\.0\.0\.1:9|connection refused/);
   } finally {
     down.child.kill('SIGKILL');

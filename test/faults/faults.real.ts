@@ -21,7 +21,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FaultEndpoint } from '../../scripts/faults/endpoint.ts';
-import { adminFor, Database, envCount, faultEnv, line, OdooServer, Scenario, waitUntil, type AgentSettings, type FaultEnv, type Figures } from '../../scripts/faults/harness.ts';
+import {
+  adminFor,
+  Database,
+  envCount,
+  faultEnv,
+  line,
+  OdooServer,
+  Scenario,
+  waitUntil,
+  type AgentSettings,
+  type FaultEnv,
+  type Figures,
+} from '../../scripts/faults/harness.ts';
 import { ROOT } from '../support/processes.ts';
 
 const found = faultEnv(ROOT);
@@ -110,30 +122,36 @@ if ('reason' in found) {
     }
   };
 
-  test.before(said(async () => {
-    await db.connect();
-    // A database UUID of its own: receipts (sqlite, Redis) are keyed by it, and this is a copy of the tier's.
-    await db.query("UPDATE ir_config_parameter SET value = $1 WHERE key = 'database.uuid'", [randomUUID()]);
-    for (const [key, value] of [
-      ['plansync.max_attempts', '50'],
-      ['plansync.backoff_base_seconds', '1'],
-      ['plansync.backoff_max_seconds', '5'],
-    ]) {
-      await db.query(
-        'INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date) VALUES ($1, $2, 1, 1, now(), now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
-        [key, value],
+  test.before(
+    said(async () => {
+      await db.connect();
+      // A database UUID of its own: receipts (sqlite, Redis) are keyed by it, and this is a copy of the tier's.
+      await db.query("UPDATE ir_config_parameter SET value = $1 WHERE key = 'database.uuid'", [randomUUID()]);
+      for (const [key, value] of [
+        ['plansync.max_attempts', '50'],
+        ['plansync.backoff_base_seconds', '1'],
+        ['plansync.backoff_max_seconds', '5'],
+      ]) {
+        await db.query(
+          'INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date) VALUES ($1, $2, 1, 1, now(), now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+          [key, value],
+        );
+      }
+      await odoo.start();
+      console.log(
+        `fault suite: Odoo serving ${fenv.db} on ${odoo.url}; FAULTS_EVENTS=${EVENTS} FAULTS_KILLS=${KILLS} FAULTS_LOAD=${LOAD} FAULTS_RSS_MB=${RSS_MB}`,
       );
-    }
-    await odoo.start();
-    console.log(`fault suite: Odoo serving ${fenv.db} on ${odoo.url}; FAULTS_EVENTS=${EVENTS} FAULTS_KILLS=${KILLS} FAULTS_LOAD=${LOAD} FAULTS_RSS_MB=${RSS_MB}`);
-  }));
+    }),
+  );
 
-  test.after.each(said(async () => {
-    await scenario?.close();
-    await endpoint?.stop();
-    scenario = undefined;
-    endpoint = undefined;
-  }));
+  test.after.each(
+    said(async () => {
+      await scenario?.close();
+      await endpoint?.stop();
+      scenario = undefined;
+      endpoint = undefined;
+    }),
+  );
 
   test.after(async () => {
     await odoo.stop();
@@ -179,7 +197,13 @@ if ('reason' in found) {
    * through: rows acknowledged in Odoo, or (given an endpoint) events applied at the endpoint, which
    * puts the fault between two requests of a claim, where a crash can re-send what was accepted.
    */
-  const rounds = async (s: Scenario, count: number, events: number, fault: (round: number) => Promise<void>, ep?: FaultEndpoint): Promise<number> => {
+  const rounds = async (
+    s: Scenario,
+    count: number,
+    events: number,
+    fault: (round: number) => Promise<void>,
+    ep?: FaultEndpoint,
+  ): Promise<number> => {
     let done = 0;
     for (let round = 0; round < count; round++) {
       const st = await db.states(s.code);
@@ -187,7 +211,9 @@ if ('reason' in found) {
       let generating = true;
       const generator = s.generate(events).finally(() => (generating = false));
       const half = Math.max(1, Math.floor(events / 2));
-      const advanced = ep ? await appliedAdvanced(s, ep, applied, half, () => generating) : await doneAdvanced(s, st.done + st.dead, half, () => generating);
+      const advanced = ep
+        ? await appliedAdvanced(s, ep, applied, half, () => generating)
+        : await doneAdvanced(s, st.done + st.dead, half, () => generating);
       if (advanced) {
         await fault(round);
         done += 1;
@@ -218,7 +244,10 @@ if ('reason' in found) {
     assert.ok(kills >= KILLS, `only ${kills} kills (FAULTS_KILLS=${KILLS})`);
     // A kill may re-send only what was in flight: at most `concurrency` batches the endpoint had accepted.
     const bound = kills * BASE.concurrency * BASE.batchSize;
-    assert.ok(f.endpoint.redelivered <= bound, `re-deliveries after ${kills} kills: ${f.endpoint.redelivered}, more than the batches in flight (${bound})`);
+    assert.ok(
+      f.endpoint.redelivered <= bound,
+      `re-deliveries after ${kills} kills: ${f.endpoint.redelivered}, more than the batches in flight (${bound})`,
+    );
   });
 
   scenarioTest(2, 'SIGTERM under load: leases released at once, another agent continues within one poll', async () => {
@@ -242,7 +271,13 @@ if ('reason' in found) {
     b.start();
     await generator;
     const drained = await s.drained(SAFETY_MS);
-    const f = await s.account(ep, new Set(), { 'exit code': String(code), 'held after exit': Number(held?.claimed), 'pending after exit': Number(held?.pending), 'released for later than 1 s': Number(held?.late), drained: String(drained) });
+    const f = await s.account(ep, new Set(), {
+      'exit code': String(code),
+      'held after exit': Number(held?.claimed),
+      'pending after exit': Number(held?.pending),
+      'released for later than 1 s': Number(held?.late),
+      drained: String(drained),
+    });
     holds(f, s.agents, ep);
     assert.is(code, 0, 'the agent exits 0 after SIGTERM');
     assert.is(Number(held?.claimed), 0, 'rows still held under a lease after the agent exited');
@@ -310,9 +345,16 @@ if ('reason' in found) {
     }
     await generator;
     const drained = await s.drained(SAFETY_MS);
-    const f = await s.account(ep, new Set(), { 'terminated mid-claim': terminated.claim, 'mid-ack': terminated.ack, drained: String(drained) });
+    const f = await s.account(ep, new Set(), {
+      'terminated mid-claim': terminated.claim,
+      'mid-ack': terminated.ack,
+      drained: String(drained),
+    });
     holds(f, s.agents, ep);
-    assert.ok(terminated.claim >= want && terminated.ack >= want, `terminated ${terminated.claim} claims and ${terminated.ack} acks, wanted ${want} of each`);
+    assert.ok(
+      terminated.claim >= want && terminated.ack >= want,
+      `terminated ${terminated.claim} claims and ${terminated.ack} acks, wanted ${want} of each`,
+    );
   });
 
   scenarioTest(5, 'endpoint storms: 503 and 429 with Retry-After, hanging past the timeout, one product refused for good', async () => {

@@ -28,12 +28,25 @@ const FILE = {
   planner: { enabled: 'auto', every_hours: 24, history_weeks: 156, horizon_weeks: 13, review_weeks: 1, warehouses: ['WH'] },
   wms: { port: 0, host: '127.0.0.1', replay_window_seconds: 300 },
   reconcile: { every_hours: 24 },
-  endpoints: { WMS: { url: 'https://wms.example.test', enabled: true, batch_size: 50, concurrency: 2, rate_limit: 0, timeout_seconds: 30, runs_poll_seconds: 300, wms_poll_seconds: 0 } },
+  endpoints: {
+    WMS: {
+      url: 'https://wms.example.test',
+      enabled: true,
+      batch_size: 50,
+      concurrency: 2,
+      rate_limit: 0,
+      timeout_seconds: 30,
+      runs_poll_seconds: 300,
+      wms_poll_seconds: 0,
+    },
+  },
 };
 
 /** Every leaf path of the valid file. */
 const leaves = (value: unknown, path: string[] = []): string[][] =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k])) : [path];
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k]))
+    : [path];
 const PATHS = leaves(FILE);
 
 const setAt = (object: unknown, path: readonly string[], value: unknown): unknown => {
@@ -46,7 +59,8 @@ const setAt = (object: unknown, path: readonly string[], value: unknown): unknow
   return copy;
 };
 
-const hostile = (): fc.Arbitrary<unknown> => fc.oneof(hostileString(), hostileNumber(), junk(), fc.constantFrom(-1, 0, 1e308, 0.5, '', 'true', null, true, [], {}));
+const hostile = (): fc.Arbitrary<unknown> =>
+  fc.oneof(hostileString(), hostileNumber(), junk(), fc.constantFrom(-1, 0, 1e308, 0.5, '', 'true', null, true, [], {}));
 
 const configError = (fn: () => unknown): ConfigError | undefined => {
   try {
@@ -71,7 +85,10 @@ test('the file with one hostile value: accepted, or a ConfigError naming its key
       const error = configError(() => loadConfig({ file: '/etc/plansync.json', env: ENV, readFile: () => text }));
       if (!error) return;
       // a key whose value is itself an object reports the nested key that failed
-      assert.ok(error.message.includes(path.join('.')), `${path.join('.')} = ${JSON.stringify(value)?.slice(0, 80)}: ${error.message.slice(0, 300)}`);
+      assert.ok(
+        error.message.includes(path.join('.')),
+        `${path.join('.')} = ${JSON.stringify(value)?.slice(0, 80)}: ${error.message.slice(0, 300)}`,
+      );
       assert.not.ok(error.message.includes(API_KEY));
     },
     { runs: 1500 },
@@ -79,14 +96,24 @@ test('the file with one hostile value: accepted, or a ConfigError naming its key
 });
 
 test('an unknown key anywhere: refused naming it', async () => {
-  const key = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !/(api_?key|apikey|secret|password|token)$/i.test(k) && !/[a-z0-9](Api_?Key|Apikey|Secret|Password|Token)$/.test(k) && !['__proto__', 'constructor'].includes(k));
+  const key = fc
+    .string({ minLength: 1, maxLength: 12 })
+    .filter(
+      (k) =>
+        !/(api_?key|apikey|secret|password|token)$/i.test(k) &&
+        !/[a-z0-9](Api_?Key|Apikey|Secret|Password|Token)$/.test(k) &&
+        !['__proto__', 'constructor'].includes(k),
+    );
   const parents = [[], ['odoo'], ['planner'], ['wms'], ['reconcile'], ['endpoints', 'WMS']] as const;
   await fuzz(
     EDGE,
     'unknown keys',
     fc.record({ parent: fc.constantFrom(...parents), key, value: junk() }),
     ({ parent, key: name, value }) => {
-      const here = parent.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, JSON.parse(JSON.stringify(FILE)) as Record<string, unknown>);
+      const here = parent.reduce<Record<string, unknown>>(
+        (o, k) => o[k] as Record<string, unknown>,
+        JSON.parse(JSON.stringify(FILE)) as Record<string, unknown>,
+      );
       if (name in here) return;
       const file = setAt(FILE, [...parent, name], value ?? 0);
       const error = configError(() => parseConfigFile(JSON.stringify(file), 'config.json'));
@@ -101,7 +128,19 @@ test('any text as the file: a config, or a ConfigError; never another exception'
   await fuzz(
     EDGE,
     'any text as the file',
-    fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)), fc.constantFrom('{"odoo": null}', '{"endpoints": {"": {}}}', '{"endpoints": {"A B": {}}}', '{"__proto__": {"x": 1}}', '[]', 'null', '1e400')),
+    fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+      fc.constantFrom(
+        '{"odoo": null}',
+        '{"endpoints": {"": {}}}',
+        '{"endpoints": {"A B": {}}}',
+        '{"__proto__": {"x": 1}}',
+        '[]',
+        'null',
+        '1e400',
+      ),
+    ),
     (text) => {
       configError(() => parseConfigFile(text, 'config.json'));
     },
@@ -109,13 +148,32 @@ test('any text as the file: a config, or a ConfigError; never another exception'
   );
 });
 
-const VARIABLES = ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'PLANSYNC_TRANSPORT', 'PLANSYNC_STATE', 'PLANSYNC_LOG_LEVEL', 'PLANSYNC_METRICS_PORT', 'PLANSYNC_WMS_PORT', 'PLANSYNC_CONSUMER', 'PLANSYNC_PLANNER', 'PLANSYNC_ENDPOINT_URL_WMS'] as const;
+const VARIABLES = [
+  'ODOO_URL',
+  'ODOO_DB',
+  'ODOO_LOGIN',
+  'PLANSYNC_TRANSPORT',
+  'PLANSYNC_STATE',
+  'PLANSYNC_LOG_LEVEL',
+  'PLANSYNC_METRICS_PORT',
+  'PLANSYNC_WMS_PORT',
+  'PLANSYNC_CONSUMER',
+  'PLANSYNC_PLANNER',
+  'PLANSYNC_ENDPOINT_URL_WMS',
+] as const;
 
 test('one hostile environment variable: accepted, or a ConfigError naming the variable; the API key never in the error', async () => {
   await fuzz(
     EDGE,
     'one hostile environment variable',
-    fc.record({ name: fc.constantFrom(...VARIABLES), value: fc.oneof(hostileString(), hostileNumber().map(String), fc.constantFrom('1e308', '-1', '65536', '0x50', 'NaN', 'http://', 'ftp://x', 'javascript:alert(1)')) }),
+    fc.record({
+      name: fc.constantFrom(...VARIABLES),
+      value: fc.oneof(
+        hostileString(),
+        hostileNumber().map(String),
+        fc.constantFrom('1e308', '-1', '65536', '0x50', 'NaN', 'http://', 'ftp://x', 'javascript:alert(1)'),
+      ),
+    }),
     ({ name, value }) => {
       const error = configError(() => loadConfig({ env: { ...ENV, [name]: value } }));
       if (!error) return;

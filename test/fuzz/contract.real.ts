@@ -15,7 +15,17 @@ import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fuzz, hostileNumber, hostileString, junk, printEdge } from '../support/fuzz.ts';
-import { authenticate, describeCall, foreignAckNack, hostileCall, jsonRpc, METHODS, refusalIssue, type HostileCall, type RpcContext } from '../support/fuzz-rpc.ts';
+import {
+  authenticate,
+  describeCall,
+  foreignAckNack,
+  hostileCall,
+  jsonRpc,
+  METHODS,
+  refusalIssue,
+  type HostileCall,
+  type RpcContext,
+} from '../support/fuzz-rpc.ts';
 import { TableFingerprints } from '../support/fuzz-tables.ts';
 import { OdooAdmin, liveTier } from '../support/odoo-real.ts';
 
@@ -32,7 +42,14 @@ if ('reason' in tier) {
   const [productId] = await admin.createProducts(1, `FZ-${run}`);
   const sku = `FZ-${run}-0`;
   const warehouse = await admin.mainWarehouse();
-  const ctx: RpcContext = { webhook: `FZ-HOOK-${run}`, wms: `FZ-WMS-${run}`, channel: `FZ-CHAN-${run}`, foreign: `FZ-FOREIGN-${run}`, warehouse: warehouse.code, sku };
+  const ctx: RpcContext = {
+    webhook: `FZ-HOOK-${run}`,
+    wms: `FZ-WMS-${run}`,
+    channel: `FZ-CHAN-${run}`,
+    foreign: `FZ-FOREIGN-${run}`,
+    warehouse: warehouse.code,
+    sku,
+  };
   await admin.createEndpoint({ code: ctx.webhook, eventTypes: ['product.changed'] });
   await admin.createEndpoint({ code: ctx.wms as string, kind: 'wms', eventTypes: ['stock.level'] });
   await admin.createEndpoint({ code: ctx.channel, kind: 'channel', eventTypes: ['stock.level'] });
@@ -44,7 +61,9 @@ if ('reason' in tier) {
   const uid = await authenticate(tier.url, tier.db, login, key);
   const plannerUid = await authenticate(tier.url, tier.db, tier.file.planner.login, tier.file.planner.api_key);
   const call = (model: string, method: string, args: unknown[], as: 'integration' | 'planner' = 'integration') =>
-    as === 'integration' ? jsonRpc(tier.url, tier.db, uid, key, model, method, args) : jsonRpc(tier.url, tier.db, plannerUid, tier.file.planner.api_key, model, method, args);
+    as === 'integration'
+      ? jsonRpc(tier.url, tier.db, uid, key, model, method, args)
+      : jsonRpc(tier.url, tier.db, plannerUid, tier.file.planner.api_key, model, method, args);
   const tables = new TableFingerprints(tier.db);
   await tables.start();
 
@@ -101,7 +120,8 @@ if ('reason' in tier) {
       if (!before) return;
       const after = await tables.take();
       const changed = TableFingerprints.changed(before, after, [...allowed, ...also]);
-      if (changed.length > 0) throw new Error(`one of these ${inputs.length} inputs changed ${changed.join(', ')}:\n  ${inputs.join('\n  ')}`);
+      if (changed.length > 0)
+        throw new Error(`one of these ${inputs.length} inputs changed ${changed.join(', ')}:\n  ${inputs.join('\n  ')}`);
       before = after;
       inputs = [];
     };
@@ -126,7 +146,10 @@ if ('reason' in tier) {
 
   test('one hostile argument: ValidationError naming it, no table changed', async () => {
     const checker = batched(25);
-    await fuzz(EDGE, 'one hostile argument', hostileCall(ctx, METHODS), (hostile) => checker.check(hostile), { runs: 4000, timeLimitMs: seconds * 2000 });
+    await fuzz(EDGE, 'one hostile argument', hostileCall(ctx, METHODS), (hostile) => checker.check(hostile), {
+      runs: 4000,
+      timeLimitMs: seconds * 2000,
+    });
     await checker.close();
     await healthy();
   });
@@ -140,7 +163,11 @@ if ('reason' in tier) {
       async (spec) => {
         await watch.open();
         const answer = await call(spec.model, spec.method, spec.args);
-        assert.equal(answer, { ok: true, result: 0 }, `${spec.method}(${JSON.stringify(spec.args).slice(0, 200)}): ${JSON.stringify(answer).slice(0, 300)}`);
+        assert.equal(
+          answer,
+          { ok: true, result: 0 },
+          `${spec.method}(${JSON.stringify(spec.args).slice(0, 200)}): ${JSON.stringify(answer).slice(0, 300)}`,
+        );
         await watch.done(`${spec.method}(${JSON.stringify(spec.args)})`);
       },
       { runs: 300, timeLimitMs: seconds * 500 },
@@ -156,7 +183,10 @@ if ('reason' in tier) {
       fc.constantFrom(...METHODS.map((m) => ({ model: m.model, method: m.method, args: m.valid(ctx) }))),
       async (spec) => {
         const answer = await call(spec.model, spec.method, spec.args, 'planner');
-        assert.ok(!answer.ok && answer.name === 'odoo.exceptions.AccessError', `${spec.model}.${spec.method} as a planner: ${JSON.stringify(answer).slice(0, 300)}`);
+        assert.ok(
+          !answer.ok && answer.name === 'odoo.exceptions.AccessError',
+          `${spec.model}.${spec.method} as a planner: ${JSON.stringify(answer).slice(0, 300)}`,
+        );
       },
       { runs: 100, timeLimitMs: seconds * 1000 },
     );
@@ -164,13 +194,37 @@ if ('reason' in tier) {
   });
 
   /** A forecast line with one field made hostile (the line is still an object). */
-  const forecastLine = (n: number) => ({ external_id: `FZ-${run}-L${n}`, sku, warehouse: warehouse.code, period_start: '2026-11-30', granularity: 'week', quantity: 1 });
-  const FIELDS = ['external_id', 'revision', 'sku', 'warehouse', 'period_start', 'granularity', 'quantity', 'lower', 'upper', 'colour'] as const;
+  const forecastLine = (n: number) => ({
+    external_id: `FZ-${run}-L${n}`,
+    sku,
+    warehouse: warehouse.code,
+    period_start: '2026-11-30',
+    granularity: 'week',
+    quantity: 1,
+  });
+  const FIELDS = [
+    'external_id',
+    'revision',
+    'sku',
+    'warehouse',
+    'period_start',
+    'granularity',
+    'quantity',
+    'lower',
+    'upper',
+    'colour',
+  ] as const;
   /** Whether a value holds a lone surrogate (JSON's "\ud800"): a property of its own below. */
   const loneSurrogate = (value: unknown): boolean => /\\ud[89a-f][0-9a-f]{2}/i.test(JSON.stringify(value) ?? '');
   const hostileLine = fc.record({
     field: fc.constantFrom(...FIELDS),
-    value: fc.oneof(hostileString(), hostileNumber().filter((n) => n < 0 || !Number.isInteger(n) || n > 2 ** 31), junk()).filter((v) => !loneSurrogate(v)),
+    value: fc
+      .oneof(
+        hostileString(),
+        hostileNumber().filter((n) => n < 0 || !Number.isInteger(n) || n > 2 ** 31),
+        junk(),
+      )
+      .filter((v) => !loneSurrogate(v)),
   });
   let lineNo = 0;
 
@@ -184,7 +238,10 @@ if ('reason' in tier) {
         const line: Record<string, unknown> = { ...forecastLine(++lineNo), [field]: value };
         await lines.open();
         const answer = await call('plansync.run', 'import_batch', ['fuzz', `FZ-${run}-R`, 'forecast', [line], false, false]);
-        if (!answer.ok) throw new Error(`import_batch with ${field} = ${JSON.stringify(value)?.slice(0, 100)}: ${answer.name}: ${answer.message.slice(0, 300)}`);
+        if (!answer.ok)
+          throw new Error(
+            `import_batch with ${field} = ${JSON.stringify(value)?.slice(0, 100)}: ${answer.name}: ${answer.message.slice(0, 300)}`,
+          );
         const [result] = (answer.result as { results: Array<{ status: string; reason: string }> }).results;
         // a value the rules accept (a bound above the quantity, a long external id) is created: compare the
         // tables from here on (only a refused line is held to "nothing but its exception")
@@ -202,15 +259,25 @@ if ('reason' in tier) {
     await healthy();
   });
 
-  test('a lone surrogate in a line of import_batch is that line\'s exception', async () => {
+  test("a lone surrogate in a line of import_batch is that line's exception", async () => {
     await fuzz(
       EDGE,
       "a lone surrogate in a line of import_batch is that line's exception",
       fc.record({ field: fc.constantFrom('external_id', 'sku', 'warehouse'), value: fc.constantFrom('\ud800', 'a\udfffb') }),
       async ({ field, value }) => {
         const line = { ...forecastLine(++lineNo), [field]: value };
-        const answer = await call('plansync.run', 'import_batch', ['fuzz', `FZ-${run}-S`, 'forecast', [line, forecastLine(++lineNo)], false, false]);
-        assert.ok(answer.ok, `import_batch with ${field} = ${JSON.stringify(value)} failed whole: ${answer.ok ? '' : `${answer.name}: ${answer.message.slice(0, 200)}`}`);
+        const answer = await call('plansync.run', 'import_batch', [
+          'fuzz',
+          `FZ-${run}-S`,
+          'forecast',
+          [line, forecastLine(++lineNo)],
+          false,
+          false,
+        ]);
+        assert.ok(
+          answer.ok,
+          `import_batch with ${field} = ${JSON.stringify(value)} failed whole: ${answer.ok ? '' : `${answer.name}: ${answer.message.slice(0, 200)}`}`,
+        );
         assert.is((answer.result as { results: Array<{ status: string }> }).results[0]?.status, 'exception');
       },
       { runs: 6 },
@@ -218,10 +285,10 @@ if ('reason' in tier) {
     await healthy();
   });
 
-  test('a quantity of 1e308 in a proposal line is that line\'s exception, the valid line beside it is imported', async () => {
+  test("a quantity of 1e308 in a proposal line is that line's exception, the valid line beside it is imported", async () => {
     await fuzz(
       EDGE,
-      'a quantity of 1e308 in a proposal line is that line\'s exception',
+      "a quantity of 1e308 in a proposal line is that line's exception",
       fc.constantFrom(1e308, 1.7976931348623157e308, 1e300),
       async (quantity) => {
         const n = ++lineNo;
@@ -240,9 +307,26 @@ if ('reason' in tier) {
 
   let messageNo = 0;
   const hostileMessage = fc.oneof(
-    fc.record({ type: fc.constant('balance'), warehouse: fc.oneof(hostileString(), junk()), as_of: fc.constant('2026-11-30T06:00:00Z'), complete: fc.constant(true), balances: fc.constant([]) }),
-    fc.record({ type: fc.constant('balance'), warehouse: fc.constant(warehouse.code), as_of: fc.oneof(hostileString(), junk()), complete: fc.constant(false), balances: fc.constant([]) }),
-    fc.record({ type: fc.constantFrom('receipt_confirmed', 'shipment_confirmed'), picking: fc.oneof(hostileString(), junk()), occurred_at: fc.constant('2026-11-30T08:00:00Z'), lines: fc.constant([{ sku, quantity: 1 }]) }),
+    fc.record({
+      type: fc.constant('balance'),
+      warehouse: fc.oneof(hostileString(), junk()),
+      as_of: fc.constant('2026-11-30T06:00:00Z'),
+      complete: fc.constant(true),
+      balances: fc.constant([]),
+    }),
+    fc.record({
+      type: fc.constant('balance'),
+      warehouse: fc.constant(warehouse.code),
+      as_of: fc.oneof(hostileString(), junk()),
+      complete: fc.constant(false),
+      balances: fc.constant([]),
+    }),
+    fc.record({
+      type: fc.constantFrom('receipt_confirmed', 'shipment_confirmed'),
+      picking: fc.oneof(hostileString(), junk()),
+      occurred_at: fc.constant('2026-11-30T08:00:00Z'),
+      lines: fc.constant([{ sku, quantity: 1 }]),
+    }),
     fc.record({ type: fc.oneof(hostileString(), junk()), lines: junk() }),
   );
 
@@ -256,7 +340,8 @@ if ('reason' in tier) {
         await messages.open();
         const id = `fz-${run}-${++messageNo}`;
         const answer = await call('plansync.wms.message', 'receive', [ctx.wms, [{ ...message, message_id: id }]]);
-        if (!answer.ok) throw new Error(`receive(${JSON.stringify(message).slice(0, 200)}): ${answer.name}: ${answer.message.slice(0, 300)}`);
+        if (!answer.ok)
+          throw new Error(`receive(${JSON.stringify(message).slice(0, 200)}): ${answer.name}: ${answer.message.slice(0, 300)}`);
         const [result] = answer.result as Array<{ status: string; code: string | false; detail: string }>;
         assert.is(result?.status, 'exception', `${JSON.stringify(message).slice(0, 200)}: ${JSON.stringify(result)}`);
         assert.ok(typeof result?.code === 'string' && result.detail !== '', JSON.stringify(result));

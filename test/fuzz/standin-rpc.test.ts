@@ -11,7 +11,16 @@ import * as assert from 'uvu/assert';
 import { GROUPS, OdooException, StandinOdoo } from '../../agent/standin/model.ts';
 import { serveStandin } from '../../agent/standin/server.ts';
 import { fuzz, junk, printEdge } from '../support/fuzz.ts';
-import { describeCall, foreignAckNack, hostileCall, jsonRpc, METHODS, refusalIssue, type RpcAnswer, type RpcContext } from '../support/fuzz-rpc.ts';
+import {
+  describeCall,
+  foreignAckNack,
+  hostileCall,
+  jsonRpc,
+  METHODS,
+  refusalIssue,
+  type RpcAnswer,
+  type RpcContext,
+} from '../support/fuzz-rpc.ts';
 
 const EDGE = 'stand-in rpc';
 const NOW = Date.parse('2026-11-30T08:00:00Z');
@@ -33,7 +42,15 @@ const specs = METHODS.filter((m) => !m.needsWms);
 /** Everything the stand-in keeps, as text (Maps and Sets as arrays). */
 const snapshot = (): string =>
   JSON.stringify(
-    { outbox: odoo.outbox, agents: odoo.agents, claimedBy: odoo.claimedBy, discrepancies: odoo.discrepancies, planning: odoo.planning, endpoints: odoo.endpoints, stock: odoo.stock },
+    {
+      outbox: odoo.outbox,
+      agents: odoo.agents,
+      claimedBy: odoo.claimedBy,
+      discrepancies: odoo.discrepancies,
+      planning: odoo.planning,
+      endpoints: odoo.endpoints,
+      stock: odoo.stock,
+    },
     (_key, value: unknown) => (value instanceof Map ? [...value.entries()] : value instanceof Set ? [...value] : value),
   );
 
@@ -48,7 +65,12 @@ const call = async (user: typeof integration, model: string, method: string, arg
     const result = odoo.execute(user, model, method, JSON.parse(JSON.stringify(args)) as unknown[], {});
     return { ok: true, result: JSON.parse(JSON.stringify(result ?? null)) as unknown };
   } catch (error) {
-    return { ok: false, name: error instanceof OdooException ? error.odooName : `uncaught ${(error as Error).name}`, message: (error as Error).message, status: 200 };
+    return {
+      ok: false,
+      name: error instanceof OdooException ? error.odooName : `uncaught ${(error as Error).name}`,
+      message: (error as Error).message,
+      status: 200,
+    };
   }
 };
 
@@ -81,7 +103,13 @@ test('one hostile argument: ValidationError naming it, nothing changed', async (
 });
 
 test('any arguments of the right count: a clean Odoo error or an answer, never a crash', async () => {
-  const anyCall = fc.constantFrom(...specs).chain((spec) => fc.array(junk(), { minLength: spec.valid(ctx).length, maxLength: spec.valid(ctx).length }).map((args) => ({ model: spec.model, method: spec.method, args })));
+  const anyCall = fc
+    .constantFrom(...specs)
+    .chain((spec) =>
+      fc
+        .array(junk(), { minLength: spec.valid(ctx).length, maxLength: spec.valid(ctx).length })
+        .map((args) => ({ model: spec.model, method: spec.method, args })),
+    );
   await fuzz(
     EDGE,
     'any arguments',
@@ -91,7 +119,11 @@ test('any arguments of the right count: a clean Odoo error or an answer, never a
       const before = snapshot();
       const answer = await call(integration, spec.model, spec.method, args);
       if (!answer.ok) {
-        assert.is(answer.name, 'odoo.exceptions.ValidationError', `${spec.model}.${spec.method}(${JSON.stringify(args).slice(0, 200)}): ${answer.name}: ${answer.message.slice(0, 200)}`);
+        assert.is(
+          answer.name,
+          'odoo.exceptions.ValidationError',
+          `${spec.model}.${spec.method}(${JSON.stringify(args).slice(0, 200)}): ${answer.name}: ${answer.message.slice(0, 200)}`,
+        );
         assert.ok(snapshot() === before, `${spec.model}.${spec.method} refused but changed the stand-in`);
       }
     },
@@ -112,7 +144,11 @@ test('ack and nack of ids nobody holds under that lease (negative, huge, other l
     async (spec) => {
       const before = snapshot();
       const answer = await call(integration, spec.model, spec.method, spec.args);
-      assert.equal(answer, { ok: true, result: 0 }, `${spec.method}(${JSON.stringify(spec.args).slice(0, 200)}): ${JSON.stringify(answer).slice(0, 200)}`);
+      assert.equal(
+        answer,
+        { ok: true, result: 0 },
+        `${spec.method}(${JSON.stringify(spec.args).slice(0, 200)}): ${JSON.stringify(answer).slice(0, 200)}`,
+      );
       assert.ok(snapshot() === before);
     },
     { runs: 300 },
@@ -127,7 +163,10 @@ test('a caller outside PlanSync / Integration: AccessError for every method, not
     async (spec) => {
       const before = snapshot();
       const answer = await call(planner, spec.model, spec.method, spec.args);
-      assert.ok(!answer.ok && answer.name === 'odoo.exceptions.AccessError', `${spec.model}.${spec.method} as a planner: ${JSON.stringify(answer).slice(0, 300)}`);
+      assert.ok(
+        !answer.ok && answer.name === 'odoo.exceptions.AccessError',
+        `${spec.model}.${spec.method} as a planner: ${JSON.stringify(answer).slice(0, 300)}`,
+      );
       assert.ok(snapshot() === before);
     },
     { runs: 100 },

@@ -28,7 +28,11 @@ interface Answer {
 }
 
 /** One request with exactly these bytes and headers (no client-side checks). */
-const request = (port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer; chunked?: boolean }): Promise<Answer> =>
+const request = (
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer; chunked?: boolean },
+): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const body = options.body ?? Buffer.alloc(0);
     const headers: Record<string, string> = { ...options.headers };
@@ -49,7 +53,9 @@ const request = (port: number, path: string, options: { method?: string; headers
       res.on('error', reject);
     });
     // the server may answer (413) and close before the whole body is sent
-    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? resolve({ status: -1, body: undefined, text: '' }) : reject(error)));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EPIPE' || error.code === 'ECONNRESET' ? resolve({ status: -1, body: undefined, text: '' }) : reject(error),
+    );
     if (options.chunked) {
       const half = Math.floor(body.length / 2);
       req.write(body.subarray(0, half));
@@ -58,7 +64,8 @@ const request = (port: number, path: string, options: { method?: string; headers
   });
 
 /** Percent-encoding of any string, lone surrogates included (as their UTF-8 replacement). */
-const encode = (text: string): string => [...Buffer.from(text, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join('');
+const encode = (text: string): string =>
+  [...Buffer.from(text, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join('');
 
 const signed = (body: Buffer | string, timestamp = NOW, secret = SECRET): Record<string, string> => ({
   'content-type': 'application/json',
@@ -103,9 +110,21 @@ test.after(async () => {
 test('any signed JSON body: 200 with one result per message, or 400 naming the field; nothing forwarded on 400', async () => {
   const message = fc.oneof(
     junk(),
-    fc.record({ message_id: fc.oneof(hostileString(), junk()), type: fc.oneof(fc.constantFrom('balance', 'receipt_confirmed', 'shipment_confirmed'), hostileString()), lines: junk() }, { requiredKeys: [] }),
+    fc.record(
+      {
+        message_id: fc.oneof(hostileString(), junk()),
+        type: fc.oneof(fc.constantFrom('balance', 'receipt_confirmed', 'shipment_confirmed'), hostileString()),
+        lines: junk(),
+      },
+      { requiredKeys: [] },
+    ),
   );
-  const body = fc.oneof(junk(), message, fc.record({ messages: fc.oneof(fc.array(message, { maxLength: 8 }), junk()) }), fc.array(message, { maxLength: 4 }));
+  const body = fc.oneof(
+    junk(),
+    message,
+    fc.record({ messages: fc.oneof(fc.array(message, { maxLength: 8 }), junk()) }),
+    fc.array(message, { maxLength: 4 }),
+  );
   await fuzz(
     EDGE,
     'any signed JSON body',
@@ -139,7 +158,16 @@ test('any signed text or bytes: 400 "body: not JSON" (or 200 when it is JSON), n
   const bytes = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }).map((s) => Buffer.from(s)),
     fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
-    fc.constantFrom('\ufeff{"message_id":"a"}', '{"messages": [', 'NaN', '{"message_id": "x", "q": 1e400}', '{"message_id": "x"}{"message_id": "y"}', '\u0000').map((s) => Buffer.from(s)),
+    fc
+      .constantFrom(
+        '\ufeff{"message_id":"a"}',
+        '{"messages": [',
+        'NaN',
+        '{"message_id": "x", "q": 1e400}',
+        '{"message_id": "x"}{"message_id": "y"}',
+        '\u0000',
+      )
+      .map((s) => Buffer.from(s)),
   );
   await fuzz(
     EDGE,
@@ -162,8 +190,16 @@ test('hostile signature headers and clocks: 401 "signature refused: <why>", noth
   const text = JSON.stringify(confirmation('sig-1'));
   const header = fc.oneof(
     hostileString(),
-    fc.record({ t: fc.oneof(fc.integer(), hostileString()), v1: fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }), hostileString()) }).map(({ t, v1 }) => `t=${String(t)},v1=${v1}`),
-    fc.integer({ min: -10_000_000, max: 10_000_000 }).filter((d) => Math.abs(d) > 300).map((d) => sign(SECRET, NOW + d, text)),
+    fc
+      .record({
+        t: fc.oneof(fc.integer(), hostileString()),
+        v1: fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }), hostileString()),
+      })
+      .map(({ t, v1 }) => `t=${String(t)},v1=${v1}`),
+    fc
+      .integer({ min: -10_000_000, max: 10_000_000 })
+      .filter((d) => Math.abs(d) > 300)
+      .map((d) => sign(SECRET, NOW + d, text)),
     hostileString().map((secret) => sign(secret === SECRET ? `${secret}x` : secret, NOW, text)),
     hostileString().map((other) => sign(SECRET, NOW, `${text}${other || ' '}`)),
   );
@@ -183,7 +219,10 @@ test('hostile signature headers and clocks: 401 "signature refused: <why>", noth
         return;
       }
       assert.is(answer.status, 401, `status ${answer.status}: ${answer.text}`);
-      assert.match((answer.body as { error: string }).error, /^signature refused: (missing signature|malformed signature|timestamp outside the 300 s window|signature mismatch)$/);
+      assert.match(
+        (answer.body as { error: string }).error,
+        /^signature refused: (missing signature|malformed signature|timestamp outside the 300 s window|signature mismatch)$/,
+      );
       assert.is(callsBefore(), before);
       await assertHealthy();
     },
@@ -211,7 +250,11 @@ test('sizes: a body over the limit is 413 whether declared or chunked, and nothi
 });
 
 test('paths, endpoint codes and methods: 404/405 or 401, never a call to Odoo, never the code echoed at length', async () => {
-  const segment = fc.oneof(hostileString().map(encode), fc.constantFrom('%', '%zz', '%E0%A4%A', '..', '%2F', 'WMS%00', 'wms', 'WMS%20', 'NOSECRET'), fc.string({ maxLength: 30 }).map(encode));
+  const segment = fc.oneof(
+    hostileString().map(encode),
+    fc.constantFrom('%', '%zz', '%E0%A4%A', '..', '%2F', 'WMS%00', 'wms', 'WMS%20', 'NOSECRET'),
+    fc.string({ maxLength: 30 }).map(encode),
+  );
   const path = fc.oneof(
     segment.map((s) => `/wms/${s}/messages`),
     segment.map((s) => `/${s}`),
@@ -249,9 +292,16 @@ test('an unsigned request cannot tell a known endpoint from an unknown one', asy
     fc.string({ minLength: 1, maxLength: 20 }).filter((code) => code !== 'WMS' && code !== 'NOSECRET'),
     async (code) => {
       const text = JSON.stringify(balance('probe'));
-      const unknown = await request(port, `/wms/${encode(code)}/messages`, { headers: { 'content-type': 'application/json' }, body: Buffer.from(text) });
+      const unknown = await request(port, `/wms/${encode(code)}/messages`, {
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(text),
+      });
       const knownAnswer = await request(port, PATH, { headers: { 'content-type': 'application/json' }, body: Buffer.from(text) });
-      assert.is(unknown.status, knownAnswer.status, `unknown endpoint ${JSON.stringify(code)} answered ${unknown.status}, a known one ${knownAnswer.status}`);
+      assert.is(
+        unknown.status,
+        knownAnswer.status,
+        `unknown endpoint ${JSON.stringify(code)} answered ${unknown.status}, a known one ${knownAnswer.status}`,
+      );
     },
     { runs: 50 },
   );
@@ -261,9 +311,14 @@ test('a correctly signed body that is not UTF-8 is refused as such, not as a sig
   await fuzz(
     EDGE,
     'a correctly signed body that is not UTF-8 is refused as such, not as a signature mismatch',
-    fc.string({ minLength: 1, maxLength: 20 }).map((s) => Buffer.concat([Buffer.from(`{"message_id": "${s.replace(/["\\]/g, '')}`), Buffer.from([0xe9, 0xff]), Buffer.from('"}')])),
+    fc
+      .string({ minLength: 1, maxLength: 20 })
+      .map((s) => Buffer.concat([Buffer.from(`{"message_id": "${s.replace(/["\\]/g, '')}`), Buffer.from([0xe9, 0xff]), Buffer.from('"}')])),
     async (body) => {
-      const header = `t=${NOW},v1=${(await import('node:crypto')).createHmac('sha256', SECRET).update(Buffer.concat([Buffer.from(`${NOW}.`), body])).digest('hex')}`;
+      const header = `t=${NOW},v1=${(await import('node:crypto'))
+        .createHmac('sha256', SECRET)
+        .update(Buffer.concat([Buffer.from(`${NOW}.`), body]))
+        .digest('hex')}`;
       const answer = await request(port, PATH, { headers: { 'content-type': 'application/json', 'x-plansync-signature': header }, body });
       assert.is(answer.status, 400, `status ${answer.status}: ${answer.text}`);
       assert.match((answer.body as { error: string }).error, /^body: /);
@@ -277,7 +332,10 @@ test('after every input: nothing in flight, Odoo received only what was accepted
   assert.is(server.pending, 0);
   const forwarded = odoo.calls.flatMap((c) => c.messages.map((m) => m.message_id));
   assert.ok(forwarded.every((id) => typeof id === 'string' && id.trim() !== '' && id.length <= 128));
-  assert.not.ok(logs.some((l) => /v1=[0-9a-f]{64}/.test(l)), 'a signature reached the log');
+  assert.not.ok(
+    logs.some((l) => /v1=[0-9a-f]{64}/.test(l)),
+    'a signature reached the log',
+  );
 });
 
 test.run();

@@ -16,6 +16,11 @@ export const rejection = async (promise: Promise<unknown>): Promise<OdooError> =
 
 /** The secret appears nowhere in the error: message, JSON, inspection with hidden fields, stack. */
 export const assertNoSecret = (error: unknown, secret: string): void => {
-  const texts = [(error as Error).message, JSON.stringify(error), inspect(error, { showHidden: true, depth: 10 }), String((error as Error).stack)];
+  const texts = [
+    (error as Error).message,
+    JSON.stringify(error),
+    inspect(error, { showHidden: true, depth: 10 }),
+    String((error as Error).stack),
+  ];
   for (const text of texts) assert.not.ok(text.includes(secret), `the API key leaked: ${text}`);
 };

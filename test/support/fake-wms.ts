@@ -33,7 +33,11 @@ export class FakeWms {
   readonly balances = new Map<string, unknown>();
   readonly requests: WmsRequest[] = [];
   /** Events posted by the agent's WMS target (`POST /api`), in arrival order. */
-  readonly events: Array<{ readonly type: string; readonly aggregate: { readonly key: string }; readonly payload: Record<string, unknown> }> = [];
+  readonly events: Array<{
+    readonly type: string;
+    readonly aggregate: { readonly key: string };
+    readonly payload: Record<string, unknown>;
+  }> = [];
   /** Statuses answered to the next requests instead of serving them, one per request. */
   readonly failures: number[] = [];
   /** Bodies answered (200) to the next signed requests instead of serving them, one per request. */
@@ -132,7 +136,8 @@ export interface PostAnswer {
 export const postMessages = (url: string, body: unknown, options: PostOptions): Promise<PostAnswer> => {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
-  if (options.secret !== false) headers['x-plansync-signature'] = sign(options.secret, options.timestamp ?? Math.floor(Date.now() / 1000), text);
+  if (options.secret !== false)
+    headers['x-plansync-signature'] = sign(options.secret, options.timestamp ?? Math.floor(Date.now() / 1000), text);
   if (!options.chunked) headers['content-length'] = String(Buffer.byteLength(text));
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: options.method ?? 'POST', headers, agent: false }, (res) => {

@@ -46,12 +46,37 @@ export interface MethodSpec {
 const named = (names: string, values: fc.Arbitrary<unknown>): fc.Arbitrary<HostileArg> => values.map((value) => ({ names, value }));
 
 /** Anything that is not a string. */
-const notString = (): fc.Arbitrary<unknown> => fc.oneof(hostileNumber(), junk().filter((v) => typeof v !== 'string'), fc.constantFrom(true, false, null, [], {}));
+const notString = (): fc.Arbitrary<unknown> =>
+  fc.oneof(
+    hostileNumber(),
+    junk().filter((v) => typeof v !== 'string'),
+    fc.constantFrom(true, false, null, [], {}),
+  );
 
 /** Values that are not an integer from low to high (JSON carries 5.0 as 5: only non-integral doubles). */
 const badInt = (low: number, high: number): fc.Arbitrary<unknown> =>
   fc.oneof(
-    fc.constantFrom(low - 1, high + 1, -(2 ** 31), 2 ** 63, 1e308, -1e308, 0.5, low + 0.25, true, false, null, '1', 'NaN', 'nan', '1e308', 'Infinity', [], {}, [1]),
+    fc.constantFrom(
+      low - 1,
+      high + 1,
+      -(2 ** 31),
+      2 ** 63,
+      1e308,
+      -1e308,
+      0.5,
+      low + 0.25,
+      true,
+      false,
+      null,
+      '1',
+      'NaN',
+      'nan',
+      '1e308',
+      'Infinity',
+      [],
+      {},
+      [1],
+    ),
     fc.integer({ min: high + 1, max: Number.MAX_SAFE_INTEGER }),
     fc.integer({ min: Number.MIN_SAFE_INTEGER, max: low - 1 }),
     fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)),
@@ -60,18 +85,31 @@ const badInt = (low: number, high: number): fc.Arbitrary<unknown> =>
 
 /** Values that are not a string of low to high characters (nor blank). */
 const badString = (low: number, high: number): fc.Arbitrary<unknown> =>
-  fc.oneof(notString(), fc.constantFrom('', ' ', '   ', '\t\n'), fc.integer({ min: high + 1, max: high + 500 }).map((n) => 'é'.repeat(n)));
+  fc.oneof(
+    notString(),
+    fc.constantFrom('', ' ', '   ', '\t\n'),
+    fc.integer({ min: high + 1, max: high + 500 }).map((n) => 'é'.repeat(n)),
+  );
 
 /** Not an endpoint code of the caller: bad strings, unknown codes, another company's. */
 const badEndpoint = (ctx: RpcContext, wrongKind: string[] = []): fc.Arbitrary<unknown> =>
-  fc.oneof(badString(1, 64), fc.string({ minLength: 1, maxLength: 64 }).filter((s) => s.trim() !== '' && !Object.values(ctx).includes(s)).map((s) => `NOPE-${s}`.slice(0, 64)), fc.constantFrom(ctx.foreign, ...wrongKind));
+  fc.oneof(
+    badString(1, 64),
+    fc
+      .string({ minLength: 1, maxLength: 64 })
+      .filter((s) => s.trim() !== '' && !Object.values(ctx).includes(s))
+      .map((s) => `NOPE-${s}`.slice(0, 64)),
+    fc.constantFrom(ctx.foreign, ...wrongKind),
+  );
 
 /** Not a list of at most `max` integers. */
 const badIds = (max: number): fc.Arbitrary<unknown> =>
   fc.oneof(
     notString().filter((v) => !Array.isArray(v)),
     hostileString(),
-    fc.array(fc.oneof(hostileString(), fc.constantFrom(null, true, false, 0.5, 1e308, [], {}, '1')), { minLength: 1, maxLength: 5 }).map((bad) => [1, 2, ...bad]),
+    fc
+      .array(fc.oneof(hostileString(), fc.constantFrom(null, true, false, 0.5, 1e308, [], {}, '1')), { minLength: 1, maxLength: 5 })
+      .map((bad) => [1, 2, ...bad]),
     fc.constant(Array.from({ length: max + 1 }, (_, i) => i + 1)),
   );
 
@@ -79,24 +117,56 @@ const badBool = (): fc.Arbitrary<unknown> => fc.constantFrom(0, 1, 'true', 'fals
 
 const badTime = (): fc.Arbitrary<unknown> =>
   fc.oneof(
-    fc.constantFrom('2026-13-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-01-01', 'yesterday', '9999-12-31T23:59:59-23:59', '0001-01-01T00:00:00+23:59', '0000-01-01T00:00:00Z', '2026-01-01T25:00:00Z', 12345, true, [], {}),
+    fc.constantFrom(
+      '2026-13-01T00:00:00Z',
+      '2026-02-30T00:00:00Z',
+      '2026-01-01',
+      'yesterday',
+      '9999-12-31T23:59:59-23:59',
+      '0001-01-01T00:00:00+23:59',
+      '0000-01-01T00:00:00Z',
+      '2026-01-01T25:00:00Z',
+      12345,
+      true,
+      [],
+      {},
+    ),
     hostileString().filter((s) => s !== '' && !/^\d{4}-/.test(s)),
   );
 
-const badDate = (): fc.Arbitrary<unknown> => fc.oneof(fc.constantFrom('2026-02-30', '2026-13-01', '26-01-01', '2026-1-1', '', 'today', true, 0, 20260101, null, [], {}), hostileString().filter((s) => s !== ''));
+const badDate = (): fc.Arbitrary<unknown> =>
+  fc.oneof(
+    fc.constantFrom('2026-02-30', '2026-13-01', '26-01-01', '2026-1-1', '', 'today', true, 0, 20260101, null, [], {}),
+    hostileString().filter((s) => s !== ''),
+  );
 
 /** A valid heartbeat `stats` in mode check (nothing written) with one field broken. */
 const badStats = (): fc.Arbitrary<HostileArg> => {
-  const base = (): Record<string, unknown> => ({ mode: 'check', version: '0.1.0', host: 'fuzz', pid: 1, started_at: '2026-11-30T08:00:00Z', endpoints: {} });
-  const endpoint = (key: string, value: unknown, code = 'FUZZ') => ({ names: `stats.endpoints.${code}${key ? `.${key}` : ''}`, value: { ...base(), endpoints: { [code]: key ? { delivered: 1, [key]: value } : value } } });
+  const base = (): Record<string, unknown> => ({
+    mode: 'check',
+    version: '0.1.0',
+    host: 'fuzz',
+    pid: 1,
+    started_at: '2026-11-30T08:00:00Z',
+    endpoints: {},
+  });
+  const endpoint = (key: string, value: unknown, code = 'FUZZ') => ({
+    names: `stats.endpoints.${code}${key ? `.${key}` : ''}`,
+    value: { ...base(), endpoints: { [code]: key ? { delivered: 1, [key]: value } : value } },
+  });
   return fc.oneof(
     named('stats', fc.oneof(hostileString(), hostileNumber(), fc.constantFrom(null, [], true, [{}]))),
-    fc.oneof(notString(), hostileString()).filter((v) => !['run', 'once', 'check'].includes(v as string)).map((value) => ({ names: 'stats.mode', value: { ...base(), mode: value } })),
+    fc
+      .oneof(notString(), hostileString())
+      .filter((v) => !['run', 'once', 'check'].includes(v as string))
+      .map((value) => ({ names: 'stats.mode', value: { ...base(), mode: value } })),
     fc.oneof(notString(), fc.constant('v'.repeat(65))).map((value) => ({ names: 'stats.version', value: { ...base(), version: value } })),
     fc.oneof(notString(), fc.constant('h'.repeat(256))).map((value) => ({ names: 'stats.host', value: { ...base(), host: value } })),
     badInt(0, 2 ** 31 - 1).map((value) => ({ names: 'stats.pid', value: { ...base(), pid: value } })),
     badTime().map((value) => ({ names: 'stats.started_at', value: { ...base(), started_at: value } })),
-    fc.oneof(hostileString(), hostileNumber(), fc.constantFrom(true, [], [1])).map((value) => ({ names: 'stats.endpoints', value: { ...base(), endpoints: value } })),
+    fc
+      .oneof(hostileString(), hostileNumber(), fc.constantFrom(true, [], [1]))
+      .map((value) => ({ names: 'stats.endpoints', value: { ...base(), endpoints: value } })),
     fc.oneof(hostileString(), hostileNumber(), fc.constantFrom(null, true, [])).map((value) => endpoint('', value)),
     fc.constantFrom('delivered', 'failed', 'parked').chain((key) => badInt(0, 2 ** 31 - 1).map((value) => endpoint(key, value))),
     fc.oneof(fc.constantFrom(-1, 1e12, 1e308, -1e308, 'fast', true, null, [], {})).map((value) => endpoint('per_minute', value)),
@@ -112,7 +182,12 @@ export const METHODS: readonly MethodSpec[] = [
     model: 'plansync.outbox',
     method: 'claim',
     valid: (ctx) => [ctx.webhook, 10, 60, 'fuzz:1'],
-    hostile: (ctx) => [named('endpoint', badEndpoint(ctx)), named('limit', badInt(1, 1000)), named('lease_seconds', badInt(1, 3600)), named('consumer', badString(1, 128))],
+    hostile: (ctx) => [
+      named('endpoint', badEndpoint(ctx)),
+      named('limit', badInt(1, 1000)),
+      named('lease_seconds', badInt(1, 3600)),
+      named('consumer', badString(1, 128)),
+    ],
   },
   {
     model: 'plansync.outbox',
@@ -128,7 +203,14 @@ export const METHODS: readonly MethodSpec[] = [
       named('lease', badString(1, 64)),
       named('event_ids', badIds(10_000)),
       named('error', notString()),
-      named('retry_after', fc.oneof(fc.constantFrom(-1, -0.001, 2_592_001, 1e308, -1e308, true, false, null, '10', 'NaN', [], {}), fc.integer({ min: 2_592_001 }), hostileString())),
+      named(
+        'retry_after',
+        fc.oneof(
+          fc.constantFrom(-1, -0.001, 2_592_001, 1e308, -1e308, true, false, null, '10', 'NaN', [], {}),
+          fc.integer({ min: 2_592_001 }),
+          hostileString(),
+        ),
+      ),
       named('final', badBool()),
     ],
   },
@@ -144,9 +226,19 @@ export const METHODS: readonly MethodSpec[] = [
     valid: (ctx) => [ctx.webhook, 'product.changed', false, 0, 1],
     hostile: (ctx) => [
       named('endpoint', badEndpoint(ctx)),
-      named('kind', fc.oneof(notString(), fc.constantFrom('', 'stock.level', 'product.deleted', 'PRODUCT.CHANGED', 'product.changed '), hostileString())),
+      named(
+        'kind',
+        fc.oneof(
+          notString(),
+          fc.constantFrom('', 'stock.level', 'product.deleted', 'PRODUCT.CHANGED', 'product.changed '),
+          hostileString(),
+        ),
+      ),
       named('since', badDate()),
-      named('cursor', badInt(0, 2 ** 31 - 1).filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v > 2 ** 31 - 1 && v < 2 ** 53))),
+      named(
+        'cursor',
+        badInt(0, 2 ** 31 - 1).filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v > 2 ** 31 - 1 && v < 2 ** 53)),
+      ),
       named('limit', badInt(1, 50_000)),
     ],
   },
@@ -159,19 +251,48 @@ export const METHODS: readonly MethodSpec[] = [
       named('external_ref', badString(1, 128)),
       named('kind', fc.oneof(notString(), fc.constantFrom('', 'forecasts', 'Proposal', 'purchase', 'forecast '), hostileString())),
       fc.oneof(
-        named('lines', fc.oneof(notString().filter((v) => !Array.isArray(v)), hostileString(), fc.constant([]), fc.constant(Array.from({ length: 5001 }, () => ({}))))),
-        fc.tuple(fc.nat({ max: 3 }), fc.oneof(hostileString(), hostileNumber(), fc.constantFrom(null, true, [], [{}]))).map(([at, bad]) => ({
-          names: `lines[${at}]`,
-          value: [...Array.from({ length: at }, () => line), bad],
-        })),
+        named(
+          'lines',
+          fc.oneof(
+            notString().filter((v) => !Array.isArray(v)),
+            hostileString(),
+            fc.constant([]),
+            fc.constant(Array.from({ length: 5001 }, () => ({}))),
+          ),
+        ),
+        fc
+          .tuple(fc.nat({ max: 3 }), fc.oneof(hostileString(), hostileNumber(), fc.constantFrom(null, true, [], [{}])))
+          .map(([at, bad]) => ({
+            names: `lines[${at}]`,
+            value: [...Array.from({ length: at }, () => line), bad],
+          })),
       ),
-      named('generated_at', badTime().filter((v) => v !== false)),
+      named(
+        'generated_at',
+        badTime().filter((v) => v !== false),
+      ),
       fc.oneof(
-        named('rejected', fc.oneof(hostileString().filter((s) => s !== ''), hostileNumber(), fc.constantFrom(true, {}, null))),
-        fc.oneof(
-          fc.constantFrom({ index: 1, code: 'invalid', message: 'x' }, { index: -1, code: 'invalid', message: 'x' }, { index: 0, code: 1, message: 'x' }, { index: 0, code: 'invalid', message: 'm'.repeat(2001) }, { index: '0', code: 'invalid', message: 'x' }, { index: true, code: 'invalid', message: 'x' }),
-          junk().filter((v) => v === null || typeof v !== 'object' || Array.isArray(v)),
-        ).map((item) => ({ names: 'rejected[0]', value: [item] })),
+        named(
+          'rejected',
+          fc.oneof(
+            hostileString().filter((s) => s !== ''),
+            hostileNumber(),
+            fc.constantFrom(true, {}, null),
+          ),
+        ),
+        fc
+          .oneof(
+            fc.constantFrom(
+              { index: 1, code: 'invalid', message: 'x' },
+              { index: -1, code: 'invalid', message: 'x' },
+              { index: 0, code: 1, message: 'x' },
+              { index: 0, code: 'invalid', message: 'm'.repeat(2001) },
+              { index: '0', code: 'invalid', message: 'x' },
+              { index: true, code: 'invalid', message: 'x' },
+            ),
+            junk().filter((v) => v === null || typeof v !== 'object' || Array.isArray(v)),
+          )
+          .map((item) => ({ names: 'rejected[0]', value: [item] })),
       ),
     ],
   },
@@ -183,14 +304,24 @@ export const METHODS: readonly MethodSpec[] = [
     hostile: (ctx) => [
       named('endpoint', badEndpoint(ctx, [ctx.webhook, ctx.channel])),
       fc.oneof(
-        named('messages', fc.oneof(notString().filter((v) => !Array.isArray(v)), hostileString(), fc.constant(Array.from({ length: 501 }, (_, i) => ({ message_id: `m${i}` }))))),
+        named(
+          'messages',
+          fc.oneof(
+            notString().filter((v) => !Array.isArray(v)),
+            hostileString(),
+            fc.constant(Array.from({ length: 501 }, (_, i) => ({ message_id: `m${i}` }))),
+          ),
+        ),
         fc.tuple(fc.nat({ max: 3 }), fc.oneof(hostileString(), hostileNumber(), fc.constantFrom(null, true, []))).map(([at, bad]) => ({
           names: `messages[${at}]`,
           value: [...Array.from({ length: at }, (_, i) => ({ message_id: `fuzz-never-${i}`, type: 'balance' })), bad],
         })),
         fc.tuple(fc.nat({ max: 3 }), badString(1, 128)).map(([at, bad]) => ({
           names: `messages[${at}].message_id`,
-          value: [...Array.from({ length: at }, (_, i) => ({ message_id: `fuzz-never-${i}`, type: 'balance' })), bad === undefined ? {} : { message_id: bad, type: 'balance' }],
+          value: [
+            ...Array.from({ length: at }, (_, i) => ({ message_id: `fuzz-never-${i}`, type: 'balance' })),
+            bad === undefined ? {} : { message_id: bad, type: 'balance' },
+          ],
         })),
       ),
     ],
@@ -201,8 +332,22 @@ export const METHODS: readonly MethodSpec[] = [
     valid: (ctx) => [ctx.webhook, false, 0, 1],
     hostile: (ctx) => [
       named('endpoint', badEndpoint(ctx)),
-      named('warehouses', fc.oneof(fc.constantFrom(true, 0, 'WH', null, {}, [''], [1], [null], [[]]), hostileString(), fc.array(fc.string({ minLength: 1, maxLength: 20 }).map((s) => `NOPE-${s}`), { minLength: 1, maxLength: 3 }), fc.constant(Array.from({ length: 1001 }, () => ctx.warehouse)))),
-      named('offset', badInt(0, 2 ** 31 - 1).filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v >= 0))),
+      named(
+        'warehouses',
+        fc.oneof(
+          fc.constantFrom(true, 0, 'WH', null, {}, [''], [1], [null], [[]]),
+          hostileString(),
+          fc.array(
+            fc.string({ minLength: 1, maxLength: 20 }).map((s) => `NOPE-${s}`),
+            { minLength: 1, maxLength: 3 },
+          ),
+          fc.constant(Array.from({ length: 1001 }, () => ctx.warehouse)),
+        ),
+      ),
+      named(
+        'offset',
+        badInt(0, 2 ** 31 - 1).filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v >= 0)),
+      ),
       named('limit', badInt(1, 5000)),
     ],
   },
@@ -213,11 +358,29 @@ export const METHODS: readonly MethodSpec[] = [
     hostile: (ctx) => [
       named('endpoint', badEndpoint(ctx, [ctx.webhook])),
       fc.oneof(
-        named('items', fc.oneof(notString().filter((v) => !Array.isArray(v)), hostileString())),
-        fc.tuple(fc.nat({ max: 2 }), fc.oneof(junk(), fc.record({ sku: fc.oneof(hostileString(), junk()), warehouse: fc.oneof(hostileString(), junk()), sent: fc.oneof(hostileString(), junk()) }))).map(([at, bad]) => ({
-          names: `items[${at}]`,
-          value: [...Array.from({ length: at }, () => ({ sku: ctx.sku, warehouse: ctx.warehouse, sent: 1e6 })), bad],
-        })),
+        named(
+          'items',
+          fc.oneof(
+            notString().filter((v) => !Array.isArray(v)),
+            hostileString(),
+          ),
+        ),
+        fc
+          .tuple(
+            fc.nat({ max: 2 }),
+            fc.oneof(
+              junk(),
+              fc.record({
+                sku: fc.oneof(hostileString(), junk()),
+                warehouse: fc.oneof(hostileString(), junk()),
+                sent: fc.oneof(hostileString(), junk()),
+              }),
+            ),
+          )
+          .map(([at, bad]) => ({
+            names: `items[${at}]`,
+            value: [...Array.from({ length: at }, () => ({ sku: ctx.sku, warehouse: ctx.warehouse, sent: 1e6 })), bad],
+          })),
       ),
     ],
   },
@@ -226,9 +389,23 @@ export const METHODS: readonly MethodSpec[] = [
     method: 'planning_snapshot',
     valid: (ctx) => [[ctx.warehouse], 4, 0, 1],
     hostile: (ctx) => [
-      named('warehouses', fc.oneof(fc.constantFrom(true, 0, 'WH', null, {}, [''], [1], [null], [[]], []), hostileString(), fc.array(fc.string({ minLength: 1, maxLength: 20 }).map((s) => `NOPE-${s}`), { minLength: 1, maxLength: 3 }), fc.constant(Array.from({ length: 1001 }, () => ctx.warehouse)))),
+      named(
+        'warehouses',
+        fc.oneof(
+          fc.constantFrom(true, 0, 'WH', null, {}, [''], [1], [null], [[]], []),
+          hostileString(),
+          fc.array(
+            fc.string({ minLength: 1, maxLength: 20 }).map((s) => `NOPE-${s}`),
+            { minLength: 1, maxLength: 3 },
+          ),
+          fc.constant(Array.from({ length: 1001 }, () => ctx.warehouse)),
+        ),
+      ),
       named('weeks', badInt(1, 260)),
-      named('offset', badInt(0, 2 ** 31 - 1).filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v >= 0))),
+      named(
+        'offset',
+        badInt(0, 2 ** 31 - 1).filter((v) => !(typeof v === 'number' && Number.isInteger(v) && v >= 0)),
+      ),
       named('limit', badInt(1, 5000)),
     ],
   },
@@ -248,7 +425,18 @@ export const hostileCall = (ctx: RpcContext, specs: readonly MethodSpec[]): fc.A
   fc.oneof(
     ...specs.map((spec) => {
       const valid = spec.valid(ctx);
-      return fc.oneof(...spec.hostile(ctx).map((arb, index) => arb.map(({ names, value }) => ({ model: spec.model, method: spec.method, names, value, index, args: valid.map((v, i) => (i === index ? value : v)) }))));
+      return fc.oneof(
+        ...spec.hostile(ctx).map((arb, index) =>
+          arb.map(({ names, value }) => ({
+            model: spec.model,
+            method: spec.method,
+            names,
+            value,
+            index,
+            args: valid.map((v, i) => (i === index ? value : v)),
+          })),
+        ),
+      );
     }),
   );
 
@@ -258,14 +446,29 @@ export const describeCall = (call: HostileCall): string => {
   return `${call.model}.${call.method} with ${call.names} = ${text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text}`;
 };
 
-export type RpcAnswer = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly name: string; readonly message: string; readonly status: number };
+export type RpcAnswer =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly name: string; readonly message: string; readonly status: number };
 
 /** `execute_kw` over raw JSON-RPC. */
-export const jsonRpc = async (url: string, db: string, uid: number, key: string, model: string, method: string, args: unknown[]): Promise<RpcAnswer> => {
+export const jsonRpc = async (
+  url: string,
+  db: string,
+  uid: number,
+  key: string,
+  model: string,
+  method: string,
+  args: unknown[],
+): Promise<RpcAnswer> => {
   const response = await fetch(`${url}/jsonrpc`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service: 'object', method: 'execute_kw', args: [db, uid, key, model, method, args, {}] }, id: 1 }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      method: 'call',
+      params: { service: 'object', method: 'execute_kw', args: [db, uid, key, model, method, args, {}] },
+      id: 1,
+    }),
   });
   const text = await response.text();
   let body: { result?: unknown; error?: { data?: { name?: string; message?: string } } };
@@ -274,7 +477,13 @@ export const jsonRpc = async (url: string, db: string, uid: number, key: string,
   } catch {
     return { ok: false, name: `HTTP ${response.status}`, message: text.slice(0, 500), status: response.status };
   }
-  if (body.error) return { ok: false, name: body.error.data?.name ?? '', message: body.error.data?.message ?? JSON.stringify(body.error), status: response.status };
+  if (body.error)
+    return {
+      ok: false,
+      name: body.error.data?.name ?? '',
+      message: body.error.data?.message ?? JSON.stringify(body.error),
+      status: response.status,
+    };
   return { ok: true, result: body.result };
 };
 
@@ -283,7 +492,12 @@ export const authenticate = async (url: string, db: string, login: string, key: 
   const response = await fetch(`${url}/jsonrpc`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service: 'common', method: 'authenticate', args: [db, login, key, {}] }, id: 1 }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      method: 'call',
+      params: { service: 'common', method: 'authenticate', args: [db, login, key, {}] },
+      id: 1,
+    }),
   });
   const uid = ((await response.json()) as { result?: unknown }).result;
   if (typeof uid !== 'number') throw new Error(`login ${login} refused`);
@@ -310,9 +524,18 @@ export const refusalIssue = (answer: RpcAnswer, names: string): string | undefin
  */
 export const foreignAckNack = (): fc.Arbitrary<{ readonly model: string; readonly method: string; readonly args: unknown[] }> => {
   const lease = fc.oneof(fc.uuid(), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 1, maxLength: 64 }));
-  const ids = fc.array(fc.oneof(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: -(2 ** 31), max: 0 }), fc.integer({ min: 2 ** 31, max: Number.MAX_SAFE_INTEGER })), { maxLength: 20 });
+  const ids = fc.array(
+    fc.oneof(
+      fc.integer({ min: 1, max: 5000 }),
+      fc.integer({ min: -(2 ** 31), max: 0 }),
+      fc.integer({ min: 2 ** 31, max: Number.MAX_SAFE_INTEGER }),
+    ),
+    { maxLength: 20 },
+  );
   return fc.oneof(
     fc.tuple(lease, ids).map(([l, i]) => ({ model: 'plansync.outbox', method: 'ack', args: [l, i] })),
-    fc.tuple(lease, ids, fc.boolean()).map(([l, i, final]) => ({ model: 'plansync.outbox', method: 'nack', args: [l, i, 'fuzz', 0, final] })),
+    fc
+      .tuple(lease, ids, fc.boolean())
+      .map(([l, i, final]) => ({ model: 'plansync.outbox', method: 'nack', args: [l, i, 'fuzz', 0, final] })),
   );
 };

@@ -32,7 +32,11 @@ export class TableFingerprints {
   private queries: Array<{ table: string; sql: string }> = [];
 
   constructor(database: string) {
-    this.client = new pg.Client({ database, host: process.env.PGHOST ?? '/var/run/postgresql', user: process.env.PGUSER ?? userInfo().username });
+    this.client = new pg.Client({
+      database,
+      host: process.env.PGHOST ?? '/var/run/postgresql',
+      user: process.env.PGUSER ?? userInfo().username,
+    });
   }
 
   async start(): Promise<void> {
@@ -50,10 +54,16 @@ export class TableFingerprints {
     this.queries = rows.map(({ table, has_id: hasId, has_write_date: hasWriteDate, rows: estimate }) => {
       const quoted = `"${table}"`;
       if (Number(estimate) > LARGE && hasId) {
-        return { table, sql: `SELECT count(*)::text || ':' || coalesce(max(id), 0)::text || ':' || ${hasWriteDate ? `coalesce(max(write_date)::text, '')` : `''`} AS f FROM ${quoted}` };
+        return {
+          table,
+          sql: `SELECT count(*)::text || ':' || coalesce(max(id), 0)::text || ':' || ${hasWriteDate ? `coalesce(max(write_date)::text, '')` : `''`} AS f FROM ${quoted}`,
+        };
       }
       const order = hasId ? 't.id' : 't::text';
-      return { table, sql: `SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY ${order})), '') AS f FROM ${quoted} t` };
+      return {
+        table,
+        sql: `SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY ${order})), '') AS f FROM ${quoted} t`,
+      };
     });
   }
 

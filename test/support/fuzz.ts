@@ -28,7 +28,7 @@ export const KNOWN_FAILURES: Readonly<Record<string, string>> = {
   "odoo * rpc/a lone surrogate in a line of import_batch is that line's exception":
     'plansync_planning import_batch: a line field holding a lone surrogate ("\\ud800" in JSON) reaches a SQL search, psycopg2 cannot encode it, and the whole call fails with HTTP 500 (Odoo cannot even encode the error) instead of that line becoming an exception (the import is being changed in another branch)',
   "odoo * rpc/a quantity of 1e308 in a proposal line is that line's exception":
-    'plansync_planning import_batch: rounding 1e308 to the vendor\'s packaging raises OverflowError and fails the whole call (issue 14; the import is being changed in another branch)',
+    "plansync_planning import_batch: rounding 1e308 to the vendor's packaging raises OverflowError and fails the whole call (issue 14; the import is being changed in another branch)",
   'odoo * rpc/one hostile argument':
     'plansync.discrepancy.report_channel (plansync_inventory): an item field holding NUL ({"sku": "\\u0000"}) reaches PostgreSQL, which refuses the string literal (ValueError), and the whole call fails instead of the argument being refused by name (found on Odoo 17 by seed 20261207, input 795; the fix, check_str on every item field, is the next addon change: the addon was frozen for this stop so that the suite caches of Odoo 17, 18 and 19 could be warmed)',
   'wms/a correctly signed body that is not UTF-8 is refused as such, not as a signature mismatch':
@@ -58,7 +58,8 @@ const hookExit = (): void => {
     if (counts.size === 0) return;
     const edges = [...counts.entries()].map(([edge, n]) => `${edge} ${n}`).join(', ');
     console.log(`FUZZ TOTAL: ${fuzzTotal()} generated inputs (${edges}); seed ${FUZZ_SEED}, FUZZ_RUNS ${FUZZ_RUNS}`);
-    if (known.length > 0) console.log(`FUZZ KNOWN FAILURES (handed over, not counted as failures): ${known.length}\n  ${known.join('\n  ')}`);
+    if (known.length > 0)
+      console.log(`FUZZ KNOWN FAILURES (handed over, not counted as failures): ${known.length}\n  ${known.join('\n  ')}`);
   });
 };
 
@@ -74,7 +75,13 @@ export interface FuzzOptions {
  * every input it ran; throws fast-check's report (seed, path, counterexample) unless the property is
  * a known failure.
  */
-export const fuzz = async <T>(edge: string, property: string, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => Promise<boolean | void> | boolean | void, options: FuzzOptions): Promise<void> => {
+export const fuzz = async <T>(
+  edge: string,
+  property: string,
+  arbitrary: fc.Arbitrary<T>,
+  predicate: (value: T) => Promise<boolean | void> | boolean | void,
+  options: FuzzOptions,
+): Promise<void> => {
   hookExit();
   const id = `${edge}/${property}`;
   const seed = (FUZZ_SEED + hash(id)) | 0;
@@ -89,7 +96,10 @@ export const fuzz = async <T>(edge: string, property: string, arbitrary: fc.Arbi
     endOnFailure: false,
     ...(options.timeLimitMs ? { plugins: [fc.interruptAfterTimeLimit(options.timeLimitMs)] } : {}),
   });
-  if (details.interrupted) console.log(`FUZZ ${id}: time limit of ${Math.round((options.timeLimitMs ?? 0) / 1000)} s reached after ${details.numRuns} of ${runsOf(options.runs)} inputs`);
+  if (details.interrupted)
+    console.log(
+      `FUZZ ${id}: time limit of ${Math.round((options.timeLimitMs ?? 0) / 1000)} s reached after ${details.numRuns} of ${runsOf(options.runs)} inputs`,
+    );
   // time-bounded properties (the real-Odoo ones) always say how many inputs they ran
   if (process.env.FUZZ_TIMING || options.timeLimitMs) console.log(`FUZZ ${id}: ${details.numRuns} inputs in ${Date.now() - started} ms`);
   // inputs generated and checked (shrinking's re-runs of a counterexample are not new inputs)
@@ -97,12 +107,16 @@ export const fuzz = async <T>(edge: string, property: string, arbitrary: fc.Arbi
   // a real-Odoo edge is named after its version (`odoo 17 rpc`): its known failures are listed as `odoo * rpc/...`
   const reason = KNOWN_FAILURES[id] ?? KNOWN_FAILURES[id.replace(/^odoo \d+ /, 'odoo * ')];
   if (!details.failed) {
-    if (reason) console.log(`FUZZ ${id}: listed as a known failure but passed ${details.numRuns} runs: remove it from KNOWN_FAILURES (test/support/fuzz.ts)`);
+    if (reason)
+      console.log(
+        `FUZZ ${id}: listed as a known failure but passed ${details.numRuns} runs: remove it from KNOWN_FAILURES (test/support/fuzz.ts)`,
+      );
     return;
   }
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
   const full = `${cause.length > 1500 ? `${cause.slice(0, 1500)}…` : cause}\n${fc.defaultReportMessage(details) ?? `property failed (seed ${seed})`}`;
-  const report = full.length > 3000 ? `${full.slice(0, 1500)}\n… (${full.length - 3000} characters left out) …\n${full.slice(-1500)}` : full;
+  const report =
+    full.length > 3000 ? `${full.slice(0, 1500)}\n… (${full.length - 3000} characters left out) …\n${full.slice(-1500)}` : full;
   if (reason) {
     const line = `${id}: ${reason}`;
     known.push(line);
@@ -124,7 +138,34 @@ export const hostileString = (): fc.Arbitrary<string> =>
   fc.oneof(
     { arbitrary: fc.string({ unit: 'binary', maxLength: 40 }), weight: 4 },
     { arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }), weight: 4 },
-    { arbitrary: fc.constantFrom('', ' ', '\u0000', '\ud800', '\udfff', '\u202e', 'null', 'None', 'NaN', 'nan', 'inf', '-Infinity', '1e308', '1e400', '0x10', "'; DROP TABLE plansync_outbox; --", '%s%s%(x)s', '{}', '[]', '../../etc/passwd', '\r\n', '"', '\\'), weight: 4 },
+    {
+      arbitrary: fc.constantFrom(
+        '',
+        ' ',
+        '\u0000',
+        '\ud800',
+        '\udfff',
+        '\u202e',
+        'null',
+        'None',
+        'NaN',
+        'nan',
+        'inf',
+        '-Infinity',
+        '1e308',
+        '1e400',
+        '0x10',
+        "'; DROP TABLE plansync_outbox; --",
+        '%s%s%(x)s',
+        '{}',
+        '[]',
+        '../../etc/passwd',
+        '\r\n',
+        '"',
+        '\\',
+      ),
+      weight: 4,
+    },
     { arbitrary: fc.integer({ min: 129, max: 5000 }).map((n) => 'x'.repeat(n)), weight: 1 },
     { arbitrary: fc.constant('é'.repeat(70_000)), weight: 1 },
   );
@@ -132,11 +173,30 @@ export const hostileString = (): fc.Arbitrary<string> =>
 /** Numbers that break naive code. */
 export const hostileNumber = (): fc.Arbitrary<number> =>
   fc.oneof(
-    fc.constantFrom(0, -0, -1, 1e308, -1e308, 1.7976931348623157e308, 5e-324, 2 ** 31, 2 ** 31 - 1, -(2 ** 31) - 1, 2 ** 53, 2 ** 53 + 2, 2 ** 63, 2 ** 64, Number.MAX_SAFE_INTEGER, 0.5, 1e-9),
+    fc.constantFrom(
+      0,
+      -0,
+      -1,
+      1e308,
+      -1e308,
+      1.7976931348623157e308,
+      5e-324,
+      2 ** 31,
+      2 ** 31 - 1,
+      -(2 ** 31) - 1,
+      2 ** 53,
+      2 ** 53 + 2,
+      2 ** 63,
+      2 ** 64,
+      Number.MAX_SAFE_INTEGER,
+      0.5,
+      1e-9,
+    ),
     fc.integer({ min: -(2 ** 31), max: -1 }),
     fc.integer({ min: 2 ** 31, max: Number.MAX_SAFE_INTEGER }),
     fc.double({ noNaN: true, noDefaultInfinity: true }),
   );
 
 /** Nested junk: any JSON value, deep or wide. */
-export const junk = (): fc.Arbitrary<unknown> => fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(null, true, false, [], {}, [[[[[]]]]], { a: { b: { c: { d: {} } } } }));
+export const junk = (): fc.Arbitrary<unknown> =>
+  fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(null, true, false, [], {}, [[[[[]]]]], { a: { b: { c: { d: {} } } } }));

@@ -29,7 +29,11 @@ export class InProcessTransport implements OdooTransport {
     } catch (error) {
       if (error instanceof OdooException) {
         const access = error.odooName.endsWith('AccessError');
-        return Promise.reject(new OdooError(access ? 'ERR_ODOO_ACCESS' : 'ERR_ODOO_VALIDATION', access ? 'config' : 'record', error.message, { odooName: error.odooName }));
+        return Promise.reject(
+          new OdooError(access ? 'ERR_ODOO_ACCESS' : 'ERR_ODOO_VALIDATION', access ? 'config' : 'record', error.message, {
+            odooName: error.odooName,
+          }),
+        );
       }
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

@@ -24,7 +24,8 @@ export interface Tier {
 /** The live tier, or the reason there is none (these suites only run inside `npm run test:odoo`). */
 export const liveTier = (): Tier | { reason: string } => {
   const { ODOO_URL, ODOO_DB, PLANSYNC_TIER_FILE } = process.env;
-  if (!ODOO_URL || !ODOO_DB || !PLANSYNC_TIER_FILE) return { reason: 'ODOO_URL, ODOO_DB and PLANSYNC_TIER_FILE are set by scripts/test-odoo.sh: run `npm run test:odoo`' };
+  if (!ODOO_URL || !ODOO_DB || !PLANSYNC_TIER_FILE)
+    return { reason: 'ODOO_URL, ODOO_DB and PLANSYNC_TIER_FILE are set by scripts/test-odoo.sh: run `npm run test:odoo`' };
   return { url: ODOO_URL, db: ODOO_DB, file: JSON.parse(readFileSync(PLANSYNC_TIER_FILE, 'utf8')) as TierFile };
 };
 
@@ -41,14 +42,28 @@ export class OdooAdmin {
       body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id: ++this.id }),
     });
     const body = (await response.json()) as { result?: unknown; error?: { data?: { name?: string; message?: string } } };
-    if (body.error) throw new Error(`${service}.${method}: ${body.error.data?.name ?? ''}: ${body.error.data?.message ?? JSON.stringify(body.error)}`);
+    if (body.error)
+      throw new Error(`${service}.${method}: ${body.error.data?.name ?? ''}: ${body.error.data?.message ?? JSON.stringify(body.error)}`);
     return body.result;
   }
 
   async call<T>(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<T> {
-    this.uid ??= (await this.rpc('common', 'authenticate', [this.tier.db, this.tier.file.admin.login, this.tier.file.admin.password, {}])) as number;
+    this.uid ??= (await this.rpc('common', 'authenticate', [
+      this.tier.db,
+      this.tier.file.admin.login,
+      this.tier.file.admin.password,
+      {},
+    ])) as number;
     if (!this.uid) throw new Error('admin login refused');
-    return (await this.rpc('object', 'execute_kw', [this.tier.db, this.uid, this.tier.file.admin.password, model, method, args, kwargs])) as T;
+    return (await this.rpc('object', 'execute_kw', [
+      this.tier.db,
+      this.uid,
+      this.tier.file.admin.password,
+      model,
+      method,
+      args,
+      kwargs,
+    ])) as T;
   }
 
   private major: number | undefined;
@@ -85,15 +100,35 @@ export class OdooAdmin {
 
   ref = async (xmlid: string): Promise<number> => {
     const [module, name] = xmlid.split('.');
-    const [row] = await this.call<Array<{ res_id: number }>>('ir.model.data', 'search_read', [[['module', '=', module], ['name', '=', name]]], { fields: ['res_id'] });
+    const [row] = await this.call<Array<{ res_id: number }>>(
+      'ir.model.data',
+      'search_read',
+      [
+        [
+          ['module', '=', module],
+          ['name', '=', name],
+        ],
+      ],
+      { fields: ['res_id'] },
+    );
     if (!row) throw new Error(`no record ${xmlid}`);
     return row.res_id;
   };
 
   eventTypeIds = async (codes: readonly string[]): Promise<number[]> =>
-    (await this.call<Array<{ id: number }>>('plansync.event.type', 'search_read', [[['code', 'in', codes]]], { fields: ['id'] })).map((r) => r.id);
+    (await this.call<Array<{ id: number }>>('plansync.event.type', 'search_read', [[['code', 'in', codes]]], { fields: ['id'] })).map(
+      (r) => r.id,
+    );
 
-  async createEndpoint(values: { code: string; url?: string; eventTypes: readonly string[]; company?: number; kind?: string; batchSize?: number; warehouseIds?: number[] }): Promise<number> {
+  async createEndpoint(values: {
+    code: string;
+    url?: string;
+    eventTypes: readonly string[];
+    company?: number;
+    kind?: string;
+    batchSize?: number;
+    warehouseIds?: number[];
+  }): Promise<number> {
     return this.call<number>('plansync.endpoint', 'create', [
       {
         name: values.code,
@@ -118,7 +153,12 @@ export class OdooAdmin {
   }
 
   async states(code: string): Promise<Record<'pending' | 'claimed' | 'done' | 'dead', number>> {
-    const groups = await this.call<Array<{ state: string; state_count?: number; __count?: number }>>('plansync.outbox', 'read_group', [[['endpoint_id.code', '=', code]], ['state'], ['state']], { lazy: false });
+    const groups = await this.call<Array<{ state: string; state_count?: number; __count?: number }>>(
+      'plansync.outbox',
+      'read_group',
+      [[['endpoint_id.code', '=', code]], ['state'], ['state']],
+      { lazy: false },
+    );
     const counts = { pending: 0, claimed: 0, done: 0, dead: 0 };
     for (const g of groups) counts[g.state as keyof typeof counts] = g.__count ?? g.state_count ?? 0;
     return counts;
@@ -129,14 +169,20 @@ export class OdooAdmin {
     const ids: number[] = [];
     const storable = await this.storable();
     for (let i = 0; i < count; i++) {
-      ids.push(await this.call<number>('product.product', 'create', [{ name: `${prefix} ${i}`, default_code: `${prefix}-${i}`, ...storable }]));
+      ids.push(
+        await this.call<number>('product.product', 'create', [{ name: `${prefix} ${i}`, default_code: `${prefix}-${i}`, ...storable }]),
+      );
     }
     return ids;
   }
 
   /** A receipt of `quantity` of each product into the warehouse's stock, confirmed and validated. */
   async receive(warehouseId: number, lines: ReadonlyArray<{ product: number; quantity: number }>): Promise<number> {
-    const [warehouse] = await this.call<Array<{ in_type_id: [number, string]; lot_stock_id: [number, string] }>>('stock.warehouse', 'read', [[warehouseId], ['in_type_id', 'lot_stock_id']]);
+    const [warehouse] = await this.call<Array<{ in_type_id: [number, string]; lot_stock_id: [number, string] }>>(
+      'stock.warehouse',
+      'read',
+      [[warehouseId], ['in_type_id', 'lot_stock_id']],
+    );
     if (!warehouse) throw new Error(`no warehouse ${warehouseId}`);
     const supplier = await this.ref('stock.stock_location_suppliers');
     const receiptName = await this.moveName('receipt');
@@ -145,7 +191,17 @@ export class OdooAdmin {
         picking_type_id: warehouse.in_type_id[0],
         location_id: supplier,
         location_dest_id: warehouse.lot_stock_id[0],
-        move_ids: lines.map((l) => [0, 0, { ...receiptName, product_id: l.product, product_uom_qty: l.quantity, location_id: supplier, location_dest_id: warehouse.lot_stock_id[0] }]),
+        move_ids: lines.map((l) => [
+          0,
+          0,
+          {
+            ...receiptName,
+            product_id: l.product,
+            product_uom_qty: l.quantity,
+            location_id: supplier,
+            location_dest_id: warehouse.lot_stock_id[0],
+          },
+        ]),
       },
     ]);
     await this.call('stock.picking', 'action_confirm', [[picking]]);
@@ -154,22 +210,43 @@ export class OdooAdmin {
 
   /** Validate a picking with its quantities as planned. */
   async validate(picking: number): Promise<void> {
-    const moves = await this.call<Array<{ id: number; product_uom_qty: number }>>('stock.move', 'search_read', [[['picking_id', '=', picking]]], { fields: ['product_uom_qty'] });
+    const moves = await this.call<Array<{ id: number; product_uom_qty: number }>>(
+      'stock.move',
+      'search_read',
+      [[['picking_id', '=', picking]]],
+      { fields: ['product_uom_qty'] },
+    );
     for (const m of moves) await this.call('stock.move', 'write', [[m.id], { quantity: m.product_uom_qty, picked: true }]);
     const result = await this.call<unknown>('stock.picking', 'button_validate', [[picking]]);
-    if (result && typeof result === 'object' && 'res_model' in result) throw new Error(`validation asked for a wizard: ${JSON.stringify(result)}`);
+    if (result && typeof result === 'object' && 'res_model' in result)
+      throw new Error(`validation asked for a wizard: ${JSON.stringify(result)}`);
   }
 
   /**
    * A vendor (a company partner with a Reference) and its terms (product.supplierinfo) for each
    * product: minimum quantity, price, lead time.
    */
-  async createVendorTerms(name: string, ref: string, productIds: readonly number[], terms: { minQty: number; price: number; delay?: number }): Promise<number> {
+  async createVendorTerms(
+    name: string,
+    ref: string,
+    productIds: readonly number[],
+    terms: { minQty: number; price: number; delay?: number },
+  ): Promise<number> {
     const vendor = await this.call<number>('res.partner', 'create', [{ name, ref, is_company: true, supplier_rank: 1 }]);
-    const products = await this.call<Array<{ id: number; product_tmpl_id: [number, string] }>>('product.product', 'read', [productIds, ['product_tmpl_id']]);
+    const products = await this.call<Array<{ id: number; product_tmpl_id: [number, string] }>>('product.product', 'read', [
+      productIds,
+      ['product_tmpl_id'],
+    ]);
     for (const product of products) {
       await this.call<number>('product.supplierinfo', 'create', [
-        { partner_id: vendor, product_tmpl_id: product.product_tmpl_id[0], product_id: product.id, min_qty: terms.minQty, price: terms.price, delay: terms.delay ?? 5 },
+        {
+          partner_id: vendor,
+          product_tmpl_id: product.product_tmpl_id[0],
+          product_id: product.id,
+          min_qty: terms.minQty,
+          price: terms.price,
+          delay: terms.delay ?? 5,
+        },
       ]);
     }
     return vendor;
@@ -182,7 +259,11 @@ export class OdooAdmin {
    */
   async deliver(warehouseId: number, lines: ReadonlyArray<{ product: number; quantity: number }>): Promise<number> {
     await this.validate(await this.receive(warehouseId, lines));
-    const [warehouse] = await this.call<Array<{ out_type_id: [number, string]; lot_stock_id: [number, string] }>>('stock.warehouse', 'read', [[warehouseId], ['out_type_id', 'lot_stock_id']]);
+    const [warehouse] = await this.call<Array<{ out_type_id: [number, string]; lot_stock_id: [number, string] }>>(
+      'stock.warehouse',
+      'read',
+      [[warehouseId], ['out_type_id', 'lot_stock_id']],
+    );
     if (!warehouse) throw new Error(`no warehouse ${warehouseId}`);
     const customers = await this.ref('stock.stock_location_customers');
     const stock = warehouse.lot_stock_id[0];
@@ -192,7 +273,11 @@ export class OdooAdmin {
         picking_type_id: warehouse.out_type_id[0],
         location_id: stock,
         location_dest_id: customers,
-        move_ids: lines.map((l) => [0, 0, { ...deliveryName, product_id: l.product, product_uom_qty: l.quantity, location_id: stock, location_dest_id: customers }]),
+        move_ids: lines.map((l) => [
+          0,
+          0,
+          { ...deliveryName, product_id: l.product, product_uom_qty: l.quantity, location_id: stock, location_dest_id: customers },
+        ]),
       },
     ]);
     await this.call('stock.picking', 'action_confirm', [[picking]]);
@@ -202,7 +287,12 @@ export class OdooAdmin {
   }
 
   async mainWarehouse(): Promise<{ id: number; code: string }> {
-    const [wh] = await this.call<Array<{ id: number; code: string }>>('stock.warehouse', 'search_read', [[['company_id', '=', this.tier.file.company_id]]], { fields: ['code'], limit: 1 });
+    const [wh] = await this.call<Array<{ id: number; code: string }>>(
+      'stock.warehouse',
+      'search_read',
+      [[['company_id', '=', this.tier.file.company_id]]],
+      { fields: ['code'], limit: 1 },
+    );
     if (!wh) throw new Error('no warehouse');
     return wh;
   }

@@ -21,7 +21,13 @@ export const startStandinHarness = async (): Promise<StandinHarness> => {
   const warehouse = odoo.addWarehouse('WH', 'Main warehouse');
   const server = await serveStandin(odoo);
   let n = 0;
-  const connection = (user: StandinUser) => ({ url: server.url, db: odoo.database.name, login: user.login, apiKey: user.apiKey, timeoutMs: 10_000 });
+  const connection = (user: StandinUser) => ({
+    url: server.url,
+    db: odoo.database.name,
+    login: user.login,
+    apiKey: user.apiKey,
+    timeoutMs: 10_000,
+  });
   return {
     label: 'the stand-in',
     odoo,
@@ -29,9 +35,12 @@ export const startStandinHarness = async (): Promise<StandinHarness> => {
     integrationUser,
     integration: () => connection(integrationUser),
     planner: () => connection(planner),
-    createEndpoint: (eventTypes = ['product.changed']) => Promise.resolve(odoo.addEndpoint({ code: `CT-${++n}`, eventTypes: new Set(eventTypes) }).code),
-    createForeignEndpoint: () => Promise.resolve(odoo.addEndpoint({ code: `CT-FOREIGN-${++n}`, company: other, eventTypes: new Set(['product.changed']) }).code),
-    createProducts: (count, prefix) => Promise.resolve(Array.from({ length: count }, (_, i) => odoo.addProduct({ name: `${prefix} ${i}`, sku: `${prefix}-${i}` }).id)),
+    createEndpoint: (eventTypes = ['product.changed']) =>
+      Promise.resolve(odoo.addEndpoint({ code: `CT-${++n}`, eventTypes: new Set(eventTypes) }).code),
+    createForeignEndpoint: () =>
+      Promise.resolve(odoo.addEndpoint({ code: `CT-FOREIGN-${++n}`, company: other, eventTypes: new Set(['product.changed']) }).code),
+    createProducts: (count, prefix) =>
+      Promise.resolve(Array.from({ length: count }, (_, i) => odoo.addProduct({ name: `${prefix} ${i}`, sku: `${prefix}-${i}` }).id)),
     renameProducts: (ids, name) => {
       for (const id of ids) odoo.changeProduct(id, { name });
       return Promise.resolve();
@@ -56,7 +65,9 @@ export const startStandinHarness = async (): Promise<StandinHarness> => {
       return Promise.resolve({ products, vendor: { ref: vendor.ref || '', name: vendor.name } });
     },
     makeDeliveries: (productIds, quantities) => {
-      productIds.forEach((productId, i) => makeMove(odoo, { productId, warehouseId: warehouse.id, quantity: quantities[i] ?? 1, order: `S-${productId}` }));
+      productIds.forEach((productId, i) =>
+        makeMove(odoo, { productId, warehouseId: warehouse.id, quantity: quantities[i] ?? 1, order: `S-${productId}` }),
+      );
       return Promise.resolve();
     },
     close: () => server.close(),

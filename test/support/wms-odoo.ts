@@ -25,14 +25,22 @@ export class FakeWmsOdoo implements WmsOdoo {
     if (this.gate) await this.gate;
     const fault = this.faults.shift();
     if (fault) throw fault;
-    if (messages.length > MAX_RECEIVE) throw new OdooError('ERR_ODOO_VALIDATION', 'record', `messages: at most ${MAX_RECEIVE} per call (got ${messages.length})`);
+    if (messages.length > MAX_RECEIVE)
+      throw new OdooError('ERR_ODOO_VALIDATION', 'record', `messages: at most ${MAX_RECEIVE} per call (got ${messages.length})`);
     const results = messages.map((message): WmsResult => {
       const key = `${endpoint}/${message.message_id}`;
       const seen = this.first.get(key);
       if (seen) return { ...seen, status: 'duplicate' };
       const issue = checkMessage(message);
       const result: WmsResult = issue
-        ? { message_id: message.message_id, status: 'exception', code: 'invalid', detail: issue, record_id: this.nextId++, discrepancies: false }
+        ? {
+            message_id: message.message_id,
+            status: 'exception',
+            code: 'invalid',
+            detail: issue,
+            record_id: this.nextId++,
+            discrepancies: false,
+          }
         : {
             message_id: message.message_id,
             status: 'applied',
@@ -58,8 +66,11 @@ export class FakeWmsOdoo implements WmsOdoo {
 
 export const odooDown = (): OdooError => new OdooError('ERR_NETWORK', 'transient', 'connect ECONNREFUSED 127.0.0.1:8069');
 export const odooBusy = (): OdooError =>
-  new OdooError('ERR_ODOO_CONCURRENCY', 'transient', 'could not serialize access due to concurrent update', { odooName: 'psycopg2.errors.SerializationFailure' });
-export const odooDenied = (): OdooError => new OdooError('ERR_ODOO_ACCESS', 'config', 'You are not allowed to access WMS messages', { odooName: 'odoo.exceptions.AccessError' });
+  new OdooError('ERR_ODOO_CONCURRENCY', 'transient', 'could not serialize access due to concurrent update', {
+    odooName: 'psycopg2.errors.SerializationFailure',
+  });
+export const odooDenied = (): OdooError =>
+  new OdooError('ERR_ODOO_ACCESS', 'config', 'You are not allowed to access WMS messages', { odooName: 'odoo.exceptions.AccessError' });
 
 /** A valid confirmation message. */
 export const confirmation = (id: string, picking = 'WH/IN/00001') => ({

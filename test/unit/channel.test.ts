@@ -32,7 +32,19 @@ const level = (sku: string, available: number, channel: false | { sku: string; u
 });
 
 const envelope = (id: number, type: string, payload: unknown): Envelope =>
-  ({ id, type, endpoint: 'SHOP', aggregate: { model: 'product.product', id: 7, key: 'SKU' }, company: false, occurred_at: '2026-11-30T08:00:00Z', sequence: id, schema: 1, coalesced: 1, attempt: 1, payload }) as unknown as Envelope;
+  ({
+    id,
+    type,
+    endpoint: 'SHOP',
+    aggregate: { model: 'product.product', id: 7, key: 'SKU' },
+    company: false,
+    occurred_at: '2026-11-30T08:00:00Z',
+    sequence: id,
+    schema: 1,
+    coalesced: 1,
+    attempt: 1,
+    payload,
+  }) as unknown as Envelope;
 
 let state: StateStore;
 test.before.each(async () => {
@@ -44,12 +56,30 @@ test.after.each(async () => {
 });
 
 const target = (ledger?: SentLedger) =>
-  new ChannelTarget({ code: 'SHOP', url: `${ORIGIN}/inventory`, secret: SECRET, now: () => NOW, retryLimit: 0, noiseMs: 0, ...(ledger ? { ledger } : {}) });
+  new ChannelTarget({
+    code: 'SHOP',
+    url: `${ORIGIN}/inventory`,
+    secret: SECRET,
+    now: () => NOW,
+    retryLimit: 0,
+    noiseMs: 0,
+    ...(ledger ? { ledger } : {}),
+  });
 
-test('channelItem: the mapped SKU and unit when Odoo maps the product, Odoo\'s otherwise', () => {
+test("channelItem: the mapped SKU and unit when Odoo maps the product, Odoo's otherwise", () => {
   const mapped = channelItem(level('FURN-1', 24, { sku: 'AMZ-1', uom: 'Dozens', quantity: 2 }), 11);
   assert.ok(mapped.ok);
-  if (mapped.ok) assert.equal(mapped.item, { event_id: 11, sku: 'AMZ-1', odoo_sku: 'FURN-1', warehouse: 'WH', quantity: 2, unit: 'Dozens', definition: { id: 3, version: 4 }, computed_at: '2026-11-30T08:00:00Z' } satisfies ChannelItem);
+  if (mapped.ok)
+    assert.equal(mapped.item, {
+      event_id: 11,
+      sku: 'AMZ-1',
+      odoo_sku: 'FURN-1',
+      warehouse: 'WH',
+      quantity: 2,
+      unit: 'Dozens',
+      definition: { id: 3, version: 4 },
+      computed_at: '2026-11-30T08:00:00Z',
+    } satisfies ChannelItem);
   const plain = channelItem(level('FURN-1', 24), false);
   assert.ok(plain.ok && plain.item.sku === 'FURN-1' && plain.item.quantity === 24 && plain.item.unit === 'Units');
   const half = channelItem(level('FURN-1', 6.5), 2);
@@ -70,7 +100,11 @@ test('deliver: signed delta body in channel terms, other event types refused, th
       return [200, '{}', { 'content-type': 'application/json', 'content-length': '2' }];
     });
   const t = target(ledger);
-  const outcome = await t.deliver([envelope(1, 'stock.level', level('FURN-1', 24, { sku: 'AMZ-1', uom: 'Dozens', quantity: 2 })), envelope(2, 'product.changed', { id: 7 }), envelope(3, 'stock.level', level('FURN-2', 5))]);
+  const outcome = await t.deliver([
+    envelope(1, 'stock.level', level('FURN-1', 24, { sku: 'AMZ-1', uom: 'Dozens', quantity: 2 })),
+    envelope(2, 'product.changed', { id: 7 }),
+    envelope(3, 'stock.level', level('FURN-2', 5)),
+  ]);
   t.close();
   assert.equal(outcome.delivered, [1, 3]);
   assert.is(outcome.rejected.length, 1);
@@ -78,7 +112,13 @@ test('deliver: signed delta body in channel terms, other event types refused, th
   assert.ok(seen);
   const body = JSON.parse(seen?.body ?? '{}') as { mode: string; inventory: ChannelItem[] };
   assert.is(body.mode, 'delta');
-  assert.equal(body.inventory.map((i) => [i.sku, i.quantity, i.unit, i.event_id]), [['AMZ-1', 2, 'Dozens', 1], ['FURN-2', 5, 'Units', 3]]);
+  assert.equal(
+    body.inventory.map((i) => [i.sku, i.quantity, i.unit, i.event_id]),
+    [
+      ['AMZ-1', 2, 'Dozens', 1],
+      ['FURN-2', 5, 'Units', 3],
+    ],
+  );
   assert.ok(verify(SECRET, seen?.signature, seen?.body ?? '', NOW).ok, 'signed over the body');
   const sent = await ledger.get('SHOP', 'WH', 'FURN-1');
   assert.equal([sent?.available, sent?.quantity, sent?.unit, sent?.version, sent?.event_id], [24, 2, 'Dozens', 4, 1]);
@@ -112,8 +152,14 @@ test('publish: a snapshot in batches, mode snapshot, keys distinct per run, inva
   const second = await t.publish([level('A', 1)], 2);
   t.close();
   assert.is(first.sent, 3);
-  assert.equal(first.refused.map((r) => r.index), [2]);
-  assert.equal(bodies.map((b) => b.inventory.map((i) => i.sku)), [['A', 'B'], ['C'], ['A']]);
+  assert.equal(
+    first.refused.map((r) => r.index),
+    [2],
+  );
+  assert.equal(
+    bodies.map((b) => b.inventory.map((i) => i.sku)),
+    [['A', 'B'], ['C'], ['A']],
+  );
   assert.ok(bodies.every((b) => b.mode === 'snapshot' && b.inventory.every((i) => i.event_id === false)));
   assert.is(new Set(keys).size, 3, 'every request of every snapshot has its own key');
   assert.is(second.sent, 1);

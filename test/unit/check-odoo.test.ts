@@ -35,7 +35,10 @@ test('serverLines: a known version is ok and names the known ones; the transport
 test('serverLines: an unknown version (16, 20, no major) is a warn line naming it and the known versions', () => {
   const above = serverLines({ version: '20.0', major: 20 }, { name: 'json2', source: 'auto' });
   assert.is(above[0]?.status, 'warn');
-  assert.match(above[0]?.detail ?? '', /^20\.0 is not a version this agent knows \(17, 18, 19\): it speaks json2 \(unconfigured: json2 above 19, jsonrpc below 17\)/);
+  assert.match(
+    above[0]?.detail ?? '',
+    /^20\.0 is not a version this agent knows \(17, 18, 19\): it speaks json2 \(unconfigured: json2 above 19, jsonrpc below 17\)/,
+  );
   const below = serverLines({ version: '16.0', major: 16 }, { name: 'xmlrpc', source: 'configured' });
   assert.is(below[0]?.status, 'warn');
   assert.match(below[0]?.detail ?? '', /^16\.0 is not a version this agent knows \(17, 18, 19\): it speaks the configured xmlrpc/);
@@ -110,7 +113,14 @@ const heartbeat = (extra: Record<string, unknown> = {}) => ({
 
 test('HeartbeatReply: api_keys is optional; given, each key has a name and a UTC time or false', () => {
   assert.ok(HeartbeatReply.safeParse(heartbeat()).success);
-  const parsed = HeartbeatReply.parse(heartbeat({ api_keys: [{ name: 'agent', expires: '2026-04-01T00:00:00Z' }, { name: 'old', expires: false }] }));
+  const parsed = HeartbeatReply.parse(
+    heartbeat({
+      api_keys: [
+        { name: 'agent', expires: '2026-04-01T00:00:00Z' },
+        { name: 'old', expires: false },
+      ],
+    }),
+  );
   assert.equal(parsed.api_keys, [
     { name: 'agent', expires: '2026-04-01T00:00:00Z' },
     { name: 'old', expires: false },
@@ -140,7 +150,8 @@ interface RpcBody {
   readonly params?: { readonly service?: string; readonly method?: string; readonly args?: readonly unknown[] };
 }
 const rpc = (service: string, method: string) => (body: RpcBody) => body.params?.service === service && body.params.method === method;
-const executeKw = (model: string, method: string) => (body: RpcBody) => rpc('object', 'execute_kw')(body) && body.params?.args?.[3] === model && body.params.args[4] === method;
+const executeKw = (model: string, method: string) => (body: RpcBody) =>
+  rpc('object', 'execute_kw')(body) && body.params?.args?.[3] === model && body.params.args[4] === method;
 const ok = (result: unknown) => ({ jsonrpc: '2.0', id: 1, result });
 
 test('check: jsonrpc configured against a mocked Odoo 19 says so and warns of the deprecation; no version probe', async () => {
@@ -157,12 +168,26 @@ test('check: jsonrpc configured against a mocked Odoo 19 says so and warns of th
   assert.equal(line(lines, 'Odoo version'), { status: 'ok', what: 'Odoo version', detail: '19.0 (this agent knows 17, 18, 19)' });
   const transport = line(lines, 'Odoo transport');
   assert.is(transport?.status, 'warn');
-  assert.is(transport?.detail, 'jsonrpc, configured (odoo.transport / PLANSYNC_TRANSPORT): deprecated from Odoo 19, removal announced for Odoo 22: use json2');
+  assert.is(
+    transport?.detail,
+    'jsonrpc, configured (odoo.transport / PLANSYNC_TRANSPORT): deprecated from Odoo 19, removal announced for Odoo 22: use json2',
+  );
   assert.equal(line(lines, 'API keys'), { status: 'ok', what: 'API keys', detail: 'the addon does not report API key expiry' });
 });
 
 test('check: an endpoint whose request timeout is above half the lease fails, naming both values', async () => {
-  const endpoint = { code: 'HOOK', name: 'Hook', kind: 'webhook', url: 'https://hook.example.test/in', event_types: ['product.changed'], company: 1, batch_size: 50, concurrency: 2, rate_limit: 0, timeout_seconds: 40 };
+  const endpoint = {
+    code: 'HOOK',
+    name: 'Hook',
+    kind: 'webhook',
+    url: 'https://hook.example.test/in',
+    event_types: ['product.changed'],
+    company: 1,
+    batch_size: 50,
+    concurrency: 2,
+    rate_limit: 0,
+    timeout_seconds: 40,
+  };
   const scope = nock(URL)
     .post('/jsonrpc', rpc('common', 'version'))
     .reply(200, ok({ server_version: '17.0', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 }))
@@ -170,7 +195,10 @@ test('check: an endpoint whose request timeout is above half the lease fails, na
     .reply(200, ok(7))
     .post('/jsonrpc', executeKw('plansync.agent', 'heartbeat'))
     .reply(200, ok(heartbeat({ endpoints: [endpoint] })));
-  const { code, lines } = await checkAll({ env: env({ PLANSYNC_TRANSPORT: 'jsonrpc', PLANSYNC_SECRET_HOOK: 'hook-secret' }), now: () => NOW });
+  const { code, lines } = await checkAll({
+    env: env({ PLANSYNC_TRANSPORT: 'jsonrpc', PLANSYNC_SECRET_HOOK: 'hook-secret' }),
+    now: () => NOW,
+  });
   assert.ok(scope.isDone());
   assert.is(code, 1);
   const hook = line(lines, 'endpoint HOOK');
@@ -188,7 +216,15 @@ test('check: unconfigured against a mocked Odoo 20 probes, speaks json2, warns o
     .reply(200, { uid: 7 })
     .post('/json/2/plansync.agent/heartbeat')
     .matchHeader('authorization', `bearer ${KEY}`)
-    .reply(200, heartbeat({ api_keys: [{ name: 'plansync agent', expires: '2026-03-10T00:00:00Z' }, { name: 'expired', expires: '2026-01-01T00:00:00Z' }] }));
+    .reply(
+      200,
+      heartbeat({
+        api_keys: [
+          { name: 'plansync agent', expires: '2026-03-10T00:00:00Z' },
+          { name: 'expired', expires: '2026-01-01T00:00:00Z' },
+        ],
+      }),
+    );
   const { code, lines } = await checkAll({ env: env(), now: () => NOW });
   assert.ok(probe.isDone());
   assert.ok(scope.isDone());

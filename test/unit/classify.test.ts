@@ -52,11 +52,23 @@ test('the exception name wins over the status: JSON-2 sends MissingError and unk
 });
 
 test('OperationalError: concurrency when it is about locks, config for a missing database, else server', () => {
-  const lock = classify({ transport: 'jsonrpc', odooName: 'psycopg2.OperationalError', odooMessage: 'could not obtain lock on row in relation "x"' });
+  const lock = classify({
+    transport: 'jsonrpc',
+    odooName: 'psycopg2.OperationalError',
+    odooMessage: 'could not obtain lock on row in relation "x"',
+  });
   expect(lock, 'ERR_ODOO_CONCURRENCY', 'transient');
-  const db = classify({ transport: 'jsonrpc', odooName: 'psycopg2.OperationalError', odooMessage: 'FATAL:  database "nope" does not exist' });
+  const db = classify({
+    transport: 'jsonrpc',
+    odooName: 'psycopg2.OperationalError',
+    odooMessage: 'FATAL:  database "nope" does not exist',
+  });
   expect(db, 'ERR_CONFIG', 'config');
-  const other = classify({ transport: 'jsonrpc', odooName: 'psycopg2.OperationalError', odooMessage: 'server closed the connection unexpectedly' });
+  const other = classify({
+    transport: 'jsonrpc',
+    odooName: 'psycopg2.OperationalError',
+    odooMessage: 'server closed the connection unexpectedly',
+  });
   expect(other, 'ERR_ODOO_SERVER', 'transient');
 });
 
@@ -129,7 +141,10 @@ test('messages name transport, operation and Odoo exception, and never carry a s
     odooMessage: `bad value; key was ${KEY}`,
     protocol: KEY,
     secrets: [KEY],
-    cause: safeCause(Object.assign(new Error(`request with ${KEY} failed`), { code: 'EX', options: { headers: { authorization: `bearer ${KEY}` } } }), [KEY]),
+    cause: safeCause(
+      Object.assign(new Error(`request with ${KEY} failed`), { code: 'EX', options: { headers: { authorization: `bearer ${KEY}` } } }),
+      [KEY],
+    ),
   });
   assert.match(error.message, /^jsonrpc res\.partner\.write: Odoo refused the data \[ValidationError\]: bad value; key was \*\*\*$/);
   for (const text of [error.message, JSON.stringify(error), inspect(error, { showHidden: true, depth: 10 })]) {

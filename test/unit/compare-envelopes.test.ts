@@ -8,9 +8,18 @@ import { compareEnvelopes, normalise } from '../../scripts/compare-envelopes.ts'
 const test = suite('compare-envelopes: the same facts on two Odoo versions');
 
 const level = (id: number, seq: number, available: number, at: string) => ({
-  id, type: 'stock.level', sequence: seq, occurred_at: at,
+  id,
+  type: 'stock.level',
+  sequence: seq,
+  occurred_at: at,
   aggregate: { model: 'product.product', id: id + 100, key: 'ENV-CHAIR@WH' },
-  payload: { product: { id: id + 100, sku: 'ENV-CHAIR' }, warehouse: { id: 1, code: 'WH' }, available, computed_at: at, definition: { id: 3, version: 1 } },
+  payload: {
+    product: { id: id + 100, sku: 'ENV-CHAIR' },
+    warehouse: { id: 1, code: 'WH' },
+    available,
+    computed_at: at,
+    definition: { id: 3, version: 1 },
+  },
 });
 
 test('database ids, sequences and times are set aside; SKUs and quantities are kept', () => {
@@ -35,7 +44,10 @@ test('equal files pass, a quantity that differs fails with its path', () => {
     console.log = log;
     rmSync(dir, { recursive: true, force: true });
   }
-  assert.ok(logs.some((l) => l.includes('payload.available: 26 vs 24')), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('payload.available: 26 vs 24')),
+    logs.join('\n'),
+  );
   assert.ok(logs.includes('ENVELOPES: 1 passed, 1 failed'), logs.join('\n'));
 });
 

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { codeVariable, loadConfig, overrideFor, parseConfigFile, readSecret, redactedConfig, secretFor, type Env } from '../../agent/config.ts';
+import {
+  codeVariable,
+  loadConfig,
+  overrideFor,
+  parseConfigFile,
+  readSecret,
+  redactedConfig,
+  secretFor,
+  type Env,
+} from '../../agent/config.ts';
 import { ConfigError } from '../../agent/errors.ts';
 import { scrub } from '../../agent/telemetry/redact.ts';
 import { effectiveEndpoint } from '../../agent/targets/index.ts';
@@ -30,13 +39,21 @@ const configError = (fn: () => unknown): ConfigError => {
   throw new Error('expected a ConfigError, nothing was thrown');
 };
 
-const withFile = (file: unknown, env: Env = ODOO) => loadConfig({ file: CONFIG_PATH, env, readFile: files({ [CONFIG_PATH]: JSON.stringify(file) }) });
+const withFile = (file: unknown, env: Env = ODOO) =>
+  loadConfig({ file: CONFIG_PATH, env, readFile: files({ [CONFIG_PATH]: JSON.stringify(file) }) });
 
 // ---- defaults and precedence ----
 
 test('a complete environment and no file gives the documented defaults (transport auto, 30 s, sqlite state, info, 7 days)', () => {
   const config = loadConfig({ env: { ...ODOO, ODOO_URL: 'https://erp.example.test//' } });
-  assert.equal(config.odoo, { url: 'https://erp.example.test', db: 'prod', login: 'plansync', apiKey: API_KEY, transport: 'auto', timeoutMs: 30_000 });
+  assert.equal(config.odoo, {
+    url: 'https://erp.example.test',
+    db: 'prod',
+    login: 'plansync',
+    apiKey: API_KEY,
+    transport: 'auto',
+    timeoutMs: 30_000,
+  });
   assert.is(config.state, 'sqlite://.plansync/state.sqlite');
   assert.is(config.logLevel, 'info');
   assert.is(config.receiptTtlMs, 7 * 86_400_000);
@@ -92,7 +109,14 @@ test('the file gives what the environment does not (empty variables count as uns
     },
     { ODOO_API_KEY: API_KEY, ODOO_URL: '', ODOO_DB: '', PLANSYNC_STATE: '', PLANSYNC_LOG_LEVEL: '', PLANSYNC_METRICS_PORT: '' },
   );
-  assert.equal(config.odoo, { url: 'https://file.example.test', db: 'file_db', login: 'file_login', apiKey: API_KEY, transport: 'xmlrpc', timeoutMs: 2500 });
+  assert.equal(config.odoo, {
+    url: 'https://file.example.test',
+    db: 'file_db',
+    login: 'file_login',
+    apiKey: API_KEY,
+    transport: 'xmlrpc',
+    timeoutMs: 2500,
+  });
   assert.is(config.state, 'memory://');
   assert.is(config.logLevel, 'warn');
   assert.is(config.metricsPort, 9100);
@@ -173,7 +197,12 @@ const malformedFile: ReadonlyArray<[string, unknown, string, string]> = [
   ['an unknown top-level key', { pol_seconds: 1 }, 'pol_seconds', 'pol_seconds'],
   // An unknown key is named, its value never shown (the secret filter cannot know every spelling of a secret).
   ['an unknown key inside odoo', { odoo: { database: 'prod' } }, 'odoo.database', 'unknown key (its value is not shown)'],
-  ['an unknown key inside an endpoint', { endpoints: { WMS: { batchsize: 10 } } }, 'endpoints.WMS.batchsize', 'unknown key (its value is not shown)'],
+  [
+    'an unknown key inside an endpoint',
+    { endpoints: { WMS: { batchsize: 10 } } },
+    'endpoints.WMS.batchsize',
+    'unknown key (its value is not shown)',
+  ],
 ];
 
 for (const [what, file, key, quoted] of malformedFile) {
@@ -193,7 +222,9 @@ test('a config file that is not JSON fails with a ConfigError naming the file', 
 });
 
 test('a config file that is not JSON: the error gives the position, never the text around it (it may hold a secret)', () => {
-  const error = configError(() => loadConfig({ file: CONFIG_PATH, env: ODOO, readFile: files({ [CONFIG_PATH]: '{"key": SECRET-in-text-77}' }) }));
+  const error = configError(() =>
+    loadConfig({ file: CONFIG_PATH, env: ODOO, readFile: files({ [CONFIG_PATH]: '{"key": SECRET-in-text-77}' }) }),
+  );
   assert.match(error.message, `${CONFIG_PATH}: not valid JSON`);
   assert.not.match(error.message, 'SECRET-in-text-77');
   assert.is(error.cause, undefined, 'no cause carrying the text either');
@@ -208,7 +239,7 @@ test('property: the value of a key the schema does not know is never echoed, wha
       (key, path, value) => {
         const file: Record<string, unknown> = {};
         let at = file;
-        for (const part of path) at = (at[part] = {});
+        for (const part of path) at = at[part] = {};
         at[key] = value;
         const error = configError(() => parseConfigFile(JSON.stringify(file), CONFIG_PATH));
         assert.match(error.message, `${[...path, key].join('.')}: unknown key (its value is not shown)`);
@@ -234,7 +265,14 @@ test('credentials inside a URL are never echoed in a configuration error (ODOO_U
 });
 
 test('redactedConfig and scrub: the user info of URLs and every secret read become [redacted]', () => {
-  const config = loadConfig({ env: { ...ODOO, ODOO_URL: 'https://agent:URL-KEY-5555@erp.example.test', PLANSYNC_SECRET_HOOK: 'hook-secret-6666', PLANSYNC_STATE: 'redis://:STATE-KEY-7777@cache:6379' } });
+  const config = loadConfig({
+    env: {
+      ...ODOO,
+      ODOO_URL: 'https://agent:URL-KEY-5555@erp.example.test',
+      PLANSYNC_SECRET_HOOK: 'hook-secret-6666',
+      PLANSYNC_STATE: 'redis://:STATE-KEY-7777@cache:6379',
+    },
+  });
   const text = JSON.stringify(redactedConfig(config));
   for (const secret of ['URL-KEY-5555', 'hook-secret-6666', 'STATE-KEY-7777', API_KEY]) assert.not.match(text, secret);
   assert.match(text, 'https://[redacted]@erp.example.test');
@@ -298,7 +336,9 @@ test('an unreadable ODOO_API_KEY_FILE is a ConfigError naming the variable, the 
 
 test('an empty secret file (or one holding only a newline) is a ConfigError naming the variable and the path', () => {
   for (const content of ['', '\n', '\r\n']) {
-    const error = configError(() => readSecret({ ODOO_API_KEY_FILE: '/run/secrets/empty' }, 'ODOO_API_KEY', files({ '/run/secrets/empty': content })));
+    const error = configError(() =>
+      readSecret({ ODOO_API_KEY_FILE: '/run/secrets/empty' }, 'ODOO_API_KEY', files({ '/run/secrets/empty': content })),
+    );
     assert.match(error.message, /^ODOO_API_KEY_FILE: /);
     assert.match(error.message, '"/run/secrets/empty"');
     assert.match(error.message, 'empty');
@@ -347,12 +387,35 @@ test('PLANSYNC_ENDPOINT_URL_<CODE> overrides the URL for codes with dashes and d
 
 test('runs_poll_seconds of a planning endpoint: default 300, validated once with the key and the value; a file:/// URL is a valid override', () => {
   const config = withFile({ endpoints: { PLAN: { runs_poll_seconds: 60, url: 'file:///srv/planning' } } });
-  const endpoint: EndpointConfig = { code: 'PLAN', name: 'Plan', kind: 'planning', url: 'https://plan.example.test', event_types: [], company: 1, batch_size: 50, concurrency: 2, rate_limit: 0, timeout_seconds: 30 };
-  assert.equal([effectiveEndpoint(endpoint, config).runsPollSeconds, effectiveEndpoint(endpoint, config).url], [60, 'file:///srv/planning']);
+  const endpoint: EndpointConfig = {
+    code: 'PLAN',
+    name: 'Plan',
+    kind: 'planning',
+    url: 'https://plan.example.test',
+    event_types: [],
+    company: 1,
+    batch_size: 50,
+    concurrency: 2,
+    rate_limit: 0,
+    timeout_seconds: 30,
+  };
+  assert.equal(
+    [effectiveEndpoint(endpoint, config).runsPollSeconds, effectiveEndpoint(endpoint, config).url],
+    [60, 'file:///srv/planning'],
+  );
   assert.is(effectiveEndpoint({ ...endpoint, code: 'OTHER' }, config).runsPollSeconds, 300);
-  assert.match(configError(() => withFile({ endpoints: { PLAN: { runs_poll_seconds: 0 } } })).message, /endpoints\.PLAN\.runs_poll_seconds: .*\(got 0\)/);
-  assert.match(configError(() => withFile({ endpoints: { PLAN: { runs_poll_seconds: '5m' } } })).message, /runs_poll_seconds: .*\(got "5m"\)/);
-  assert.match(configError(() => loadConfig({ env: { ...ODOO, PLANSYNC_ENDPOINT_URL_PLAN: 'ftp://x/y' } })).message, /PLANSYNC_ENDPOINT_URL_PLAN: .*file:\/\/\/dir.*\(got "ftp:\/\/x\/y"\)/);
+  assert.match(
+    configError(() => withFile({ endpoints: { PLAN: { runs_poll_seconds: 0 } } })).message,
+    /endpoints\.PLAN\.runs_poll_seconds: .*\(got 0\)/,
+  );
+  assert.match(
+    configError(() => withFile({ endpoints: { PLAN: { runs_poll_seconds: '5m' } } })).message,
+    /runs_poll_seconds: .*\(got "5m"\)/,
+  );
+  assert.match(
+    configError(() => loadConfig({ env: { ...ODOO, PLANSYNC_ENDPOINT_URL_PLAN: 'ftp://x/y' } })).message,
+    /PLANSYNC_ENDPOINT_URL_PLAN: .*file:\/\/\/dir.*\(got "ftp:\/\/x\/y"\)/,
+  );
 });
 
 test('redactedConfig never contains the Odoo API key nor any endpoint secret, and keeps everything else', () => {
@@ -398,7 +461,18 @@ test('property: any non-empty ODOO_URL that is not an http(s) URL fails with a C
   );
 });
 
-const KNOWN_KEYS = new Set(['odoo', 'consumer', 'state', 'receipt_ttl_days', 'claim_limit', 'lease_seconds', 'poll_seconds', 'log_level', 'metrics_port', 'endpoints']);
+const KNOWN_KEYS = new Set([
+  'odoo',
+  'consumer',
+  'state',
+  'receipt_ttl_days',
+  'claim_limit',
+  'lease_seconds',
+  'poll_seconds',
+  'log_level',
+  'metrics_port',
+  'endpoints',
+]);
 
 const validFile = fc.record(
   {
@@ -410,7 +484,9 @@ const validFile = fc.record(
     state: fc.constantFrom('memory://', 'sqlite://.plansync/state.sqlite', 'redis://127.0.0.1:6379'),
     claim_limit: fc.integer({ min: 1, max: 1000 }),
     log_level: fc.constantFrom('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
-    endpoints: fc.dictionary(fc.stringMatching(/^[A-Za-z0-9.-]{1,10}$/), fc.record({ batch_size: fc.integer({ min: 1, max: 1000 }) }), { maxKeys: 2 }),
+    endpoints: fc.dictionary(fc.stringMatching(/^[A-Za-z0-9.-]{1,10}$/), fc.record({ batch_size: fc.integer({ min: 1, max: 1000 }) }), {
+      maxKeys: 2,
+    }),
   },
   { requiredKeys: [] },
 );
@@ -427,24 +503,37 @@ test('property: a valid config file with one extra unknown top-level key is refu
         // defineProperty so that a key such as "__proto__" becomes an own key, as JSON.parse makes it
         Object.defineProperty(withExtra, key, { value, enumerable: true, writable: true, configurable: true });
         const error = configError(() => parseConfigFile(JSON.stringify(withExtra), 'extra.json'));
-        assert.ok(error.message.includes(key) || error.message.includes(JSON.stringify(key).slice(1, -1)), `${JSON.stringify(key)} not named in: ${error.message}`);
+        assert.ok(
+          error.message.includes(key) || error.message.includes(JSON.stringify(key).slice(1, -1)),
+          `${JSON.stringify(key)} not named in: ${error.message}`,
+        );
       },
     ),
     { numRuns: 300 },
   );
 });
 
-
 test('the embedded planner: defaults, the file block, PLANSYNC_PLANNER, and bad values named with their key', () => {
   const defaults = loadConfig({ env: ODOO }).planner;
   assert.equal(defaults, { enabled: 'auto', everyHours: 24, historyWeeks: 156, horizonWeeks: 13, reviewWeeks: 1, warehouses: false });
-  const fromFile = withFile({ planner: { enabled: false, every_hours: 6, history_weeks: 104, horizon_weeks: 0, review_weeks: 2, warehouses: ['WH', 'EAST'] } }).planner;
+  const fromFile = withFile({
+    planner: { enabled: false, every_hours: 6, history_weeks: 104, horizon_weeks: 0, review_weeks: 2, warehouses: ['WH', 'EAST'] },
+  }).planner;
   assert.equal(fromFile, { enabled: false, everyHours: 6, historyWeeks: 104, horizonWeeks: 0, reviewWeeks: 2, warehouses: ['WH', 'EAST'] });
   assert.is(withFile({ planner: { enabled: false } }, { ...ODOO, PLANSYNC_PLANNER: 'on' }).planner.enabled, true, 'the environment wins');
   assert.is(loadConfig({ env: { ...ODOO, PLANSYNC_PLANNER: 'OFF' } }).planner.enabled, false);
-  assert.throws(() => loadConfig({ env: { ...ODOO, PLANSYNC_PLANNER: 'sometimes' } }), (e: Error) => e instanceof ConfigError && /PLANSYNC_PLANNER/.test(e.message) && /"sometimes"/.test(e.message));
-  assert.throws(() => withFile({ planner: { history_weeks: 0 } }), (e: Error) => e instanceof ConfigError && /planner\.history_weeks/.test(e.message));
-  assert.throws(() => withFile({ planner: { every_hour: 3 } }), (e: Error) => e instanceof ConfigError && /every_hour/.test(e.message));
+  assert.throws(
+    () => loadConfig({ env: { ...ODOO, PLANSYNC_PLANNER: 'sometimes' } }),
+    (e: Error) => e instanceof ConfigError && /PLANSYNC_PLANNER/.test(e.message) && /"sometimes"/.test(e.message),
+  );
+  assert.throws(
+    () => withFile({ planner: { history_weeks: 0 } }),
+    (e: Error) => e instanceof ConfigError && /planner\.history_weeks/.test(e.message),
+  );
+  assert.throws(
+    () => withFile({ planner: { every_hour: 3 } }),
+    (e: Error) => e instanceof ConfigError && /every_hour/.test(e.message),
+  );
 });
 
 test.run();

@@ -23,7 +23,15 @@ const world = () => {
   return { odoo, transport, client: new PlanSyncOdoo(transport) };
 };
 
-const forecast = (id: string, sku = 'SKU-0', extra: Record<string, unknown> = {}) => ({ external_id: id, sku, warehouse: 'WH', period_start: '2026-11-30', granularity: 'week', quantity: 4, ...extra });
+const forecast = (id: string, sku = 'SKU-0', extra: Record<string, unknown> = {}) => ({
+  external_id: id,
+  sku,
+  warehouse: 'WH',
+  period_start: '2026-11-30',
+  granularity: 'week',
+  quantity: 4,
+  ...extra,
+});
 const imports = (transport: InProcessTransport) => transport.calls.filter((c) => c.method === 'import_batch').length;
 const run = { source: 'unit', externalRef: 'R-1', kind: 'forecast' } as const;
 
@@ -36,13 +44,20 @@ test('valid lines go to Odoo in batches of batchSize; one outcome per line, in o
   const summary = await importLines(w.client, run, lines, { batchSize: 3, retry: FAST, onProgress: (p) => progress.push(p) });
   assert.is(imports(w.transport), 3, '7 lines in batches of 3');
   assert.equal(summary.counts, { created: 7, unchanged: 0, superseded: 0, exception: 0 });
-  assert.equal(summary.outcomes.map((o) => [o.index, o.external_id]), lines.map((l, i) => [i, l.external_id]));
+  assert.equal(
+    summary.outcomes.map((o) => [o.index, o.external_id]),
+    lines.map((l, i) => [i, l.external_id]),
+  );
   assert.ok(typeof summary.runId === 'number' && summary.runId > 0);
-  assert.equal(progress.map((p) => p.done), [3, 6, 7], 'progress after every batch');
+  assert.equal(
+    progress.map((p) => p.done),
+    [3, 6, 7],
+    'progress after every batch',
+  );
   assert.is(w.odoo.planning.forecasts.size, 7);
 });
 
-test('a line that fails validation is not imported: it goes to Odoo as a refusal, so the planner sees it as an exception with the agent\'s reason', async () => {
+test("a line that fails validation is not imported: it goes to Odoo as a refusal, so the planner sees it as an exception with the agent's reason", async () => {
   const w = world();
   const sent: Array<{ lines: unknown[]; rejected: unknown[] }> = [];
   const original = w.client.importBatch.bind(w.client);
@@ -50,7 +65,12 @@ test('a line that fails validation is not imported: it goes to Odoo as a refusal
     sent.push({ lines: [...lines], rejected: [...rejected] });
     return original(source, ref, kind, lines, generatedAt, rejected);
   };
-  const summary = await importLines(w.client, run, [forecast('F-1'), forecast('F-2', 'SKU-1', { quantity: 'abc' }), forecast('F-3', 'NOPE')], { retry: FAST });
+  const summary = await importLines(
+    w.client,
+    run,
+    [forecast('F-1'), forecast('F-2', 'SKU-1', { quantity: 'abc' }), forecast('F-3', 'NOPE')],
+    { retry: FAST },
+  );
   const [ok, bad, unknown] = summary.outcomes as LineOutcome[];
   assert.is(ok?.status, 'created');
   assert.equal([bad?.status, bad?.external_id], ['exception', 'F-2']);
@@ -59,15 +79,29 @@ test('a line that fails validation is not imported: it goes to Odoo as a refusal
   assert.is(unknown?.status, 'exception', 'Odoo refuses an unknown sku');
   assert.match(unknown?.reason ?? '', /^unknown_sku: .*"NOPE"/);
   assert.equal(summary.counts, { created: 1, unchanged: 0, superseded: 0, exception: 2 });
-  assert.equal(sent[0]?.rejected, [{ index: 1, code: 'invalid', message: (bad?.reason ?? '').slice('invalid: '.length) }], 'sent as a refusal, not as a line to import');
+  assert.equal(
+    sent[0]?.rejected,
+    [{ index: 1, code: 'invalid', message: (bad?.reason ?? '').slice('invalid: '.length) }],
+    'sent as a refusal, not as a line to import',
+  );
   assert.is(w.odoo.planning.forecasts.size, 1, 'only the valid line became a forecast');
-  assert.is([...w.odoo.planning.exceptions.values()].filter((e) => e.externalId === 'F-2').length, 1, 'the refused line is in the exception queue');
+  assert.is(
+    [...w.odoo.planning.exceptions.values()].filter((e) => e.externalId === 'F-2').length,
+    1,
+    'the refused line is in the exception queue',
+  );
 });
 
 test('an external id repeated in the run is a duplicate_line even across batches (Odoo only sees one batch)', async () => {
   const w = world();
-  const summary = await importLines(w.client, run, [forecast('F-1'), forecast('F-2'), forecast('F-1', 'SKU-2')], { batchSize: 2, retry: FAST });
-  assert.equal(summary.outcomes.map((o) => o.status), ['created', 'created', 'exception']);
+  const summary = await importLines(w.client, run, [forecast('F-1'), forecast('F-2'), forecast('F-1', 'SKU-2')], {
+    batchSize: 2,
+    retry: FAST,
+  });
+  assert.equal(
+    summary.outcomes.map((o) => o.status),
+    ['created', 'created', 'exception'],
+  );
   assert.match(summary.outcomes[2]?.reason ?? '', /^duplicate_line: external_id "F-1" is also line 1 of this run$/);
   const resumed = await importLines(w.client, run, [forecast('F-1')], { seen: new Set(['F-1']), firstIndex: 3, retry: FAST });
   assert.equal([resumed.outcomes[0]?.index, resumed.outcomes[0]?.status], [3, 'exception'], 'ids of earlier parts of a resumed run count');
@@ -88,16 +122,25 @@ test('a transient error is retried; importing again after a lost answer changes 
 test('what retrying cannot fix is thrown after the batches Odoo took were reported to onBatch', async () => {
   const w = world();
   let calls = 0;
-  w.transport.fault = (_model, method) => (method === 'import_batch' && ++calls === 2 ? new OdooError('ERR_ODOO_ACCESS', 'config', 'not allowed') : undefined);
+  w.transport.fault = (_model, method) =>
+    method === 'import_batch' && ++calls === 2 ? new OdooError('ERR_ODOO_ACCESS', 'config', 'not allowed') : undefined;
   const committed: LineOutcome[] = [];
   try {
-    await importLines(w.client, run, [forecast('F-1'), forecast('F-2'), forecast('F-3')], { batchSize: 2, retry: FAST, onBatch: (o) => void committed.push(...o) });
+    await importLines(w.client, run, [forecast('F-1'), forecast('F-2'), forecast('F-3')], {
+      batchSize: 2,
+      retry: FAST,
+      onBatch: (o) => void committed.push(...o),
+    });
     assert.unreachable('an access error is thrown');
   } catch (error) {
     assert.is((error as OdooError).code, 'ERR_ODOO_ACCESS');
   }
   assert.is(calls, 2, 'not retried');
-  assert.equal(committed.map((o) => o.external_id), ['F-1', 'F-2'], 'the first batch was reported before the failure');
+  assert.equal(
+    committed.map((o) => o.external_id),
+    ['F-1', 'F-2'],
+    'the first batch was reported before the failure',
+  );
 });
 
 test('batchSize is validated', async () => {

@@ -31,7 +31,13 @@ const json2 = (path: string, expected: Record<string, unknown>) =>
     .matchHeader('user-agent', /plansync-agent/);
 
 /** Odoo 19's JSON-2 error body (json2 dispatcher: serialize_exception). */
-const odooError = (name: string, message: string) => ({ name, message, arguments: [message], context: {}, debug: 'Traceback (most recent call last):…' });
+const odooError = (name: string, message: string) => ({
+  name,
+  message,
+  arguments: [message],
+  context: {},
+  debug: 'Traceback (most recent call last):…',
+});
 
 /** A bare JSON scalar reply with its Content-Length (nock issue 3001). */
 const bare = (value: unknown): [string, Record<string, string>] => {
@@ -42,12 +48,15 @@ const bare = (value: unknown): [string, Record<string, string>] => {
 const assertNoKey = (error: unknown): void => assertNoSecret(error, KEY);
 
 test('namedArguments maps positional args onto argNames and merges kwargs (ids and context are plain keys)', () => {
-  assert.equal(namedArguments('plansync.outbox', 'claim', ['WEBHOOK', 100, 60, 'host:1'], {}, ['endpoint', 'limit', 'lease_seconds', 'consumer']), {
-    endpoint: 'WEBHOOK',
-    limit: 100,
-    lease_seconds: 60,
-    consumer: 'host:1',
-  });
+  assert.equal(
+    namedArguments('plansync.outbox', 'claim', ['WEBHOOK', 100, 60, 'host:1'], {}, ['endpoint', 'limit', 'lease_seconds', 'consumer']),
+    {
+      endpoint: 'WEBHOOK',
+      limit: 100,
+      lease_seconds: 60,
+      consumer: 'host:1',
+    },
+  );
   assert.equal(namedArguments('res.partner', 'read', [[1, 2]], { fields: ['name'], context: { lang: 'en_US' } }, ['ids', 'fields']), {
     ids: [1, 2],
     fields: ['name'],
@@ -59,7 +68,11 @@ test('namedArguments maps positional args onto argNames and merges kwargs (ids a
 test('namedArguments refuses an unnamed positional argument and a name given twice (config errors)', () => {
   assert.throws(
     () => namedArguments('plansync.outbox', 'ack', ['L1', [1]], {}, ['lease']),
-    (e: unknown) => e instanceof OdooError && e.code === 'ERR_ODOO_PROTOCOL' && e.kind === 'config' && /2 positional argument\(s\) but 1 name/.test(e.message),
+    (e: unknown) =>
+      e instanceof OdooError &&
+      e.code === 'ERR_ODOO_PROTOCOL' &&
+      e.kind === 'config' &&
+      /2 positional argument\(s\) but 1 name/.test(e.message),
   );
   assert.throws(
     () => namedArguments('res.partner', 'read', [[1]], { ids: [2] }, ['ids']),
@@ -91,9 +104,15 @@ test('call() POSTs /json/2/<model>/<method> with bearer key, database header and
 
 test('search_read decodes the bare JSON array', async () => {
   const rows = [{ id: 25, name: 'Deco Addict' }];
-  const scope = json2('/json/2/res.partner/search_read', { domain: [['name', 'ilike', 'deco']], fields: ['name'], limit: 2 }).reply(200, rows);
+  const scope = json2('/json/2/res.partner/search_read', { domain: [['name', 'ilike', 'deco']], fields: ['name'], limit: 2 }).reply(
+    200,
+    rows,
+  );
   const transport = new Json2Transport(connection);
-  assert.equal(await transport.call('res.partner', 'search_read', [[['name', 'ilike', 'deco']]], { fields: ['name'], limit: 2 }, ['domain']), rows);
+  assert.equal(
+    await transport.call('res.partner', 'search_read', [[['name', 'ilike', 'deco']]], { fields: ['name'], limit: 2 }, ['domain']),
+    rows,
+  );
   assert.ok(scope.isDone());
   await transport.close();
 });
@@ -161,7 +180,10 @@ test('the documented 401 "Invalid apikey" is ERR_ODOO_AUTH and names nothing sec
 
 test('a 404 without an Odoo body (Odoo before 19, wrong URL) is ERR_ODOO_PROTOCOL saying JSON-2 needs Odoo 19', async () => {
   const page = '<!DOCTYPE html><title>404</title>';
-  const scope = json2('/json/2/res.partner/search', { domain: [] }).reply(404, page, { 'Content-Type': 'text/html', 'Content-Length': String(Buffer.byteLength(page)) });
+  const scope = json2('/json/2/res.partner/search', { domain: [] }).reply(404, page, {
+    'Content-Type': 'text/html',
+    'Content-Length': String(Buffer.byteLength(page)),
+  });
   const transport = new Json2Transport(connection);
   const error = await rejection(transport.call('res.partner', 'search', [[]], {}, ['domain']));
   assert.is(error.code, 'ERR_ODOO_PROTOCOL');
@@ -189,13 +211,18 @@ test('5xx from a proxy are transient and Retry-After is parsed', async () => {
   assert.is(limited.kind, 'transient');
   const date = Date.parse(inAMinute);
   const [least, most] = [Math.ceil((date - after) / 1000), Math.ceil((date - before) / 1000)];
-  assert.ok(limited.retryAfter !== undefined && limited.retryAfter >= least && limited.retryAfter <= most && most <= 60, `${limited.retryAfter} in [${least}, ${most}]`);
+  assert.ok(
+    limited.retryAfter !== undefined && limited.retryAfter >= least && limited.retryAfter <= most && most <= 60,
+    `${limited.retryAfter} in [${least}, ${most}]`,
+  );
   assert.ok(scope.isDone());
   await transport.close();
 });
 
 test('network errors are transient and the bearer header never reaches the error', async () => {
-  const scope = json2('/json/2/res.partner/search', { domain: [] }).replyWithError(Object.assign(new Error('getaddrinfo EAI_AGAIN erp.example.test'), { code: 'EAI_AGAIN' }));
+  const scope = json2('/json/2/res.partner/search', { domain: [] }).replyWithError(
+    Object.assign(new Error('getaddrinfo EAI_AGAIN erp.example.test'), { code: 'EAI_AGAIN' }),
+  );
   const transport = new Json2Transport(connection);
   const error = await rejection(transport.call('res.partner', 'search', [[]], {}, ['domain']));
   assert.is(error.code, 'ERR_NETWORK');
@@ -228,7 +255,9 @@ test('a null reply (a method returning None) is returned as null, JSON-2 has no 
 });
 
 test('without a database the X-Odoo-Database header is left out', async () => {
-  const scope = nock(URL, { badheaders: ['x-odoo-database'] }).post('/json/2/res.users/context_get', body({})).reply(200, { uid: 2 });
+  const scope = nock(URL, { badheaders: ['x-odoo-database'] })
+    .post('/json/2/res.users/context_get', body({}))
+    .reply(200, { uid: 2 });
   const transport = new Json2Transport({ ...connection, db: '' });
   assert.is(await transport.uid(), 2);
   assert.ok(scope.isDone());

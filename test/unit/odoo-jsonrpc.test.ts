@@ -48,7 +48,18 @@ test('call() sends execute_kw with db, uid, key, model, method, args and kwargs,
     .post('/jsonrpc', authenticate)
     .matchHeader('content-type', /application\/json/)
     .reply(200, ok(7))
-    .post('/jsonrpc', rpc('object', 'execute_kw', ['prod', 7, KEY, 'res.partner', 'search_read', [[['is_company', '=', true]]], { fields: ['name'], limit: 2 }]))
+    .post(
+      '/jsonrpc',
+      rpc('object', 'execute_kw', [
+        'prod',
+        7,
+        KEY,
+        'res.partner',
+        'search_read',
+        [[['is_company', '=', true]]],
+        { fields: ['name'], limit: 2 },
+      ]),
+    )
     .reply(200, ok([{ id: 1, name: 'My Company' }]));
   const transport = new JsonRpcTransport(connection);
   const rows = await transport.call('res.partner', 'search_read', [[['is_company', '=', true]]], { fields: ['name'], limit: 2 });
@@ -90,7 +101,9 @@ test('authenticate returning false is ERR_ODOO_AUTH config, and the next call au
 
 test('version() calls common.version without authenticating', async () => {
   const info = { server_version: '17.0', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 };
-  const scope = nock(URL).post('/jsonrpc', rpc('common', 'version', [])).reply(200, ok(info));
+  const scope = nock(URL)
+    .post('/jsonrpc', rpc('common', 'version', []))
+    .reply(200, ok(info));
   const transport = new JsonRpcTransport(connection);
   assert.equal(await transport.version(), info);
   assert.ok(scope.isDone());
@@ -146,7 +159,11 @@ test('an AccessDenied on a call drops the cached uid: the next call authenticate
 });
 
 test('a reply without result (the method returned None) is ERR_ODOO_PROTOCOL config', async () => {
-  const scope = nock(URL).post('/jsonrpc', authenticate).reply(200, ok(7)).post('/jsonrpc', rpc('object', 'execute_kw', ['prod', 7, KEY, 'res.partner', 'flush_model', [], {}])).reply(200, { jsonrpc: '2.0', id: 2 });
+  const scope = nock(URL)
+    .post('/jsonrpc', authenticate)
+    .reply(200, ok(7))
+    .post('/jsonrpc', rpc('object', 'execute_kw', ['prod', 7, KEY, 'res.partner', 'flush_model', [], {}]))
+    .reply(200, { jsonrpc: '2.0', id: 2 });
   const transport = new JsonRpcTransport(connection);
   const error = await rejection(transport.call('res.partner', 'flush_model', []));
   assert.is(error.code, 'ERR_ODOO_PROTOCOL');
@@ -157,7 +174,9 @@ test('a reply without result (the method returned None) is ERR_ODOO_PROTOCOL con
 });
 
 test('404 on /jsonrpc asks whether this is an Odoo server', async () => {
-  const scope = nock(URL).post('/jsonrpc', rpc('common', 'version', [])).reply(404, { message: 'not here' });
+  const scope = nock(URL)
+    .post('/jsonrpc', rpc('common', 'version', []))
+    .reply(404, { message: 'not here' });
   const transport = new JsonRpcTransport(connection);
   const error = await rejection(transport.version());
   assert.is(error.code, 'ERR_ODOO_PROTOCOL');
@@ -181,7 +200,9 @@ test('a 200 that is not JSON (an HTML page) is ERR_ODOO_PROTOCOL', async () => {
 });
 
 test('a redirect is not followed: ERR_ODOO_PROTOCOL naming the target', async () => {
-  const scope = nock(URL).post('/jsonrpc', rpc('common', 'version', [])).reply(301, { moved: true }, { Location: 'https://odoo.test/jsonrpc' });
+  const scope = nock(URL)
+    .post('/jsonrpc', rpc('common', 'version', []))
+    .reply(301, { moved: true }, { Location: 'https://odoo.test/jsonrpc' });
   const transport = new JsonRpcTransport(connection);
   const error = await rejection(transport.version());
   assert.is(error.code, 'ERR_ODOO_PROTOCOL');
@@ -212,7 +233,10 @@ test('5xx are transient and keep Retry-After (seconds and HTTP date)', async () 
   assert.is(limited.kind, 'transient');
   const date = Date.parse(inTwoMinutes);
   const [least, most] = [Math.ceil((date - after) / 1000), Math.ceil((date - before) / 1000)];
-  assert.ok(limited.retryAfter !== undefined && limited.retryAfter >= least && limited.retryAfter <= most && most <= 120, `${limited.retryAfter} in [${least}, ${most}]`);
+  assert.ok(
+    limited.retryAfter !== undefined && limited.retryAfter >= least && limited.retryAfter <= most && most <= 120,
+    `${limited.retryAfter} in [${least}, ${most}]`,
+  );
   const gateway = await rejection(transport.version());
   assert.is(gateway.kind, 'transient');
   assert.is(gateway.retryAfter, undefined);
@@ -241,7 +265,9 @@ test('network errors are transient ERR_NETWORK and never leak the key from got o
 
 test('a slow server times out after timeoutMs: ERR_TIMEOUT transient', async () => {
   const held = heldReply([200, ok({ server_version: '17.0', server_version_info: [] })]);
-  const scope = nock(URL).post('/jsonrpc', rpc('common', 'version', [])).reply(held.reply);
+  const scope = nock(URL)
+    .post('/jsonrpc', rpc('common', 'version', []))
+    .reply(held.reply);
   const transport = new JsonRpcTransport({ ...connection, timeoutMs: 50 });
   const error = await rejection(transport.version());
   held.release();
@@ -254,7 +280,10 @@ test('a slow server times out after timeoutMs: ERR_TIMEOUT transient', async () 
 });
 
 test('no automatic retry: one failing request is one request', async () => {
-  const scope = nock(URL).post('/jsonrpc', rpc('common', 'version', [])).once().reply(500, { message: 'boom' });
+  const scope = nock(URL)
+    .post('/jsonrpc', rpc('common', 'version', []))
+    .once()
+    .reply(500, { message: 'boom' });
   const transport = new JsonRpcTransport(connection);
   assert.is((await rejection(transport.version())).status, 500);
   assert.ok(scope.isDone());
@@ -263,7 +292,9 @@ test('no automatic retry: one failing request is one request', async () => {
 });
 
 test('a server message that echoes the key is redacted', async () => {
-  const scope = nock(URL).post('/jsonrpc', authenticate).reply(200, odooError('odoo.exceptions.AccessDenied', `bad key ${KEY}`));
+  const scope = nock(URL)
+    .post('/jsonrpc', authenticate)
+    .reply(200, odooError('odoo.exceptions.AccessDenied', `bad key ${KEY}`));
   const transport = new JsonRpcTransport(connection);
   const error = await rejection(transport.uid());
   assert.match(error.message, /bad key \*\*\*/);
@@ -273,7 +304,10 @@ test('a server message that echoes the key is redacted', async () => {
 });
 
 test('a bad connection fails at construction with ConfigError quoting key and value', () => {
-  assert.throws(() => new JsonRpcTransport({ ...connection, url: 'ftp://odoo' }), (e: unknown) => e instanceof ConfigError && /odoo\.url .*"ftp:\/\/odoo/.test(e.message));
+  assert.throws(
+    () => new JsonRpcTransport({ ...connection, url: 'ftp://odoo' }),
+    (e: unknown) => e instanceof ConfigError && /odoo\.url .*"ftp:\/\/odoo/.test(e.message),
+  );
   assert.throws(() => new JsonRpcTransport({ ...connection, db: '' }), /odoo\.db/);
   assert.throws(() => new JsonRpcTransport({ ...connection, timeoutMs: 0 }), /odoo\.timeoutMs .* got 0/);
   assert.throws(() => new JsonRpcTransport({ ...connection, apiKey: '' }), /odoo\.apiKey/);

@@ -40,7 +40,8 @@ test('transportForMajor: jsonrpc for 16, 17 and 18, json2 for 19 and 20', () => 
 });
 
 test('transportForMajor: no transport for what is not a major (undefined, NaN, 0, negative, fractional, infinite)', () => {
-  for (const garbage of [undefined, Number.NaN, 0, -19, 18.5, Number.POSITIVE_INFINITY]) assert.is(transportForMajor(garbage), undefined, String(garbage));
+  for (const garbage of [undefined, Number.NaN, 0, -19, 18.5, Number.POSITIVE_INFINITY])
+    assert.is(transportForMajor(garbage), undefined, String(garbage));
 });
 
 test('serverMajor reads version_info[0] (also SaaS "saas~18"), else the version string; garbage gives undefined', () => {
@@ -116,7 +117,7 @@ test('probe: a 503 is transient; a 200 that is not Odoo and a 404 on both routes
   assert.ok(scope.isDone());
 });
 
-test('probe: the timeout is the connection\'s (odoo.timeout_seconds) and a late server is a transient ERR_TIMEOUT', async () => {
+test("probe: the timeout is the connection's (odoo.timeout_seconds) and a late server is a transient ERR_TIMEOUT", async () => {
   const held = heldReply([200, versionInfo('19.0', [19, 0, 0, 'final', 0, ''])]);
   const scope = probe().reply(held.reply);
   const error = await rejection(probeServerVersion({ ...connection, timeoutMs: 100 }));
@@ -141,7 +142,10 @@ test('auto against a version that names no major is a config error telling to se
 test('a configured transport is used as is: no probe, no request at all', async () => {
   for (const name of ['jsonrpc', 'json2', 'xmlrpc'] as const) {
     let probed = 0;
-    const resolution = await resolveTransport({ ...connection, transport: name }, { probe: () => Promise.reject(new Error(`probed ${++probed}`)) });
+    const resolution = await resolveTransport(
+      { ...connection, transport: name },
+      { probe: () => Promise.reject(new Error(`probed ${++probed}`)) },
+    );
     assert.is(resolution.name, name);
     assert.is(resolution.source, 'configured');
     assert.is(resolution.server, undefined);
@@ -150,10 +154,17 @@ test('a configured transport is used as is: no probe, no request at all', async 
   }
   // And the lazy transport of the commands: a configured jsonrpc goes straight to /jsonrpc.
   const scope = nock(URL)
-    .post('/jsonrpc', (body: { params?: { service?: string; method?: string } }) => body.params?.service === 'common' && body.params.method === 'authenticate')
+    .post(
+      '/jsonrpc',
+      (body: { params?: { service?: string; method?: string } }) =>
+        body.params?.service === 'common' && body.params.method === 'authenticate',
+    )
     .reply(200, { jsonrpc: '2.0', id: 1, result: 7 });
   const reported: Resolution[] = [];
-  const odoo = connectOdoo({ ...connection, transport: 'jsonrpc' }, { onResolved: (r) => reported.push(r), probe: () => Promise.reject(new Error('no probe')) });
+  const odoo = connectOdoo(
+    { ...connection, transport: 'jsonrpc' },
+    { onResolved: (r) => reported.push(r), probe: () => Promise.reject(new Error('no probe')) },
+  );
   assert.is(odoo.name, 'jsonrpc');
   assert.is(await odoo.uid(), 7);
   assert.ok(scope.isDone());
@@ -171,7 +182,9 @@ test('PLANSYNC_TRANSPORT unset means auto; a value wins; a bad one names the var
 // ---- the commands' transport ----
 
 test('connectOdoo (auto) probes once at the first call, logs "odoo server 19.0, transport json2 (auto)" once, then speaks JSON-2', async () => {
-  const probed = probe().once().reply(200, versionInfo('19.0', [19, 0, 0, 'final', 0, '']));
+  const probed = probe()
+    .once()
+    .reply(200, versionInfo('19.0', [19, 0, 0, 'final', 0, '']));
   const scope = nock(URL)
     .post('/json/2/res.users/context_get')
     .matchHeader('authorization', `bearer ${KEY}`)

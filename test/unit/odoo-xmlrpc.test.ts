@@ -26,7 +26,10 @@ test.after.each(() => {
 });
 
 /** A reply with Content-Length set (nock issue 3001: keep-alive replies without it never end). */
-const xml = (text: string): [string, Record<string, string>] => [text, { 'Content-Type': 'text/xml', 'Content-Length': String(Buffer.byteLength(text)) }];
+const xml = (text: string): [string, Record<string, string>] => [
+  text,
+  { 'Content-Type': 'text/xml', 'Content-Length': String(Buffer.byteLength(text)) },
+];
 const result = (value: unknown) => xml(serializer.serializeMethodResponse(value));
 const fault = (faultCode: number | string, faultString: string) => xml(serializer.serializeFault({ faultCode, faultString }));
 /** Match the request body exactly. */
@@ -48,10 +51,19 @@ psycopg2.errors.SerializationFailure: could not serialize access due to concurre
 `;
 
 test('parseTraceback reads the last exception line, qualifying builtins', () => {
-  assert.equal(parseTraceback(TRACEBACK), { odooName: 'psycopg2.errors.SerializationFailure', message: 'could not serialize access due to concurrent update' });
+  assert.equal(parseTraceback(TRACEBACK), {
+    odooName: 'psycopg2.errors.SerializationFailure',
+    message: 'could not serialize access due to concurrent update',
+  });
   const chained = `Traceback (most recent call last):\n  File "a.py", line 1, in f\n    g()\nKeyError: 'x'\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File "b.py", line 2, in h\n    raise ValueError(f"Invalid field {x}")\nValueError: Invalid field res.partner.nofield in leaf ('nofield', '=', 1)\n`;
-  assert.equal(parseTraceback(chained), { odooName: 'builtins.ValueError', message: "Invalid field res.partner.nofield in leaf ('nofield', '=', 1)" });
-  assert.equal(parseTraceback('Traceback (most recent call last):\n  File "x"\nodoo.exceptions.CacheMiss\n'), { odooName: 'odoo.exceptions.CacheMiss', message: '' });
+  assert.equal(parseTraceback(chained), {
+    odooName: 'builtins.ValueError',
+    message: "Invalid field res.partner.nofield in leaf ('nofield', '=', 1)",
+  });
+  assert.equal(parseTraceback('Traceback (most recent call last):\n  File "x"\nodoo.exceptions.CacheMiss\n'), {
+    odooName: 'odoo.exceptions.CacheMiss',
+    message: '',
+  });
   assert.is(parseTraceback('no traceback here'), undefined);
   // Seen from a real Odoo 17 with a row lock held and lock_timeout set: a multi-line message.
   const lock = `Traceback (most recent call last):\n  File "/opt/odoo/odoo/sql_db.py", line 332, in execute\n    res = self._obj.execute(query, params)\n          ^^^^^^^^^\npsycopg2.errors.LockNotAvailable: canceling statement due to lock timeout\nCONTEXT:  while updating tuple (0,44) in relation "res_partner"\n`;
@@ -65,10 +77,16 @@ test('parseFault: /xmlrpc/2 integer codes and the legacy string codes', () => {
   assert.equal(parseFault(3, 'Access Denied'), { odooName: 'odoo.exceptions.AccessDenied', message: 'Access Denied' });
   assert.equal(parseFault(4, 'Private methods (such as _get_name) cannot be called remotely.').odooName, 'odoo.exceptions.AccessError');
   assert.equal(parseFault(2, 'You cannot create recursive Partner hierarchies.').odooName, 'odoo.exceptions.UserError');
-  assert.equal(parseFault(2, 'Record does not exist or has been deleted.\n(Record: res.partner(999999999,), User: 2)').odooName, 'odoo.exceptions.MissingError');
+  assert.equal(
+    parseFault(2, 'Record does not exist or has been deleted.\n(Record: res.partner(999999999,), User: 2)').odooName,
+    'odoo.exceptions.MissingError',
+  );
   assert.equal(parseFault(1, TRACEBACK).odooName, 'psycopg2.errors.SerializationFailure');
   assert.equal(parseFault(1, 'garbled\nlast line'), { odooName: undefined, message: 'last line' });
-  assert.equal(parseFault('warning -- MissingError\n\nRecord does not exist', ''), { odooName: 'odoo.exceptions.MissingError', message: 'Record does not exist' });
+  assert.equal(parseFault('warning -- MissingError\n\nRecord does not exist', ''), {
+    odooName: 'odoo.exceptions.MissingError',
+    message: 'Record does not exist',
+  });
   assert.equal(parseFault('warning -- AccessError\n\nnope', ''), { odooName: 'odoo.exceptions.AccessError', message: 'nope' });
   assert.equal(parseFault('AccessDenied', 'Access Denied').odooName, 'odoo.exceptions.AccessDenied');
   assert.equal(parseFault('could not serialize', TRACEBACK).odooName, 'psycopg2.errors.SerializationFailure');
@@ -78,7 +96,10 @@ test('call() sends execute_kw(db, uid, key, model, method, args, kwargs) through
   const scope = nock(URL)
     .post('/xmlrpc/2/common', authenticate)
     .reply(200, ...result(7))
-    .post('/xmlrpc/2/object', call('execute_kw', ['prod', 7, KEY, 'res.partner', 'search_read', [[['is_company', '=', true]]], { fields: ['name'], limit: 2 }]))
+    .post(
+      '/xmlrpc/2/object',
+      call('execute_kw', ['prod', 7, KEY, 'res.partner', 'search_read', [[['is_company', '=', true]]], { fields: ['name'], limit: 2 }]),
+    )
     .matchHeader('content-type', 'text/xml')
     .reply(200, ...result([{ id: 1, name: 'My Company' }]));
   const transport = new XmlRpcTransport(connection);
@@ -106,7 +127,9 @@ test('uid is authenticated once for two calls; args arrays are not mutated', asy
 });
 
 test('a URL path prefix is kept in front of /xmlrpc/2', async () => {
-  const scope = nock(URL).post('/odoo/xmlrpc/2/common', authenticate).reply(200, ...result(3));
+  const scope = nock(URL)
+    .post('/odoo/xmlrpc/2/common', authenticate)
+    .reply(200, ...result(3));
   const transport = new XmlRpcTransport({ ...connection, url: `${URL}/odoo/` });
   assert.is(await transport.uid(), 3);
   assert.ok(scope.isDone());
@@ -114,7 +137,9 @@ test('a URL path prefix is kept in front of /xmlrpc/2', async () => {
 });
 
 test('authenticate returning false is ERR_ODOO_AUTH config', async () => {
-  const scope = nock(URL).post('/xmlrpc/2/common', authenticate).reply(200, ...result(false));
+  const scope = nock(URL)
+    .post('/xmlrpc/2/common', authenticate)
+    .reply(200, ...result(false));
   const transport = new XmlRpcTransport(connection);
   const error = await rejection(transport.uid());
   assert.is(error.code, 'ERR_ODOO_AUTH');
@@ -126,7 +151,9 @@ test('authenticate returning false is ERR_ODOO_AUTH config', async () => {
 
 test('version() calls common.version (xmlrpc package: odoo-await has none)', async () => {
   const info = { server_version: '17.0', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 };
-  const scope = nock(URL).post('/xmlrpc/2/common', call('version', [])).reply(200, ...result(info));
+  const scope = nock(URL)
+    .post('/xmlrpc/2/common', call('version', []))
+    .reply(200, ...result(info));
   const transport = new XmlRpcTransport(connection);
   assert.equal(await transport.version(), info);
   assert.ok(scope.isDone());
@@ -137,9 +164,24 @@ const faultCases: [number, string, string, string, string][] = [
   [3, 'Access Denied', 'odoo.exceptions.AccessDenied', 'ERR_ODOO_AUTH', 'config'],
   [4, 'Private methods (such as _get_name) cannot be called remotely.', 'odoo.exceptions.AccessError', 'ERR_ODOO_ACCESS', 'config'],
   [2, 'You cannot create recursive Partner hierarchies.', 'odoo.exceptions.UserError', 'ERR_ODOO_VALIDATION', 'record'],
-  [2, 'Record does not exist or has been deleted.\n(Record: res.partner(999999999,), User: 2)', 'odoo.exceptions.MissingError', 'ERR_ODOO_MISSING', 'record'],
+  [
+    2,
+    'Record does not exist or has been deleted.\n(Record: res.partner(999999999,), User: 2)',
+    'odoo.exceptions.MissingError',
+    'ERR_ODOO_MISSING',
+    'record',
+  ],
   [1, TRACEBACK, 'psycopg2.errors.SerializationFailure', 'ERR_ODOO_CONCURRENCY', 'transient'],
-  [1, TRACEBACK.replace('psycopg2.errors.SerializationFailure: could not serialize access due to concurrent update', 'IndexError: tuple index out of range'), 'builtins.IndexError', 'ERR_ODOO_SERVER', 'transient'],
+  [
+    1,
+    TRACEBACK.replace(
+      'psycopg2.errors.SerializationFailure: could not serialize access due to concurrent update',
+      'IndexError: tuple index out of range',
+    ),
+    'builtins.IndexError',
+    'ERR_ODOO_SERVER',
+    'transient',
+  ],
 ];
 
 test('Odoo 17 faults become OdooError with the exception name recovered', async () => {
@@ -162,7 +204,9 @@ test('Odoo 17 faults become OdooError with the exception name recovered', async 
 });
 
 test('404 on /xmlrpc/2/common is ERR_ODOO_PROTOCOL config', async () => {
-  const scope = nock(URL).post('/xmlrpc/2/common', authenticate).reply(404, ...xml('<html>Not Found</html>'));
+  const scope = nock(URL)
+    .post('/xmlrpc/2/common', authenticate)
+    .reply(404, ...xml('<html>Not Found</html>'));
   const transport = new XmlRpcTransport(connection);
   const error = await rejection(transport.uid());
   assert.is(error.code, 'ERR_ODOO_PROTOCOL');
@@ -220,7 +264,9 @@ test('a slow server times out after timeoutMs: ERR_TIMEOUT transient', async () 
 });
 
 test('a fault message that echoes the key is redacted', async () => {
-  const scope = nock(URL).post('/xmlrpc/2/common', authenticate).reply(200, ...fault(3, `Access Denied for ${KEY}`));
+  const scope = nock(URL)
+    .post('/xmlrpc/2/common', authenticate)
+    .reply(200, ...fault(3, `Access Denied for ${KEY}`));
   const transport = new XmlRpcTransport(connection);
   const error = await rejection(transport.uid());
   assert.is(error.code, 'ERR_ODOO_AUTH');

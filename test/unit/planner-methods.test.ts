@@ -75,7 +75,7 @@ test('TSB by hand (α = β = 0.1): the probability decays every week without dem
   close(final, 1.32015114, 'forecast after week 7', 1e-9);
 });
 
-test('Croston started from the means (the planner\'s default): size 10/3, interval 8/3', () => {
+test("Croston started from the means (the planner's default): size 10/3, interval 8/3", () => {
   // z0 = (3 + 5 + 2)/3 = 3.3333, p0 = 8 weeks / 3 demands = 2.6667; every demand updates both:
   // week 1 (q=2): z = 3.3333 + 0.1·(3 − 3.3333) = 3.3,   p = 2.6667 + 0.1·(2 − 2.6667) = 2.6
   // week 4 (q=3): z = 3.3 + 0.1·(5 − 3.3) = 3.47,         p = 2.6 + 0.1·(3 − 2.6) = 2.64
@@ -97,7 +97,12 @@ test('SES by hand (α = 0.5), started at the mean of the first 4 weeks', () => {
 test('a missing week is skipped: the same forecasts as the series without it', () => {
   const withGap = [0, 3, 0, 7, 0, 5, 0, 2, 0, 0, 4];
   const without = withGap.filter((_, i) => i !== 3);
-  for (const c of [candidate('croston', { alpha: 0.2 }), candidate('sba', { alpha: 0.2, init: 'first' }), candidate('tsb', { alpha: 0.2, beta: 0.3 }), candidate('ses', { alpha: 0.3 })]) {
+  for (const c of [
+    candidate('croston', { alpha: 0.2 }),
+    candidate('sba', { alpha: 0.2, init: 'first' }),
+    candidate('tsb', { alpha: 0.2, beta: 0.3 }),
+    candidate('ses', { alpha: 0.3 }),
+  ]) {
     const a = new Float64Array(2);
     const b = new Float64Array(2);
     const gap = view(withGap, [3]);
@@ -117,7 +122,11 @@ test('one pass gives every origin: the backtest equals refitting at each origin'
   const values = [5, 7, 6, 9, 4, 8, 10, 7, 6, 9, 11, 8, 7, 12, 9, 10, 8, 13, 11, 9];
   const s = view(values);
   const h = 3;
-  for (const c of [candidate('ses', { alpha: 0.3 }), candidate('tsb', { alpha: 0.2, beta: 0.1 }), candidate('holt', { alpha: 0.3, beta: 0.1, phi: 0.9 })]) {
+  for (const c of [
+    candidate('ses', { alpha: 0.3 }),
+    candidate('tsb', { alpha: 0.2, beta: 0.1 }),
+    candidate('holt', { alpha: 0.3, beta: 0.1, phi: 0.9 }),
+  ]) {
     const bt = backtest(10, values.length - h, h);
     run(c, s, bt, null);
     let abs = 0;

@@ -59,7 +59,15 @@ test('a steady item below its reorder point: SS from the lead-time spread, ROP, 
   const p = proposals[0]!;
   assert.equal(
     { id: p.external_id, kind: p.kind, vendor: p.vendor, quantity: p.quantity, order_by: p.order_by, need_by: p.need_by, value: p.value },
-    { id: 'RUN-1/SKU-1@WH/purchase', kind: 'purchase', vendor: 'ACME', quantity: 36, order_by: '2026-12-02', need_by: '2026-12-16', value: 180 },
+    {
+      id: 'RUN-1/SKU-1@WH/purchase',
+      kind: 'purchase',
+      vendor: 'ACME',
+      quantity: 36,
+      order_by: '2026-12-02',
+      need_by: '2026-12-16',
+      value: 180,
+    },
   );
   const e = p.explanation!;
   close(e.forecast_over_lead_time, 20, 'forecast over the lead time');
@@ -70,8 +78,13 @@ test('a steady item below its reorder point: SS from the lead-time spread, ROP, 
   assert.match(e.reason ?? '', /156 weeks of history/);
 });
 
-test('fewer than 3 measured receipts: the vendor terms\' lead time, no spread, flagged', () => {
-  const { items, proposals } = only([item({ lead_time: { samples: 2, mean_days: 30, std_days: 20, mean_delay_days: 0 }, vendor: { code: 'ACME', partner_id: 7, lead_time_days: 21, min_qty: 0, multiple: false, price: 5, currency: 'EUR' } })]);
+test("fewer than 3 measured receipts: the vendor terms' lead time, no spread, flagged", () => {
+  const { items, proposals } = only([
+    item({
+      lead_time: { samples: 2, mean_days: 30, std_days: 20, mean_delay_days: 0 },
+      vendor: { code: 'ACME', partner_id: 7, lead_time_days: 21, min_qty: 0, multiple: false, price: 5, currency: 'EUR' },
+    }),
+  ]);
   const p = items[0]!;
   assert.is(p.leadTimeDays, 21);
   assert.is(p.safetyStock, 0, 'σd = 0 and σL = 0');
@@ -85,7 +98,7 @@ test('fewer than 3 measured receipts: the vendor terms\' lead time, no spread, f
   assert.ok(none.flags.includes('lead_time_default'));
 });
 
-test('a warehouse resupplied by another: a transfer at the route\'s lead time, valued at cost', () => {
+test("a warehouse resupplied by another: a transfer at the route's lead time, valued at cost", () => {
   // L = 1 week, no spread: ROP = 10, S = 20; IP 22 > 10: nothing to order.
   assert.equal(only([item({ resupply_from: { warehouse: 'CENTRAL', lead_time_days: 7 } })]).proposals, []);
   const { proposals } = only([item({ on_hand: 0, incoming: 0, outgoing: 0, resupply_from: { warehouse: 'CENTRAL', lead_time_days: 7 } })]);
@@ -94,7 +107,7 @@ test('a warehouse resupplied by another: a transfer at the route\'s lead time, v
   assert.is(p.external_id, 'RUN-1/SKU-1@WH/transfer');
   assert.is(p.source_warehouse, 'CENTRAL');
   assert.is(p.vendor, undefined);
-  assert.is(p.quantity, 20, 'S − IP = 20 − 0, not rounded to the vendor\'s minimum or multiple');
+  assert.is(p.quantity, 20, "S − IP = 20 − 0, not rounded to the vendor's minimum or multiple");
   assert.is(p.value, 80, '20 × unit cost 4');
   assert.is(p.need_by, '2026-12-09');
 });
@@ -121,9 +134,17 @@ test('nothing ordered above the reorder point; a parameter proposal when the rul
 test('a reordering rule orders the item in Odoo: below the reorder point the planner proposes min and max, never an order beside the rule', () => {
   const low = { on_hand: 0, incoming: 0, outgoing: 0 };
   const alone = only([item(low)]).proposals;
-  assert.equal(alone.map((p) => p.kind), ['purchase'], 'without a rule: a purchase');
+  assert.equal(
+    alone.map((p) => p.kind),
+    ['purchase'],
+    'without a rule: a purchase',
+  );
   const ruled = only([item({ ...low, reorder_rule: { id: 3, min_qty: 5, max_qty: 10, multiple: 1 } })]).proposals;
-  assert.equal(ruled.map((p) => p.kind), ['parameter'], 'with a rule that is off: only its new min and max');
+  assert.equal(
+    ruled.map((p) => p.kind),
+    ['parameter'],
+    'with a rule that is off: only its new min and max',
+  );
   assert.ok(ruled[0]!.explanation!.flags!.includes('ordered_by_reorder_rule'));
   assert.match(ruled[0]!.explanation!.reason ?? '', /reordering rule \(min 5, max 10\) orders it/);
   const rop = only([item(low)]).items[0]!;
@@ -131,7 +152,7 @@ test('a reordering rule orders the item in Odoo: below the reorder point the pla
   assert.equal(only([item({ ...low, reorder_rule: fine })]).proposals, [], 'with a rule that is right: nothing to propose');
 });
 
-test('weekly forecast lines: the Mondays after as_of\'s week, one id per week', () => {
+test("weekly forecast lines: the Mondays after as_of's week, one id per week", () => {
   const { forecasts } = only([item()], { runRef: 'RUN-1', horizonWeeks: 3 });
   assert.equal(
     forecasts.map((f) => [f.external_id, f.period_start, f.granularity, f.quantity]),
@@ -153,7 +174,8 @@ test('no history, a single sale, only zeros: a floor method, flags, finite numbe
   const backorder = only([item({ demand: [], stockout_days: [], on_hand: 0, incoming: 0, outgoing: 4 })]).proposals;
   assert.is(backorder[0]!.quantity, 36, 'open sales beyond stock are still covered: 4 → minimum 30 → multiple of 12');
 
-  const single = only([item({ demand: Array.from({ length: 156 }, (_, i) => (i === 150 ? 78 : 0)), on_hand: 0, incoming: 0, outgoing: 0 })]).items[0]!;
+  const single = only([item({ demand: Array.from({ length: 156 }, (_, i) => (i === 150 ? 78 : 0)), on_hand: 0, incoming: 0, outgoing: 0 })])
+    .items[0]!;
   assert.is(single.method, 'floor');
   assert.ok(single.flags.includes('single_sale'));
   close(single.forecastPerWeek, 0.5, '78 over 156 weeks');
@@ -194,8 +216,14 @@ test('safetyPeriod: by default the safety stock covers L + R (periodic review), 
 });
 
 test('options are checked once, naming the key and the value', () => {
-  assert.throws(() => plan(META, [], { runRef: 'R', horizonWeeks: -1 }), (e: unknown) => e instanceof ConfigError && /horizonWeeks.*-1/.test(e.message));
-  assert.throws(() => plan(META, [], { runRef: 'R', stockoutDays: 9 }), (e: unknown) => e instanceof ConfigError && /stockoutDays.*9/.test(e.message));
+  assert.throws(
+    () => plan(META, [], { runRef: 'R', horizonWeeks: -1 }),
+    (e: unknown) => e instanceof ConfigError && /horizonWeeks.*-1/.test(e.message),
+  );
+  assert.throws(
+    () => plan(META, [], { runRef: 'R', stockoutDays: 9 }),
+    (e: unknown) => e instanceof ConfigError && /stockoutDays.*9/.test(e.message),
+  );
   assert.throws(() => plan(META, [], { runRef: '' }), /runRef/);
   assert.throws(() => plan(META, [], { runRef: 'R', safetyPeriod: 'forever' as 'lead_time' }), /safetyPeriod.*"forever"/);
 });
@@ -225,12 +253,26 @@ test('property: whatever the history, every number out is finite and every line 
     outgoing: fc.double({ min: 0, max: 1e9, noNaN: true }),
     level: fc.double({ min: 0.5, max: 0.9999, noNaN: true }),
     vendor: fc.option(
-      fc.record({ lead: fc.double({ min: 0, max: 400, noNaN: true }), min: fc.double({ min: 0, max: 1e6, noNaN: true }), multiple: fc.option(fc.double({ min: 0.001, max: 1e4, noNaN: true }), { nil: false as const }), price: fc.double({ min: 0, max: 1e5, noNaN: true }) }),
+      fc.record({
+        lead: fc.double({ min: 0, max: 400, noNaN: true }),
+        min: fc.double({ min: 0, max: 1e6, noNaN: true }),
+        multiple: fc.option(fc.double({ min: 0.001, max: 1e4, noNaN: true }), { nil: false as const }),
+        price: fc.double({ min: 0, max: 1e5, noNaN: true }),
+      }),
       { nil: false as const },
     ),
-    measured: fc.option(fc.record({ samples: fc.integer({ min: 0, max: 50 }), mean: fc.double({ min: 0, max: 400, noNaN: true }), std: fc.double({ min: 0, max: 200, noNaN: true }) }), { nil: false as const }),
+    measured: fc.option(
+      fc.record({
+        samples: fc.integer({ min: 0, max: 50 }),
+        mean: fc.double({ min: 0, max: 400, noNaN: true }),
+        std: fc.double({ min: 0, max: 200, noNaN: true }),
+      }),
+      { nil: false as const },
+    ),
     transfer: fc.option(fc.double({ min: 0, max: 60, noNaN: true }), { nil: false as const }),
-    rule: fc.option(fc.tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true })), { nil: false as const }),
+    rule: fc.option(fc.tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true })), {
+      nil: false as const,
+    }),
   });
   fc.assert(
     fc.property(fc.array(arbItem, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 20 }), (arbitrary, horizon) => {
@@ -243,8 +285,20 @@ test('property: whatever the history, every number out is finite and every line 
           incoming: a.incoming,
           outgoing: a.outgoing,
           service_level: a.level,
-          vendor: a.vendor ? { code: 'V', partner_id: 1, lead_time_days: a.vendor.lead, min_qty: a.vendor.min, multiple: a.vendor.multiple, price: a.vendor.price, currency: 'EUR' } : false,
-          lead_time: a.measured ? { samples: a.measured.samples, mean_days: a.measured.mean, std_days: a.measured.std, mean_delay_days: 0 } : false,
+          vendor: a.vendor
+            ? {
+                code: 'V',
+                partner_id: 1,
+                lead_time_days: a.vendor.lead,
+                min_qty: a.vendor.min,
+                multiple: a.vendor.multiple,
+                price: a.vendor.price,
+                currency: 'EUR',
+              }
+            : false,
+          lead_time: a.measured
+            ? { samples: a.measured.samples, mean_days: a.measured.mean, std_days: a.measured.std, mean_delay_days: 0 }
+            : false,
           resupply_from: a.transfer === false ? false : { warehouse: 'SRC', lead_time_days: a.transfer },
           reorder_rule: a.rule ? { id: 1, min_qty: a.rule[0], max_qty: Math.max(a.rule[0], a.rule[1]), multiple: 1 } : false,
         }),

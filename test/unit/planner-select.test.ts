@@ -1,6 +1,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clean, maseScale, safetyStock, select, sumOver, windowOf, zScore, leadTimeOf, roundOrder, reviewPolicy, ceilTo, classify } from '../../agent/planner/index.ts';
+import {
+  clean,
+  maseScale,
+  safetyStock,
+  select,
+  sumOver,
+  windowOf,
+  zScore,
+  leadTimeOf,
+  roundOrder,
+  reviewPolicy,
+  ceilTo,
+  classify,
+} from '../../agent/planner/index.ts';
 
 const OPTIONS = { stockoutDays: 4, lowSalesShare: 0.5, outlierK: 10 };
 
@@ -20,7 +33,11 @@ test('MASE scale: the mean absolute week-to-week change, guarded when the series
 });
 
 test('backtest window: origins over the last N weeks with a full horizon, after the training weeks', () => {
-  const s = clean(Array.from({ length: 156 }, () => 1), [], OPTIONS);
+  const s = clean(
+    Array.from({ length: 156 }, () => 1),
+    [],
+    OPTIONS,
+  );
   assert.equal(windowOf(s, 2.5, 26, 13), { from: 156 - 3 - 26 + 1, to: 153, h: 3 });
   assert.equal(windowOf(s, 0, 26, 13), { from: 130, to: 155, h: 1 }, 'horizon at least 1 week');
   const short = clean([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6], [], OPTIONS);
@@ -76,19 +93,40 @@ test('safety stock = z·√(L·σd² + d²·σL²), and the demand over a fracti
 test('lead time: transfer route, then measured receipts (≥ 3), then vendor terms, then the default', () => {
   const vendor = { code: 'V', partner_id: 1, lead_time_days: 21, min_qty: 0, multiple: false as const, price: 1, currency: 'EUR' };
   const measured = { samples: 3, mean_days: 12, std_days: 4, mean_delay_days: 0 };
-  assert.equal(leadTimeOf({ resupply_from: { warehouse: 'C', lead_time_days: 2 }, lead_time: measured, vendor }, 3, 14), { days: 2, sdDays: 0, source: 'transfer' });
+  assert.equal(leadTimeOf({ resupply_from: { warehouse: 'C', lead_time_days: 2 }, lead_time: measured, vendor }, 3, 14), {
+    days: 2,
+    sdDays: 0,
+    source: 'transfer',
+  });
   assert.equal(leadTimeOf({ resupply_from: false, lead_time: measured, vendor }, 3, 14), { days: 12, sdDays: 4, source: 'measured' });
-  assert.equal(leadTimeOf({ resupply_from: false, lead_time: { ...measured, samples: 2 }, vendor }, 3, 14), { days: 21, sdDays: 0, source: 'terms' });
+  assert.equal(leadTimeOf({ resupply_from: false, lead_time: { ...measured, samples: 2 }, vendor }, 3, 14), {
+    days: 21,
+    sdDays: 0,
+    source: 'terms',
+  });
   assert.equal(leadTimeOf({ resupply_from: false, lead_time: false, vendor: false }, 3, 14), { days: 14, sdDays: 0, source: 'default' });
 });
 
 test('policy and rounding: order S − IP when IP ≤ ROP, up to the minimum, then the multiple', () => {
-  assert.equal(reviewPolicy({ overLead: 20, overLeadAndReview: 30, safetyStock: 5, onHand: 10, incoming: 10, outgoing: 0 }), { reorderPoint: 25, orderUpTo: 35, position: 20, raw: 15 });
-  assert.is(reviewPolicy({ overLead: 20, overLeadAndReview: 30, safetyStock: 5, onHand: 30, incoming: 0, outgoing: 0 }).raw, 0, 'above the reorder point');
+  assert.equal(reviewPolicy({ overLead: 20, overLeadAndReview: 30, safetyStock: 5, onHand: 10, incoming: 10, outgoing: 0 }), {
+    reorderPoint: 25,
+    orderUpTo: 35,
+    position: 20,
+    raw: 15,
+  });
+  assert.is(
+    reviewPolicy({ overLead: 20, overLeadAndReview: 30, safetyStock: 5, onHand: 30, incoming: 0, outgoing: 0 }).raw,
+    0,
+    'above the reorder point',
+  );
   assert.equal(roundOrder(15, 20, 6), { quantity: 24, toMinimum: true, toMultiple: true });
   assert.equal(roundOrder(24, 20, 6), { quantity: 24, toMinimum: false, toMultiple: false });
   assert.equal(roundOrder(7.2, 0, false), { quantity: 8, toMinimum: false, toMultiple: false });
-  assert.equal(roundOrder(7.2, 0, 0.5), { quantity: 7.5, toMinimum: false, toMultiple: false }, 'a finer multiple than 1 is not a rounding worth a flag');
+  assert.equal(
+    roundOrder(7.2, 0, 0.5),
+    { quantity: 7.5, toMinimum: false, toMultiple: false },
+    'a finer multiple than 1 is not a rounding worth a flag',
+  );
   assert.is(ceilTo(0.30000000000000004, 0.1), 0.3, 'floating-point dust does not add a step');
   assert.is(ceilTo(2.41, 1.2), 3.6);
 });

@@ -2,7 +2,18 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProposalLine } from '../../shared-types/index.ts';
 import { plan } from '../../agent/planner/index.ts';
-import { actualLeadDays, calibrate, ddmrpPolicy, KNOBS, makeWorld, minMaxPolicy, plannerPolicy, simulate, snapshotItems, type SimResult } from '../../scripts/sim/index.ts';
+import {
+  actualLeadDays,
+  calibrate,
+  ddmrpPolicy,
+  KNOBS,
+  makeWorld,
+  minMaxPolicy,
+  plannerPolicy,
+  simulate,
+  snapshotItems,
+  type SimResult,
+} from '../../scripts/sim/index.ts';
 
 // A tiny world: 12 SKUs, 60 weeks of history, 2 weeks of warm-up, 6 measured weeks.
 const TINY = { seed: 11, skus: 12, vendors: 3, historyWeeks: 60, warmupWeeks: 2, simWeeks: 6 };
@@ -55,7 +66,7 @@ test('calibration returns a knob whose fill rate reaches the target, or says it 
   assert.ok(c.runs <= 7);
 });
 
-test('the benchmark\'s snapshot plans into valid lines', () => {
+test("the benchmark's snapshot plans into valid lines", () => {
   const items = snapshotItems(5, 20, 2, 60);
   assert.is(items.length, 40);
   const result = plan({ as_of: '2026-12-02', history_start: '2025-10-06', weeks: 60 }, items, { runRef: 'T' });

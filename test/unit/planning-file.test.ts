@@ -42,14 +42,36 @@ test('every event type has a CSV layout whose row has one cell per column; refer
   }
   const row = (type: string) => Object.fromEntries((columnsFor(type) ?? []).map((c, i) => [c, eventRow(FIXTURES[type] as Envelope)[i]]));
   assert.equal(row('product.changed'), {
-    event_id: '101', sequence: '5001', occurred_at: '2026-11-30T08:09:59Z', aggregate_key: 'FURN-0001', company_id: '1',
-    id: '42', sku: 'FURN-0001', name: 'Office chair', barcode: '', active: 'true', type: 'product', tracking: 'none', category: 'All / Saleable',
-    uom: 'Units', purchase_uom: 'Units', sale_ok: 'true', purchase_ok: 'true', weight: '12.5', volume: '0.3', standard_price: '80', list_price: '120', currency: 'EUR',
+    event_id: '101',
+    sequence: '5001',
+    occurred_at: '2026-11-30T08:09:59Z',
+    aggregate_key: 'FURN-0001',
+    company_id: '1',
+    id: '42',
+    sku: 'FURN-0001',
+    name: 'Office chair',
+    barcode: '',
+    active: 'true',
+    type: 'product',
+    tracking: 'none',
+    category: 'All / Saleable',
+    uom: 'Units',
+    purchase_uom: 'Units',
+    sale_ok: 'true',
+    purchase_ok: 'true',
+    weight: '12.5',
+    volume: '0.3',
+    standard_price: '80',
+    list_price: '120',
+    currency: 'EUR',
   });
   assert.equal(row('stock.level').basis, 'free');
   assert.equal([row('stock.level').sku, row('stock.level').warehouse, row('stock.level').definition_version], ['FURN-0001', 'WH', '3']);
   assert.equal([row('demand.line').customer_ref, row('demand.line').uom, row('demand.line').warehouse], ['C-009', 'Units', 'WH']);
-  assert.equal([row('purchase.open_line').vendor_ref, row('vendor_terms.changed').vendor_name, row('location.changed').warehouse_code], ['V-014', 'Wood Corner', 'WH']);
+  assert.equal(
+    [row('purchase.open_line').vendor_ref, row('vendor_terms.changed').vendor_name, row('location.changed').warehouse_code],
+    ['V-014', 'Wood Corner', 'WH'],
+  );
   assert.equal([row('proposal.executed').orders, row('proposal.decided').orders, row('proposal.decided').company_id], ['P00018', '', '1']);
   assert.is(row('product.deleted').company_id, '', 'company false is empty');
 });
@@ -66,8 +88,27 @@ test('a delivered batch becomes one complete file per type under out/<type>/, na
   const text = readFileSync(join(dir, 'out', 'demand.line', 'demand.line-20261130T081000Z-110-140.csv'), 'utf8');
   const table: unknown = parse(text);
   const [header, ...rows] = table as string[][];
-  assert.equal(header, ['event_id', 'sequence', 'occurred_at', 'aggregate_key', 'company_id', 'id', 'sku', 'warehouse', 'date', 'quantity', 'uom', 'kind', 'order', 'customer_ref', 'done_at']);
-  assert.equal(rows.map((r) => r[0]), ['110', '140']);
+  assert.equal(header, [
+    'event_id',
+    'sequence',
+    'occurred_at',
+    'aggregate_key',
+    'company_id',
+    'id',
+    'sku',
+    'warehouse',
+    'date',
+    'quantity',
+    'uom',
+    'kind',
+    'order',
+    'customer_ref',
+    'done_at',
+  ]);
+  assert.equal(
+    rows.map((r) => r[0]),
+    ['110', '140'],
+  );
   assert.ok(text.endsWith('\n') && !text.includes('\r'), '\\n line ends');
 });
 
@@ -87,31 +128,53 @@ const inboxWorld = () => {
   odoo.addWarehouse('WH', 'Main');
   odoo.addProduct({ name: 'Chair', sku: 'CH-0' });
   const transport = new InProcessTransport(odoo, user);
-  return { odoo, transport, poller: new FileInboxPoller({ code: 'FILES', dir, odoo: new PlanSyncOdoo(transport), logger: silentLogger() }) };
+  return {
+    odoo,
+    transport,
+    poller: new FileInboxPoller({ code: 'FILES', dir, odoo: new PlanSyncOdoo(transport), logger: silentLogger() }),
+  };
 };
 
 test('an inbox file is imported as the run <ref> of source csv:<code> and moved to done/ with a result line per input line', async () => {
   const w = inboxWorld();
   mkdirSync(join(dir, 'in'));
-  writeFileSync(join(dir, 'in', 'forecasts_W48.csv'), 'external_id,sku,warehouse,period_start,granularity,quantity\nF-1,CH-0,WH,2026-11-30,week,4\nF-2,NOPE,WH,2026-11-30,week,1\n');
+  writeFileSync(
+    join(dir, 'in', 'forecasts_W48.csv'),
+    'external_id,sku,warehouse,period_start,granularity,quantity\nF-1,CH-0,WH,2026-11-30,week,4\nF-2,NOPE,WH,2026-11-30,week,1\n',
+  );
   writeFileSync(join(dir, 'in', 'forecasts_W49.csv.tmp'), 'being written by the platform');
   const report = await w.poller.poll();
   assert.equal(report, { items: 1, lines: 2, counts: { created: 1, unchanged: 0, superseded: 0, exception: 1 } });
   assert.ok(existsSync(join(dir, 'in', 'done', 'forecasts_W48.csv')), 'moved to done/');
   assert.not.ok(existsSync(join(dir, 'in', 'forecasts_W48.csv')));
   assert.ok(existsSync(join(dir, 'in', 'forecasts_W49.csv.tmp')), 'other names are left alone');
-  const result = parse<Record<string, string>>(readFileSync(join(dir, 'in', 'done', 'forecasts_W48.csv.result.csv'), 'utf8'), { columns: true });
-  assert.equal(result.map((r) => [r.external_id, r.status]), [['F-1', 'created'], ['F-2', 'exception']]);
+  const result = parse<Record<string, string>>(readFileSync(join(dir, 'in', 'done', 'forecasts_W48.csv.result.csv'), 'utf8'), {
+    columns: true,
+  });
+  assert.equal(
+    result.map((r) => [r.external_id, r.status]),
+    [
+      ['F-1', 'created'],
+      ['F-2', 'exception'],
+    ],
+  );
   assert.match(result[1]?.reason ?? '', /^unknown_sku: .*"NOPE"/);
   const run = [...w.odoo.planning.runs.values()][0];
   assert.equal([run?.source, run?.ref, run?.kind], ['csv:FILES', 'W48', 'forecast']);
-  assert.equal(await w.poller.poll(), { items: 0, lines: 0, counts: { created: 0, unchanged: 0, superseded: 0, exception: 0 } }, 'a second poll finds nothing');
+  assert.equal(
+    await w.poller.poll(),
+    { items: 0, lines: 0, counts: { created: 0, unchanged: 0, superseded: 0, exception: 0 } },
+    'a second poll finds nothing',
+  );
 });
 
 test('a malformed inbox file is moved to rejected/ with the line and column of each problem; nothing of it is imported', async () => {
   const w = inboxWorld();
   mkdirSync(join(dir, 'in'));
-  writeFileSync(join(dir, 'in', 'proposals_R-7.csv'), 'external_id,kind,sku,warehouse,quantity\nP-1,purchase,CH-0,WH,12\nP-2,buy,CH-0,WH,abc\n');
+  writeFileSync(
+    join(dir, 'in', 'proposals_R-7.csv'),
+    'external_id,kind,sku,warehouse,quantity\nP-1,purchase,CH-0,WH,12\nP-2,buy,CH-0,WH,abc\n',
+  );
   const report = await w.poller.poll();
   assert.is(report.items, 1);
   assert.ok(existsSync(join(dir, 'in', 'rejected', 'proposals_R-7.csv')));
@@ -125,7 +188,21 @@ test('createTarget serves a planning endpoint by URL scheme: file:/// (an existi
   const state = await openStateStore({ url: 'memory://', database: 'x', receiptTtlMs: 1000 });
   const deps = { odoo: new PlanSyncOdoo(inboxWorld().transport), state, logger: silentLogger() };
   const endpoint = (kind: 'planning' | 'wms' | 'channel', url: string) =>
-    effectiveEndpoint({ code: 'PLAN', name: 'P', kind, url, event_types: [], company: 1, batch_size: 10, concurrency: 1, rate_limit: 0, timeout_seconds: 5 }, { endpoints: {} });
+    effectiveEndpoint(
+      {
+        code: 'PLAN',
+        name: 'P',
+        kind,
+        url,
+        event_types: [],
+        company: 1,
+        batch_size: 10,
+        concurrency: 1,
+        rate_limit: 0,
+        timeout_seconds: 5,
+      },
+      { endpoints: {} },
+    );
   const files = createTarget(endpoint('planning', pathToFileURL(dir).href), { secrets: {} }, {}, deps);
   assert.ok(files.ok && files.target instanceof FileExchangeTarget && files.inbound instanceof FileInboxPoller);
   const missing = createTarget(endpoint('planning', pathToFileURL(join(dir, 'nope')).href), { secrets: {} }, {}, deps);
@@ -148,7 +225,18 @@ test('createTarget serves a planning endpoint by URL scheme: file:/// (an existi
   if (wms.ok) wms.target.close();
   if (channel.ok) channel.target.close();
   const polledSettings = effectiveEndpoint(
-    { code: 'PLAN', name: 'P', kind: 'wms', url: 'https://wms.example.test', event_types: [], company: 1, batch_size: 10, concurrency: 1, rate_limit: 0, timeout_seconds: 5 },
+    {
+      code: 'PLAN',
+      name: 'P',
+      kind: 'wms',
+      url: 'https://wms.example.test',
+      event_types: [],
+      company: 1,
+      batch_size: 10,
+      concurrency: 1,
+      rate_limit: 0,
+      timeout_seconds: 5,
+    },
     { endpoints: { PLAN: { wms_poll_seconds: 30 } } },
   );
   assert.is(polledSettings.wmsPollSeconds, 30);

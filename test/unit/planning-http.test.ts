@@ -35,7 +35,14 @@ const json = (status: number, value: unknown): [number, string, Record<string, s
   return [status, text, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }];
 };
 
-const line = (id: string, sku = 'CH-0') => ({ external_id: id, sku, warehouse: 'WH', period_start: '2026-11-30', granularity: 'week', quantity: 3 });
+const line = (id: string, sku = 'CH-0') => ({
+  external_id: id,
+  sku,
+  warehouse: 'WH',
+  period_start: '2026-11-30',
+  granularity: 'week',
+  quantity: 3,
+});
 
 interface World {
   odoo: StandinOdoo;
@@ -68,15 +75,31 @@ const world = async (batchSize = 2): Promise<World> => {
 };
 
 /** The signature check a platform makes, over the raw body ("" for a GET). */
-const signed = (headers: Record<string, string | string[] | undefined>, body: string) => verify(SECRET, String(headers['x-plansync-signature']), body, NOW).ok;
+const signed = (headers: Record<string, string | string[] | undefined>, body: string) =>
+  verify(SECRET, String(headers['x-plansync-signature']), body, NOW).ok;
 
 test('events go to <url>/events exactly as a webhook: signed, with the idempotency key', async () => {
   const target = new PlanningHttpTarget({ code: 'PLAN', url: `${ORIGIN}/api/`, secret: SECRET, now: () => NOW, retryLimit: 0, noiseMs: 0 });
   closers.push(target);
-  const event = { id: 7, type: 'product.deleted', endpoint: 'PLAN', aggregate: { model: 'product.product', id: 1, key: 'CH-0' }, company: false, occurred_at: '2026-11-30T08:00:00Z', sequence: 1, schema: 1, coalesced: 1, attempt: 1, payload: { id: 1, key: 'CH-0' } } as Envelope;
+  const event = {
+    id: 7,
+    type: 'product.deleted',
+    endpoint: 'PLAN',
+    aggregate: { model: 'product.product', id: 1, key: 'CH-0' },
+    company: false,
+    occurred_at: '2026-11-30T08:00:00Z',
+    sequence: 1,
+    schema: 1,
+    coalesced: 1,
+    attempt: 1,
+    payload: { id: 1, key: 'CH-0' },
+  } as Envelope;
   let ok = false;
   const scope = nock(ORIGIN)
-    .post('/api/events', (body: { endpoint: string; events: Array<{ id: number }> }) => body.endpoint === 'PLAN' && body.events[0]?.id === 7)
+    .post(
+      '/api/events',
+      (body: { endpoint: string; events: Array<{ id: number }> }) => body.endpoint === 'PLAN' && body.events[0]?.id === 7,
+    )
     .reply(function (_uri, body) {
       ok = signed(this.req.headers, JSON.stringify(body)) && this.req.headers['idempotency-key'] === '7';
       return json(200, {});
@@ -212,12 +235,19 @@ test('a poll that failed midway through a run resumes at the page where it stopp
   await w.poller.poll();
   assert.ok(scope.isDone(), `pending: ${scope.pendingMocks().join(', ')}`);
   assert.is(w.odoo.planning.forecasts.size, 3, 'F-1, F-2 once, F-3');
-  assert.equal(result?.counts, { created: 3, unchanged: 0, superseded: 0, exception: 1 }, 'F-1 repeated in a later page is a duplicate_line of the run');
+  assert.equal(
+    result?.counts,
+    { created: 3, unchanged: 0, superseded: 0, exception: 1 },
+    'F-1 repeated in a later page is a duplicate_line of the run',
+  );
 });
 
 test('an answer of the wrong shape is a configuration error naming the field', async () => {
   const w = await world();
-  const scope = nock(ORIGIN).get('/api/runs').query(true).reply(...json(200, { runs: [{ ref: 'R-1', kind: 'budget' }], cursor: 1 }));
+  const scope = nock(ORIGIN)
+    .get('/api/runs')
+    .query(true)
+    .reply(...json(200, { runs: [{ ref: 'R-1', kind: 'budget' }], cursor: 1 }));
   try {
     await w.poller.poll();
     assert.unreachable();

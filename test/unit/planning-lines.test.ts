@@ -18,7 +18,11 @@ const test = suite('planning lines');
 
 const text = (options: { newlines?: boolean; maxLength?: number } = {}) =>
   fc
-    .string({ minLength: 1, maxLength: options.maxLength ?? 16, unit: fc.constantFrom('A', 'z', '0', '-', ' ', ',', '"', 'é', '/', ...(options.newlines ? ['\n'] : [])) })
+    .string({
+      minLength: 1,
+      maxLength: options.maxLength ?? 16,
+      unit: fc.constantFrom('A', 'z', '0', '-', ' ', ',', '"', 'é', '/', ...(options.newlines ? ['\n'] : [])),
+    })
     .filter((s) => s.trim().length > 0 && s.trim() === s);
 const amount = fc.integer({ min: 0, max: 100_000_000 }).map((n) => n / 100);
 const positive = fc.integer({ min: 1, max: 100_000_000 }).map((n) => n / 100);
@@ -45,7 +49,11 @@ const forecastLine = (newlines = false) =>
     .chain((l) =>
       (l.granularity === 'week' ? monday : firstOfMonth).map((period_start) => {
         const { spread, ...line } = l;
-        return { ...line, period_start, ...(spread === undefined ? {} : { lower: Math.max(0, line.quantity - spread), upper: line.quantity + spread }) };
+        return {
+          ...line,
+          period_start,
+          ...(spread === undefined ? {} : { lower: Math.max(0, line.quantity - spread), upper: line.quantity + spread }),
+        };
       }),
     );
 
@@ -81,7 +89,15 @@ const proposalLine = (newlines = false) =>
       { requiredKeys: ['external_id', 'kind', 'sku', 'warehouse', 'quantity'] },
     ),
     fc.record(
-      { external_id: text({ maxLength: 24 }), kind: fc.constant('transfer'), sku: text(), warehouse: text(), source_warehouse: text(), quantity: positive, need_by: isoDay },
+      {
+        external_id: text({ maxLength: 24 }),
+        kind: fc.constant('transfer'),
+        sku: text(),
+        warehouse: text(),
+        source_warehouse: text(),
+        quantity: positive,
+        need_by: isoDay,
+      },
       { requiredKeys: ['external_id', 'kind', 'sku', 'warehouse', 'source_warehouse', 'quantity'] },
     ),
     fc.record({
@@ -89,13 +105,17 @@ const proposalLine = (newlines = false) =>
       kind: fc.constant('parameter'),
       sku: text(),
       warehouse: text(),
-      parameter: fc.tuple(amount, amount, amount).map(([a, b, safety]) => ({ min_qty: Math.min(a, b), max_qty: Math.max(a, b), safety_stock: safety })),
+      parameter: fc
+        .tuple(amount, amount, amount)
+        .map(([a, b, safety]) => ({ min_qty: Math.min(a, b), max_qty: Math.max(a, b), safety_stock: safety })),
     }),
   );
 
 /** Drop empty objects, so that `explanation: {}` and no explanation compare equal. */
 const normal = (value: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => !(v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)));
+  Object.fromEntries(
+    Object.entries(value).filter(([, v]) => !(v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)),
+  );
 
 const schemaOf = (kind: ImportKind) => (kind === 'forecast' ? ForecastLine : ProposalLine);
 
@@ -121,8 +141,10 @@ test('property: a valid forecast or proposal line validates', () => {
 /** A value of the wrong type for a field, by what the field holds. */
 const garbageFor = (field: string): fc.Arbitrary<unknown> => {
   const notAString = [fc.integer(), fc.constant(null), fc.constant(true), fc.constant([])];
-  if (['external_id', 'sku', 'warehouse', 'vendor', 'source_warehouse', 'uom'].includes(field)) return fc.oneof(...notAString, fc.constant(''), fc.constant('   '));
-  if (['period_start', 'order_by', 'need_by'].includes(field)) return fc.oneof(...notAString, fc.constantFrom('2026-13-40', '2026-02-30', '30/11/2026', ''));
+  if (['external_id', 'sku', 'warehouse', 'vendor', 'source_warehouse', 'uom'].includes(field))
+    return fc.oneof(...notAString, fc.constant(''), fc.constant('   '));
+  if (['period_start', 'order_by', 'need_by'].includes(field))
+    return fc.oneof(...notAString, fc.constantFrom('2026-13-40', '2026-02-30', '30/11/2026', ''));
   if (['kind', 'granularity'].includes(field)) return fc.oneof(...notAString, fc.constantFrom('weekly', 'buy', ''));
   return fc.oneof(fc.constant('abc'), fc.constant('12'), fc.constant(null), fc.constant(-5), fc.constant(Number.NaN), fc.constant({}));
 };
@@ -139,7 +161,9 @@ test('property: any field of a line turned to a value of the wrong type is refus
   fc.assert(
     fc.property(
       forecastLine(),
-      fc.constantFrom('external_id', 'sku', 'warehouse', 'period_start', 'granularity', 'quantity').chain((field) => fc.tuple(fc.constant(field), garbageFor(field))),
+      fc
+        .constantFrom('external_id', 'sku', 'warehouse', 'period_start', 'granularity', 'quantity')
+        .chain((field) => fc.tuple(fc.constant(field), garbageFor(field))),
       (line, [field, value]) => {
         refused('forecast', line, field, value);
       },
@@ -149,7 +173,9 @@ test('property: any field of a line turned to a value of the wrong type is refus
   fc.assert(
     fc.property(
       proposalLine(),
-      fc.constantFrom('external_id', 'sku', 'warehouse', 'kind', 'quantity').chain((field) => fc.tuple(fc.constant(field), garbageFor(field))),
+      fc
+        .constantFrom('external_id', 'sku', 'warehouse', 'kind', 'quantity')
+        .chain((field) => fc.tuple(fc.constant(field), garbageFor(field))),
       (line, [field, value]) => {
         refused('proposal', line, field, value);
       },
@@ -168,9 +194,18 @@ test('line rules: bounds around the quantity, weeks on Mondays, a purchase needs
   assert.match(reason('forecast', { ...base, lower: 12 }), /^invalid: lower: must be at most quantity \(10\) \(got 12\)/);
   assert.match(reason('forecast', { ...base, period_start: '2026-12-01' }), /period_start: a week starts on a Monday \(got "2026-12-01"\)/);
   assert.match(reason('forecast', { ...base, period_start: '2026-02-30', granularity: 'month' }), /period_start: .*\(got "2026-02-30"\)/);
-  assert.match(reason('proposal', { external_id: 'P-1', kind: 'purchase', sku: 'S', warehouse: 'WH' }), /quantity: a purchase proposal needs a quantity > 0 \(got missing\)/);
-  assert.match(reason('proposal', { external_id: 'P-1', kind: 'transfer', sku: 'S', warehouse: 'WH', quantity: 3 }), /source_warehouse: .*\(got missing\)/);
-  assert.match(reason('proposal', { external_id: 'P-1', kind: 'parameter', sku: 'S', warehouse: 'WH', parameter: { min_qty: 5, max_qty: 2 } }), /parameter\.max_qty: must be at least min_qty/);
+  assert.match(
+    reason('proposal', { external_id: 'P-1', kind: 'purchase', sku: 'S', warehouse: 'WH' }),
+    /quantity: a purchase proposal needs a quantity > 0 \(got missing\)/,
+  );
+  assert.match(
+    reason('proposal', { external_id: 'P-1', kind: 'transfer', sku: 'S', warehouse: 'WH', quantity: 3 }),
+    /source_warehouse: .*\(got missing\)/,
+  );
+  assert.match(
+    reason('proposal', { external_id: 'P-1', kind: 'parameter', sku: 'S', warehouse: 'WH', parameter: { min_qty: 5, max_qty: 2 } }),
+    /parameter\.max_qty: must be at least min_qty/,
+  );
 });
 
 // ---- CSV ----
@@ -230,11 +265,14 @@ test('property: any field of a CSV file turned to garbage refuses the file, nami
         fc.constantFrom(...header),
         fc.nat(),
         (input, lineSeed, column, garbageSeed) => {
-          const parsedRows = (parseLinesCsvOk(kind, linesToCsv(kind, input))).slice(1);
+          const parsedRows = parseLinesCsvOk(kind, linesToCsv(kind, input)).slice(1);
           const row = lineSeed % parsedRows.length;
           const index = header.indexOf(column);
           const type = typeOf(kind, column);
-          const garbage = type === 'string' ? { raw: 'ab"c' } : (fc.sample(typedGarbage[type] as fc.Arbitrary<string>, { numRuns: 1, seed: garbageSeed })[0] as string);
+          const garbage =
+            type === 'string'
+              ? { raw: 'ab"c' }
+              : (fc.sample(typedGarbage[type] as fc.Arbitrary<string>, { numRuns: 1, seed: garbageSeed })[0] as string);
           const rows = parsedRows.map((r, i) => (i === row ? r.map((c, j) => (j === index ? garbage : c)) : r));
           const result = parseLinesCsv(kind, csvText(header, rows));
           if (result.ok) throw new Error(`${column} = ${JSON.stringify(garbage)} at line ${row + 2} was accepted`);
@@ -253,12 +291,17 @@ const parseLinesCsvOk = (kind: ImportKind, csv: string): string[][] => {
   const header = columnsOf(kind).map((c) => c.name);
   const parsed = parseLinesCsv(kind, csv);
   if (!parsed.ok) throw new Error(parsed.problems.map(describeProblem).join('; '));
-  return [header, ...parsed.lines.map((line) => header.map((name) => {
-    const column = columnsOf(kind).find((c) => c.name === name);
-    const from = column?.into ? (line[column.into] as Record<string, unknown> | undefined) : line;
-    const value = from?.[name];
-    return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-  }))];
+  return [
+    header,
+    ...parsed.lines.map((line) =>
+      header.map((name) => {
+        const column = columnsOf(kind).find((c) => c.name === name);
+        const from = column?.into ? (line[column.into] as Record<string, unknown> | undefined) : line;
+        const value = from?.[name];
+        return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+      }),
+    ),
+  ];
 };
 
 test('a wrong header refuses the file: an unknown column, a column twice, a required column missing', () => {
@@ -271,9 +314,17 @@ test('a wrong header refuses the file: an unknown column, a column twice, a requ
     'line 1, column quantity: required column missing',
   ]);
   assert.equal(problems('external_id,sku,sku,warehouse,period_start,granularity,quantity\n'), ['line 1, column sku: column given twice']);
-  assert.equal(problems(''), ['line 1, column (header): the file is empty: expected a header line with external_id,revision,sku,warehouse,period_start,granularity,quantity,lower,upper']);
-  assert.match(problems('external_id,sku,warehouse,period_start,granularity,quantity\nF-1,S,WH,2026-11-30,week,3,9\n')[0] ?? '', /^line 2, column \(row: 7 fields for 6 columns\): Invalid Record Length/);
-  assert.match(problems('external_id,sku,warehouse,period_start,granularity,quantity\nF-1,"S,WH,2026-11-30,week,3\n')[0] ?? '', /^line 2, column sku: Quote Not Closed/);
+  assert.equal(problems(''), [
+    'line 1, column (header): the file is empty: expected a header line with external_id,revision,sku,warehouse,period_start,granularity,quantity,lower,upper',
+  ]);
+  assert.match(
+    problems('external_id,sku,warehouse,period_start,granularity,quantity\nF-1,S,WH,2026-11-30,week,3,9\n')[0] ?? '',
+    /^line 2, column \(row: 7 fields for 6 columns\): Invalid Record Length/,
+  );
+  assert.match(
+    problems('external_id,sku,warehouse,period_start,granularity,quantity\nF-1,"S,WH,2026-11-30,week,3\n')[0] ?? '',
+    /^line 2, column sku: Quote Not Closed/,
+  );
 });
 
 test('a well-formed CSV with empty cells gives absent fields; a proposal groups parameter and explanation columns', () => {
@@ -285,7 +336,14 @@ test('a well-formed CSV with empty cells gives absent fields; a proposal groups 
   if (!parsed.ok) return;
   assert.equal(parsed.lines, [
     { external_id: 'P-1', kind: 'parameter', sku: 'S', warehouse: 'WH', parameter: { min_qty: 2, max_qty: 8 } },
-    { external_id: 'P-2', kind: 'purchase', sku: 'S', warehouse: 'WH', quantity: 12.5, explanation: { on_hand: 3, reason: 'low, and "urgent"' } },
+    {
+      external_id: 'P-2',
+      kind: 'purchase',
+      sku: 'S',
+      warehouse: 'WH',
+      quantity: 12.5,
+      explanation: { on_hand: 3, reason: 'low, and "urgent"' },
+    },
   ]);
   assert.equal(parsed.lineNumbers, [2, 3]);
 });
@@ -293,7 +351,11 @@ test('a well-formed CSV with empty cells gives absent fields; a proposal groups 
 // ---- import files ----
 
 test('an import file: CSV by default, JSON as an array or {lines, generated_at}; a malformed JSON file is refused with where', () => {
-  const csv = parseImportText('run.csv', 'external_id,sku,warehouse,period_start,granularity,quantity\nF-1,S,WH,2026-11-30,week,3\n', 'forecast');
+  const csv = parseImportText(
+    'run.csv',
+    'external_id,sku,warehouse,period_start,granularity,quantity\nF-1,S,WH,2026-11-30,week,3\n',
+    'forecast',
+  );
   assert.ok(csv.ok && csv.format === 'csv' && csv.where[0] === 'line 2' && csv.generatedAt === false);
   const array = parseImportText('run.json', '[{"external_id": "F-1"}]', 'forecast');
   assert.ok(array.ok && array.format === 'json' && array.lines.length === 1 && array.where[0] === 'lines[0]');
@@ -320,20 +382,34 @@ test('a number out of range refuses the file in CSV and in JSON alike, naming th
   assert.equal(problems('run.json', '[{"external_id": "F-1", "quantity": 1e400}]'), [
     'lines[0].quantity: out of range: numbers must lie within ±9007199254740991, got Infinity (a number beyond the range of a 64-bit float)',
   ]);
-  assert.equal(problems('run.json', '[{"external_id": "F-1", "quantity": 1e308}]'), ['lines[0].quantity: out of range: numbers must lie within ±9007199254740991, got 1e+308']);
+  assert.equal(problems('run.json', '[{"external_id": "F-1", "quantity": 1e308}]'), [
+    'lines[0].quantity: out of range: numbers must lie within ±9007199254740991, got 1e+308',
+  ]);
   assert.equal(problems('run.json', '{"lines": [{"external_id": "P-1", "parameter": {"max_qty": -1e400}}]}'), [
     'lines[0].parameter.max_qty: out of range: numbers must lie within ±9007199254740991, got -Infinity (a number beyond the range of a 64-bit float)',
   ]);
   // CSV: the same refusal for the same numbers, written either way.
-  assert.equal(problems('run.csv', `${header}F-1,S,WH,2026-11-30,week,1e308\n`), ['line 2, column quantity: out of range: numbers must lie within ±9007199254740991, got "1e308"']);
+  assert.equal(problems('run.csv', `${header}F-1,S,WH,2026-11-30,week,1e308\n`), [
+    'line 2, column quantity: out of range: numbers must lie within ±9007199254740991, got "1e308"',
+  ]);
   assert.equal(problems('run.csv', `${header}F-1,S,WH,2026-11-30,week,1${'0'.repeat(400)}\n`).length, 1);
-  assert.match(problems('run.csv', `${header}F-1,S,WH,2026-11-30,week,1${'0'.repeat(400)}\n`)[0] ?? '', /^line 2, column quantity: out of range/);
+  assert.match(
+    problems('run.csv', `${header}F-1,S,WH,2026-11-30,week,1${'0'.repeat(400)}\n`)[0] ?? '',
+    /^line 2, column quantity: out of range/,
+  );
   // Within range, both formats read the same value, exponent or not.
   const csv = parseImportText('run.csv', `${header}F-1,S,WH,2026-11-30,week,1.5e3\n`, 'forecast');
-  const json = parseImportText('run.json', '[{"external_id": "F-1", "sku": "S", "warehouse": "WH", "period_start": "2026-11-30", "granularity": "week", "quantity": 1.5e3}]', 'forecast');
+  const json = parseImportText(
+    'run.json',
+    '[{"external_id": "F-1", "sku": "S", "warehouse": "WH", "period_start": "2026-11-30", "granularity": "week", "quantity": 1.5e3}]',
+    'forecast',
+  );
   assert.ok(csv.ok && json.ok);
   if (csv.ok && json.ok) assert.equal(csv.lines, json.lines);
-  assert.ok(parseImportText('run.csv', `${header}F-1,S,WH,2026-11-30,week,9007199254740991\n`, 'forecast').ok, 'the bound itself is accepted');
+  assert.ok(
+    parseImportText('run.csv', `${header}F-1,S,WH,2026-11-30,week,9007199254740991\n`, 'forecast').ok,
+    'the bound itself is accepted',
+  );
 });
 
 test('an empty external_id refuses the file (CSV and JSON): a line without its identity cannot be corrected or imported again', () => {
@@ -341,12 +417,16 @@ test('an empty external_id refuses the file (CSV and JSON): a line without its i
     const r = parseImportText(name, body, 'forecast');
     return r.ok ? [] : r.problems;
   };
-  assert.equal(problems('run.csv', 'external_id,sku,warehouse,period_start,granularity,quantity\nF-1,S,WH,2026-11-30,week,3\n,S,WH,2026-11-30,week,4\n'), [
-    "line 3, column external_id: empty: every line needs its external_id (the line's identity in Odoo)",
-  ]);
+  assert.equal(
+    problems(
+      'run.csv',
+      'external_id,sku,warehouse,period_start,granularity,quantity\nF-1,S,WH,2026-11-30,week,3\n,S,WH,2026-11-30,week,4\n',
+    ),
+    ["line 3, column external_id: empty: every line needs its external_id (the line's identity in Odoo)"],
+  );
   assert.equal(problems('run.json', '[{"external_id": "F-1"}, {"external_id": ""}, {"sku": "S"}]'), [
     'lines[1].external_id: empty: every line needs its external_id (the line\'s identity in Odoo), got ""',
-    'lines[2].external_id: empty: every line needs its external_id (the line\'s identity in Odoo), got nothing',
+    "lines[2].external_id: empty: every line needs its external_id (the line's identity in Odoo), got nothing",
   ]);
 });
 

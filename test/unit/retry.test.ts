@@ -10,22 +10,56 @@ const server = (options: { status?: number; retryAfter?: number } = {}): OdooErr
 
 test('backoff doubles from the base, is capped, and jitter takes up to its share off', () => {
   // backoff = min(1000, 100 × 2^(attempt − 1)); delay = backoff × (1 − 0.5 × random)
-  assert.is(computeDelay(policy, 1, server(), () => 0), 100);
-  assert.is(computeDelay(policy, 2, server(), () => 0), 200);
-  assert.is(computeDelay(policy, 3, server(), () => 0), 400);
-  assert.is(computeDelay(policy, 4, server(), () => 0), 800);
-  assert.is(computeDelay(policy, 3, server(), () => 0.5), 300); // 400 × (1 − 0.25)
-  assert.is(computeDelay(policy, 3, server(), () => 0.999), 200); // 400 × (1 − 0.4995) = 200.2 → 200
+  assert.is(
+    computeDelay(policy, 1, server(), () => 0),
+    100,
+  );
+  assert.is(
+    computeDelay(policy, 2, server(), () => 0),
+    200,
+  );
+  assert.is(
+    computeDelay(policy, 3, server(), () => 0),
+    400,
+  );
+  assert.is(
+    computeDelay(policy, 4, server(), () => 0),
+    800,
+  );
+  assert.is(
+    computeDelay(policy, 3, server(), () => 0.5),
+    300,
+  ); // 400 × (1 − 0.25)
+  assert.is(
+    computeDelay(policy, 3, server(), () => 0.999),
+    200,
+  ); // 400 × (1 − 0.4995) = 200.2 → 200
   const capped = retryPolicy({ limit: 10, backoffBaseMs: 100, backoffLimitMs: 1000, jitter: 0 });
-  assert.is(computeDelay(capped, 5, server(), () => 0.7), 1000); // 1600 capped, no jitter
+  assert.is(
+    computeDelay(capped, 5, server(), () => 0.7),
+    1000,
+  ); // 1600 capped, no jitter
   const full = retryPolicy({ limit: 10, backoffBaseMs: 100, backoffLimitMs: 1000, jitter: 1 });
-  assert.is(computeDelay(full, 2, server(), () => 0.25), 150); // full jitter: 200 × 0.75
+  assert.is(
+    computeDelay(full, 2, server(), () => 0.25),
+    150,
+  ); // full jitter: 200 × 0.75
 });
 
 test('attempts beyond the limit are not retried', () => {
-  assert.is(computeDelay(policy, 5, server(), () => 0), false);
-  assert.is(computeDelay(retryPolicy({ limit: 0 }), 1, server(), () => 0), false);
-  assert.is(computeDelay(policy, 0, server(), () => 0), false, 'attempts count from 1');
+  assert.is(
+    computeDelay(policy, 5, server(), () => 0),
+    false,
+  );
+  assert.is(
+    computeDelay(retryPolicy({ limit: 0 }), 1, server(), () => 0),
+    false,
+  );
+  assert.is(
+    computeDelay(policy, 0, server(), () => 0),
+    false,
+    'attempts count from 1',
+  );
 });
 
 test('config and record kinds are never retried', () => {
@@ -36,40 +70,93 @@ test('config and record kinds are never retried', () => {
     ['ERR_ODOO_VALIDATION', 'record'],
     ['ERR_ODOO_MISSING', 'record'],
   ] as [ErrorCode, ErrorKind][]) {
-    assert.is(computeDelay(policy, 1, new OdooError(code, kind, 'no'), () => 0), false, code);
+    assert.is(
+      computeDelay(policy, 1, new OdooError(code, kind, 'no'), () => 0),
+      false,
+      code,
+    );
   }
 });
 
 test('Retry-After is honoured and capped by maxRetryAfterMs', () => {
-  assert.is(computeDelay(policy, 1, server({ status: 503, retryAfter: 3 }), () => 0.9), 3000);
-  assert.is(computeDelay(policy, 1, server({ status: 429, retryAfter: 3600 }), () => 0.9), 5000);
-  assert.is(computeDelay(policy, 1, server({ status: 503, retryAfter: 0 }), () => 0.9), 0);
+  assert.is(
+    computeDelay(policy, 1, server({ status: 503, retryAfter: 3 }), () => 0.9),
+    3000,
+  );
+  assert.is(
+    computeDelay(policy, 1, server({ status: 429, retryAfter: 3600 }), () => 0.9),
+    5000,
+  );
+  assert.is(
+    computeDelay(policy, 1, server({ status: 503, retryAfter: 0 }), () => 0.9),
+    0,
+  );
   const ignoring = retryPolicy({ ...policy, respectRetryAfter: false });
-  assert.is(computeDelay(ignoring, 1, server({ status: 503, retryAfter: 3 }), () => 0), 100);
+  assert.is(
+    computeDelay(ignoring, 1, server({ status: 503, retryAfter: 3 }), () => 0),
+    100,
+  );
 });
 
 test('codes and statuses: listed ones retry, unlisted ones do not, unknown errors are transient', () => {
-  assert.is(computeDelay(policy, 1, new OdooError('ERR_NETWORK', 'transient', 'reset'), () => 0), 100);
-  assert.is(computeDelay(policy, 1, new OdooError('ERR_ODOO_CONCURRENCY', 'transient', 'lock'), () => 0), 100);
-  assert.is(computeDelay(policy, 1, Object.assign(new Error('socket'), { code: 'ECONNRESET' }), () => 0), 100);
-  assert.is(computeDelay(policy, 1, Object.assign(new Error('http'), { response: { statusCode: 502 } }), () => 0), 100);
-  assert.is(computeDelay(policy, 1, Object.assign(new Error('http'), { code: 'ERR_NON_2XX_3XX_RESPONSE', response: { statusCode: 404 } }), () => 0), false);
-  assert.is(computeDelay(policy, 1, new Error('no code'), () => 0), 100);
-  assert.is(computeDelay(policy, 1, 'a string', () => 0), 100);
+  assert.is(
+    computeDelay(policy, 1, new OdooError('ERR_NETWORK', 'transient', 'reset'), () => 0),
+    100,
+  );
+  assert.is(
+    computeDelay(policy, 1, new OdooError('ERR_ODOO_CONCURRENCY', 'transient', 'lock'), () => 0),
+    100,
+  );
+  assert.is(
+    computeDelay(policy, 1, Object.assign(new Error('socket'), { code: 'ECONNRESET' }), () => 0),
+    100,
+  );
+  assert.is(
+    computeDelay(policy, 1, Object.assign(new Error('http'), { response: { statusCode: 502 } }), () => 0),
+    100,
+  );
+  assert.is(
+    computeDelay(policy, 1, Object.assign(new Error('http'), { code: 'ERR_NON_2XX_3XX_RESPONSE', response: { statusCode: 404 } }), () => 0),
+    false,
+  );
+  assert.is(
+    computeDelay(policy, 1, new Error('no code'), () => 0),
+    100,
+  );
+  assert.is(
+    computeDelay(policy, 1, 'a string', () => 0),
+    100,
+  );
   const narrow = retryPolicy({ ...policy, errorCodes: ['ERR_NETWORK'] });
-  assert.is(computeDelay(narrow, 1, server(), () => 0), false);
+  assert.is(
+    computeDelay(narrow, 1, server(), () => 0),
+    false,
+  );
 });
 
 test('retryPolicy validates once and quotes key and value', () => {
   assert.equal(retryPolicy(), DEFAULT_RETRY_POLICY);
-  assert.throws(() => retryPolicy({ limit: -1 }), (e: unknown) => e instanceof ConfigError && /retry\.limit .* got -1/.test(e.message));
-  assert.throws(() => retryPolicy({ jitter: 2 }), (e: unknown) => e instanceof ConfigError && /retry\.jitter .* got 2/.test(e.message));
+  assert.throws(
+    () => retryPolicy({ limit: -1 }),
+    (e: unknown) => e instanceof ConfigError && /retry\.limit .* got -1/.test(e.message),
+  );
+  assert.throws(
+    () => retryPolicy({ jitter: 2 }),
+    (e: unknown) => e instanceof ConfigError && /retry\.jitter .* got 2/.test(e.message),
+  );
   assert.throws(() => retryPolicy({ backoffBaseMs: 500, backoffLimitMs: 100 }), /retry\.backoffLimitMs/);
   assert.throws(() => retryPolicy({ statusCodes: [99] }), /retry\.statusCodes/);
 });
 
 const kinds: ErrorKind[] = ['config', 'transient', 'record'];
-const codes: ErrorCode[] = ['ERR_ODOO_SERVER', 'ERR_NETWORK', 'ERR_TIMEOUT', 'ERR_ODOO_AUTH', 'ERR_ODOO_VALIDATION', 'ERR_ODOO_CONCURRENCY'];
+const codes: ErrorCode[] = [
+  'ERR_ODOO_SERVER',
+  'ERR_NETWORK',
+  'ERR_TIMEOUT',
+  'ERR_ODOO_AUTH',
+  'ERR_ODOO_VALIDATION',
+  'ERR_ODOO_CONCURRENCY',
+];
 const arbPolicy = fc
   .record({
     limit: fc.integer({ min: 0, max: 20 }),
@@ -91,13 +178,19 @@ const arbError = fc
 
 test('property: a delay is within [0, cap], config/record never retry, beyond the limit never retries', () => {
   fc.assert(
-    fc.property(arbPolicy, fc.integer({ min: -2, max: 40 }), arbError, fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (p, attempt, error, r) => {
-      const delay = computeDelay(p, attempt, error, () => r);
-      if (error.kind !== 'transient' || attempt < 1 || attempt > p.limit) return delay === false;
-      if (delay === false) return true;
-      const cap = Math.max(p.backoffLimitMs, p.maxRetryAfterMs);
-      return Number.isFinite(delay) && delay >= 0 && delay <= cap;
-    }),
+    fc.property(
+      arbPolicy,
+      fc.integer({ min: -2, max: 40 }),
+      arbError,
+      fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      (p, attempt, error, r) => {
+        const delay = computeDelay(p, attempt, error, () => r);
+        if (error.kind !== 'transient' || attempt < 1 || attempt > p.limit) return delay === false;
+        if (delay === false) return true;
+        const cap = Math.max(p.backoffLimitMs, p.maxRetryAfterMs);
+        return Number.isFinite(delay) && delay >= 0 && delay <= cap;
+      },
+    ),
     { numRuns: 2000 },
   );
 });
@@ -208,7 +301,11 @@ test('withRetry stops waiting when the signal aborts and throws its reason', asy
 test('abortableSleep resolves when its timer fires, and an abort clears the timer and rejects at once', async () => {
   const { armed, cleared, timers } = manualTimers();
   const sleep = abortableSleep(15, undefined, timers);
-  assert.equal(armed.map((t) => t.ms), [15], 'one timer for the delay');
+  assert.equal(
+    armed.map((t) => t.ms),
+    [15],
+    'one timer for the delay',
+  );
   assert.is(await stateOf(sleep), 'pending', 'not resolved before the timer fires');
   armed[0]?.callback();
   assert.is(await stateOf(sleep), 'resolved');

@@ -54,15 +54,45 @@ for (const type of EVENT_TYPES) {
 
 const invalid: ReadonlyArray<[string, string, readonly string[], Json | undefined, readonly string[]]> = [
   ['a quantity given as a string', 'stock.level', ['payload', 'on_hand'], '120', ['payload of stock.level: ', 'on_hand: ', '(got "120")']],
-  ['an unknown availability basis', 'stock.level', ['payload', 'definition', 'basis'], 'weird', ['payload of stock.level: ', 'definition.basis: ', '(got "weird")']],
-  ['a location id that is not positive', 'stock.level', ['payload', 'definition', 'excluded_location_ids', '0'], -3, ['definition.excluded_location_ids.0: ', '(got -3)']],
-  ['a computed_at that is not UTC', 'stock.level', ['payload', 'computed_at'], '2026-11-30T08:09:59+01:00', ['computed_at: ', '(got "2026-11-30T08:09:59+01:00")']],
+  [
+    'an unknown availability basis',
+    'stock.level',
+    ['payload', 'definition', 'basis'],
+    'weird',
+    ['payload of stock.level: ', 'definition.basis: ', '(got "weird")'],
+  ],
+  [
+    'a location id that is not positive',
+    'stock.level',
+    ['payload', 'definition', 'excluded_location_ids', '0'],
+    -3,
+    ['definition.excluded_location_ids.0: ', '(got -3)'],
+  ],
+  [
+    'a computed_at that is not UTC',
+    'stock.level',
+    ['payload', 'computed_at'],
+    '2026-11-30T08:09:59+01:00',
+    ['computed_at: ', '(got "2026-11-30T08:09:59+01:00")'],
+  ],
   ['a share above 100', 'stock.level', ['payload', 'allocation', 'share_percent'], 120, ['allocation.share_percent: ', '(got 120)']],
   ['a fractional channel quantity', 'stock.level', ['payload', 'channel', 'quantity'], 2.5, ['channel.quantity: ', '(got 2.5)']],
   ['an unknown allocation scope', 'stock.level', ['payload', 'allocation', 'scope'], 'brand', ['allocation.scope: ', '(got "brand")']],
   ['a negative horizon', 'stock.level', ['payload', 'definition', 'horizon_days'], -1, ['definition.horizon_days: ', '(got -1)']],
-  ['an unknown picking type', 'picking.changed', ['payload', 'picking', 'type'], 'dropship', ['payload of picking.changed: picking.type: ', '(got "dropship")']],
-  ['a picking line without product', 'picking.changed', ['payload', 'lines', '0', 'product'], undefined, ['lines.0.product: ', '(got missing)']],
+  [
+    'an unknown picking type',
+    'picking.changed',
+    ['payload', 'picking', 'type'],
+    'dropship',
+    ['payload of picking.changed: picking.type: ', '(got "dropship")'],
+  ],
+  [
+    'a picking line without product',
+    'picking.changed',
+    ['payload', 'lines', '0', 'product'],
+    undefined,
+    ['lines.0.product: ', '(got missing)'],
+  ],
   ['a missing sku', 'product.changed', ['payload', 'sku'], undefined, ['payload of product.changed: ', 'sku: ', '(got missing)']],
   ['an empty sku', 'product.changed', ['payload', 'sku'], '', ['sku: ', '(got "")']],
   ['a nested ref id of 0', 'product.changed', ['payload', 'uom', 'id'], 0, ['uom.id: ', '(got 0)']],
@@ -72,7 +102,13 @@ const invalid: ReadonlyArray<[string, string, readonly string[], Json | undefine
   ['a negative lead time', 'vendor_terms.changed', ['payload', 'lead_time_days'], -1, ['lead_time_days: ', '(got -1)']],
   ['a ratio of zero', 'uom.changed', ['payload', 'ratio_to_reference'], 0, ['ratio_to_reference: ', '(got 0)']],
   ['a missing deleted key', 'product.deleted', ['payload', 'key'], undefined, ['payload of product.deleted: key: ', '(got missing)']],
-  ['an envelope time with a space', 'stock.level', ['occurred_at'], '2026-11-30 08:09:59', ['envelope: occurred_at: ', '(got "2026-11-30 08:09:59")']],
+  [
+    'an envelope time with a space',
+    'stock.level',
+    ['occurred_at'],
+    '2026-11-30 08:09:59',
+    ['envelope: occurred_at: ', '(got "2026-11-30 08:09:59")'],
+  ],
   ['an envelope aggregate id of 0', 'stock.level', ['aggregate', 'id'], 0, ['envelope: aggregate.id: ', '(got 0)']],
   ['a missing envelope endpoint', 'warehouse.changed', ['endpoint'], undefined, ['envelope: endpoint: ', '(got missing)']],
   ['an envelope id given as a string', 'warehouse.changed', ['id'], '105', ['envelope: id: ', '(got "105")']],
@@ -129,7 +165,13 @@ test('null where false is expected (anywhere in the envelope or a payload) is re
     }
   }
   // the walk over the schema reaches the envelope, top-level payload fields and nested ones
-  for (const known of ['stock.level:company', 'product.changed:payload.category', 'product.changed:payload.barcode', 'vendor_terms.changed:payload.vendor.ref', 'location.changed:payload.warehouse']) {
+  for (const known of [
+    'stock.level:company',
+    'product.changed:payload.category',
+    'product.changed:payload.barcode',
+    'vendor_terms.changed:payload.vendor.ref',
+    'location.changed:payload.warehouse',
+  ]) {
     assert.ok(checked.has(known), `${known} was not checked: ${[...checked].join(', ')}`);
   }
 });

@@ -26,7 +26,10 @@ for (const [name, variable] of [
     const a = await openStateStore({ url, database, receiptTtlMs: 60_000 });
     const b = await openStateStore({ url, database, receiptTtlMs: 60_000 });
     try {
-      await a.putReceipts('WMS', [1, 2, 3].map((id) => ({ id, receipt: receipt(id, 'agent-a') })));
+      await a.putReceipts(
+        'WMS',
+        [1, 2, 3].map((id) => ({ id, receipt: receipt(id, 'agent-a') })),
+      );
       const seen = await b.receipts('WMS', [1, 2, 3, 4]);
       assert.equal([...seen.keys()].sort(), [1, 2, 3]);
       assert.is(seen.get(2)?.consumer, 'agent-a');

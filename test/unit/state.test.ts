@@ -28,7 +28,11 @@ test.after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const receipt = (id: number): Receipt => ({ deliveredAt: `2026-11-30T08:10:${String(id % 60).padStart(2, '0')}Z`, sequence: 1000 + id, consumer: 'host-a:4242' });
+const receipt = (id: number): Receipt => ({
+  deliveredAt: `2026-11-30T08:10:${String(id % 60).padStart(2, '0')}Z`,
+  sequence: 1000 + id,
+  consumer: 'host-a:4242',
+});
 const entries = (...ids: number[]) => ids.map((id) => ({ id, receipt: receipt(id) }));
 
 let counter = 0;
@@ -45,11 +49,14 @@ for (const [backend, url] of backends) {
     await store.putReceipts('WMS', entries(1, 2, 3));
     await store.putReceipts('WMS', []);
     const found = await store.receipts('WMS', [1, 2, 3, 4]);
-    assert.equal([...found.entries()].sort(([a], [b]) => a - b), [
-      [1, receipt(1)],
-      [2, receipt(2)],
-      [3, receipt(3)],
-    ]);
+    assert.equal(
+      [...found.entries()].sort(([a], [b]) => a - b),
+      [
+        [1, receipt(1)],
+        [2, receipt(2)],
+        [3, receipt(3)],
+      ],
+    );
     assert.not.ok(found.has(4));
   });
 
@@ -111,7 +118,13 @@ test('sqlite://: reopening the same file after close sees the earlier receipts a
   await before.setCheckpoint('stock', { page: 3 });
   await before.close();
   const after = await open({ url, database: DB, receiptTtlMs: DAY });
-  assert.equal(await after.receipts('WMS', [7, 8, 9]), new Map([[7, receipt(7)], [8, receipt(8)]]));
+  assert.equal(
+    await after.receipts('WMS', [7, 8, 9]),
+    new Map([
+      [7, receipt(7)],
+      [8, receipt(8)],
+    ]),
+  );
   assert.equal(await after.getCheckpoint('stock'), { page: 3 });
 });
 
@@ -156,6 +169,11 @@ test('sqlite://: a batch of receipts is one statement (one transaction), and it 
   assert.is(statements.length, 1, `250 receipts took ${statements.length} statements`);
   assert.match(statements[0] ?? '', /ON CONFLICT\(key\) DO UPDATE/);
   await keyv.setMany([{ key: 'r7', value: { n: 700, quote: 'again' } }]);
-  assert.equal(await keyv.getMany(['r0', 'r7', 'r249', 'r250']), [{ n: 0, quote: `it's "0"` }, { n: 700, quote: 'again' }, { n: 249, quote: `it's "249"` }, undefined]);
+  assert.equal(await keyv.getMany(['r0', 'r7', 'r249', 'r250']), [
+    { n: 0, quote: `it's "0"` },
+    { n: 700, quote: 'again' },
+    { n: 249, quote: `it's "249"` },
+    undefined,
+  ]);
   await keyv.disconnect();
 });

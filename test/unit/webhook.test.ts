@@ -111,7 +111,9 @@ test('idempotencyKey is the event id for one event and batch-<32 hex> for severa
 // ---- the request ----
 
 test('one event: POST with JSON {endpoint, events}, idempotency-key = the event id, x-plansync-events, a signature verify accepts over the raw body', async () => {
-  const scope = nock(ORIGIN).post(PATH).reply(...json(200, { ok: true }));
+  const scope = nock(ORIGIN)
+    .post(PATH)
+    .reply(...json(200, { ok: true }));
   const seen = capture(scope);
   const events = batch(7);
   const outcome = await target().deliver(events);
@@ -132,7 +134,10 @@ test('one event: POST with JSON {endpoint, events}, idempotency-key = the event 
 });
 
 test('several events: idempotency-key batch-<hex> stable across deliveries of the same ids, x-plansync-events counts them, 2xx delivers all', async () => {
-  const scope = nock(ORIGIN).post(PATH).times(2).reply(...json(202, {}));
+  const scope = nock(ORIGIN)
+    .post(PATH)
+    .times(2)
+    .reply(...json(202, {}));
   const seen = capture(scope);
   const webhook = target();
   const first = await webhook.deliver(batch(1, 2, 3));
@@ -244,9 +249,16 @@ test('503 with Retry-After: 7 (longer than maxRetryAfterMs) is not waited for: a
     .post(PATH)
     .reply(...json(503, { error: 'maintenance' }, { 'retry-after': '7' }));
   const delays: { attempt: number; delayMs: number; retryAfterMs: number | undefined }[] = [];
-  const error = onlyFailure(await target({ retryLimit: 2, maxRetryAfterMs: 1000, onRetryDelay: (event) => delays.push(event) }).deliver(batch(1, 2)), [1, 2]);
+  const error = onlyFailure(
+    await target({ retryLimit: 2, maxRetryAfterMs: 1000, onRetryDelay: (event) => delays.push(event) }).deliver(batch(1, 2)),
+    [1, 2],
+  );
   assert.ok(scope.isDone(), 'one request, not retried');
-  assert.equal(delays, [{ attempt: 1, delayMs: 0, retryAfterMs: 7000 }], 'the 7 s Retry-After was seen and not waited for (delay 0 = no retry)');
+  assert.equal(
+    delays,
+    [{ attempt: 1, delayMs: 0, retryAfterMs: 7000 }],
+    'the 7 s Retry-After was seen and not waited for (delay 0 = no retry)',
+  );
   assert.is(error.kind, 'transient');
   assert.is(error.status, 503);
   assert.is(error.retryAfter, 7);
@@ -300,7 +312,10 @@ test('an aborted delivery ends at once, as a transient failure, and is not retri
   const { port } = server.address() as AddressInfo;
   try {
     const controller = new AbortController();
-    const delivery = target({ url: `http://127.0.0.1:${port}/hook`, timeoutMs: 600_000, retryLimit: 3 }).deliver(batch(1, 2), controller.signal);
+    const delivery = target({ url: `http://127.0.0.1:${port}/hook`, timeoutMs: 600_000, retryLimit: 3 }).deliver(
+      batch(1, 2),
+      controller.signal,
+    );
     while (requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     const error = onlyFailure(await delivery, [1, 2]);
@@ -313,7 +328,9 @@ test('an aborted delivery ends at once, as a transient failure, and is not retri
 });
 
 test('deliver([]) sends nothing and reports nothing', async () => {
-  const scope = nock(ORIGIN).post(PATH).reply(...json(200, {}));
+  const scope = nock(ORIGIN)
+    .post(PATH)
+    .reply(...json(200, {}));
   assert.equal(await target().deliver([]), { delivered: [], rejected: [], failed: [] });
   assert.not.ok(scope.isDone());
   assert.is(scope.pendingMocks().length, 1);

@@ -32,7 +32,14 @@ test('one signed GET of the warehouse becomes one complete balance message named
   ];
   wms.balances.set('WH', { as_of: '2026-11-30T06:00:00Z', balances: lines });
   const message = await fetchBalances(`${wms.url}/`, SECRET, 'WH', options);
-  assert.equal(message, { message_id: 'reconcile:WMS:WH:2026-11-30T06:00:00Z', type: 'balance', warehouse: 'WH', as_of: '2026-11-30T06:00:00Z', complete: true, balances: lines });
+  assert.equal(message, {
+    message_id: 'reconcile:WMS:WH:2026-11-30T06:00:00Z',
+    type: 'balance',
+    warehouse: 'WH',
+    as_of: '2026-11-30T06:00:00Z',
+    complete: true,
+    balances: lines,
+  });
   assert.is(checkMessage(message), undefined);
   assert.equal(wms.requests, [{ method: 'GET', path: '/api/balances', query: { warehouse: 'WH' }, signed: true }]);
 });
@@ -48,7 +55,11 @@ test('the same snapshot sent twice is a duplicate in Odoo; a new snapshot is a n
 });
 
 test('bad lines are passed as they came (Odoo parks them) and counted by invalidLines', async () => {
-  const lines = [{ sku: 'CH-0', location: 'WH/Stock', quantity: 1 }, { sku: 'CH-0', quantity: -3 }, { sku: '', location: 'WH/Stock', quantity: 1 }];
+  const lines = [
+    { sku: 'CH-0', location: 'WH/Stock', quantity: 1 },
+    { sku: 'CH-0', quantity: -3 },
+    { sku: '', location: 'WH/Stock', quantity: 1 },
+  ];
   wms.balances.set('WH', { as_of: '2026-11-30T06:00:00Z', balances: lines });
   const message = await fetchBalances(wms.url, SECRET, 'WH', options);
   assert.equal(message.balances, lines);

@@ -66,9 +66,15 @@ test('reads pages until next_cursor is null, forwards every message in order and
   const report = await poller.poll();
   assert.equal(pagesAsked(wms), ['', 'm2', 'm3']);
   assert.ok(wms.requests.every((r) => r.signed && r.query.limit === '2'));
-  assert.equal(odoo.calls.map((c) => c.messages.map((m) => m.message_id)), [['m1', 'm2'], ['m3']]);
+  assert.equal(
+    odoo.calls.map((c) => c.messages.map((m) => m.message_id)),
+    [['m1', 'm2'], ['m3']],
+  );
   assert.is(await state.getCheckpoint<string>('wms:WMS:cursor'), 'm3');
-  assert.equal({ items: report.items, lines: report.lines, pages: report.pages, cursor: report.cursor }, { items: 2, lines: 3, pages: 3, cursor: 'm3' });
+  assert.equal(
+    { items: report.items, lines: report.lines, pages: report.pages, cursor: report.cursor },
+    { items: 2, lines: 3, pages: 3, cursor: 'm3' },
+  );
   assert.equal(report.statuses, { applied: 3, duplicate: 0, exception: 0 });
   assert.equal(report.counts, { created: 3, unchanged: 0, superseded: 0, exception: 0 });
   // Nothing new: one empty page, nothing forwarded.
@@ -176,9 +182,18 @@ test('a page of another shape is a configuration error naming the field, and not
 test('bad options fail at construction quoting the key and the value', async () => {
   const { odoo, state } = await world();
   const base = { code: 'WMS', url: 'http://127.0.0.1:1', secret: SECRET, odoo, state, logger: createLogger('silent') };
-  assert.throws(() => new WmsPoller({ ...base, pageSize: 501 }), (e: unknown) => e instanceof ConfigError && e.message.includes('pageSize') && e.message.includes('501'));
-  assert.throws(() => new WmsPoller({ ...base, maxPages: 0 }), (e: unknown) => e instanceof ConfigError && e.message.includes('maxPages'));
-  assert.throws(() => new WmsPoller({ ...base, secret: '' }), (e: unknown) => e instanceof ConfigError && e.message.includes('PLANSYNC_SECRET_'));
+  assert.throws(
+    () => new WmsPoller({ ...base, pageSize: 501 }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('pageSize') && e.message.includes('501'),
+  );
+  assert.throws(
+    () => new WmsPoller({ ...base, maxPages: 0 }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('maxPages'),
+  );
+  assert.throws(
+    () => new WmsPoller({ ...base, secret: '' }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('PLANSYNC_SECRET_'),
+  );
 });
 
 test.run();

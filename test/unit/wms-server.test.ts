@@ -55,7 +55,15 @@ const world = async (options: Partial<WmsServerOptions> = {}): Promise<World> =>
   servers.push(server);
   const { port } = await server.listen();
   const url = `http://127.0.0.1:${port}/wms/WMS/messages`;
-  return { odoo, server, url, logs, metrics, registry, post: (body, more = {}) => postMessages(url, body, { secret: SECRET, timestamp: NOW, ...more }) };
+  return {
+    odoo,
+    server,
+    url,
+    logs,
+    metrics,
+    registry,
+    post: (body, more = {}) => postMessages(url, body, { secret: SECRET, timestamp: NOW, ...more }),
+  };
 };
 
 const results = (body: unknown): WmsResult[] => (body as { results: WmsResult[] }).results;
@@ -69,10 +77,19 @@ test('signed messages are forwarded in order and answered with one result each',
   const { odoo, post, registry } = await world();
   const answer = await post({ messages: [confirmation('r1'), balance('b1')] });
   assert.is(answer.status, 200);
-  assert.equal(results(answer.body).map((r) => [r.message_id, r.status]), [['r1', 'applied'], ['b1', 'applied']]);
+  assert.equal(
+    results(answer.body).map((r) => [r.message_id, r.status]),
+    [
+      ['r1', 'applied'],
+      ['b1', 'applied'],
+    ],
+  );
   assert.equal(odoo.calls, [{ endpoint: 'WMS', messages: [confirmation('r1'), balance('b1')] }]);
   const one = await post(confirmation('r2'));
-  assert.equal(results(one.body).map((r) => r.message_id), ['r2']);
+  assert.equal(
+    results(one.body).map((r) => r.message_id),
+    ['r2'],
+  );
   assert.is(await counter(registry, 'plansync_wms_messages_received_total', { endpoint: 'WMS', source: 'http' }), 3);
   assert.is(await counter(registry, 'plansync_wms_results_total', { endpoint: 'WMS', status: 'applied' }), 3);
 });
@@ -81,7 +98,13 @@ test('a repeat is answered duplicate from the cache without calling Odoo; new me
   const { odoo, post, registry } = await world();
   await post({ messages: [confirmation('r1')] });
   const again = await post({ messages: [confirmation('r1'), confirmation('r2')] });
-  assert.equal(results(again.body).map((r) => [r.message_id, r.status]), [['r1', 'duplicate'], ['r2', 'applied']]);
+  assert.equal(
+    results(again.body).map((r) => [r.message_id, r.status]),
+    [
+      ['r1', 'duplicate'],
+      ['r2', 'applied'],
+    ],
+  );
   assert.equal(odoo.sent, ['r1', 'r2']);
   assert.is(results(again.body)[0]?.record_id, 1);
   const only = await post({ messages: [confirmation('r1')] });
@@ -142,7 +165,12 @@ test('401 for a missing, wrong or old signature; logged with endpoint, remote, r
   assert.is(swapped.status, 401);
   const refusals = logs.filter((l) => l.includes('bad signature')).map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.is(refusals.length, 4);
-  assert.equal(Object.keys(refusals[1] ?? {}).filter((k) => ['endpoint', 'remote', 'reason', 'bytes'].includes(k)).sort(), ['bytes', 'endpoint', 'reason', 'remote']);
+  assert.equal(
+    Object.keys(refusals[1] ?? {})
+      .filter((k) => ['endpoint', 'remote', 'reason', 'bytes'].includes(k))
+      .sort(),
+    ['bytes', 'endpoint', 'reason', 'remote'],
+  );
   assert.is(refusals[1]?.remote, '127.0.0.1');
   assert.is(refusals[1]?.bytes, Buffer.byteLength(JSON.stringify(body)));
   const all = logs.join('\n');
@@ -176,8 +204,14 @@ test('an unknown endpoint, an endpoint without a secret and a bad signature get 
   assert.is(unsignedUnknown.status, unsignedKnown.status);
   assert.equal(unsignedUnknown.body, unsignedKnown.body);
   assert.is(odoo.calls.length, 0);
-  assert.ok(logs.some((l) => l.includes('unknown endpoint') && l.includes('"remote":"127.0.0.1"')), 'the operator still sees the unknown code in the log');
-  assert.ok(logs.some((l) => l.includes('no signing secret') && l.includes('NOSECRET')), 'and the endpoint without a secret');
+  assert.ok(
+    logs.some((l) => l.includes('unknown endpoint') && l.includes('"remote":"127.0.0.1"')),
+    'the operator still sees the unknown code in the log',
+  );
+  assert.ok(
+    logs.some((l) => l.includes('no signing secret') && l.includes('NOSECRET')),
+    'and the endpoint without a secret',
+  );
   assert.is(await counter(registry, 'plansync_wms_requests_refused_total', { endpoint: '(unknown)', reason: 'unknown_endpoint' }), 3);
 });
 
@@ -270,9 +304,18 @@ test('close stops accepting and lets a request in flight finish', async () => {
 
 test('bad options fail at start-up quoting the key and the value', () => {
   const base = { odoo: new FakeWmsOdoo(), secretFor: () => SECRET, logger: createLogger('silent'), port: 0 };
-  assert.throws(() => new WmsServer({ ...base, maxBodyBytes: 0 }), (e: unknown) => e instanceof ConfigError && e.message.includes('maxBodyBytes') && e.message.includes('got 0'));
-  assert.throws(() => new WmsServer({ ...base, port: 70000 }), (e: unknown) => e instanceof ConfigError && e.message.includes('port') && e.message.includes('70000'));
-  assert.throws(() => new WmsServer({ ...base, toleranceSeconds: 1.5 }), (e: unknown) => e instanceof ConfigError && e.message.includes('toleranceSeconds'));
+  assert.throws(
+    () => new WmsServer({ ...base, maxBodyBytes: 0 }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('maxBodyBytes') && e.message.includes('got 0'),
+  );
+  assert.throws(
+    () => new WmsServer({ ...base, port: 70000 }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('port') && e.message.includes('70000'),
+  );
+  assert.throws(
+    () => new WmsServer({ ...base, toleranceSeconds: 1.5 }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('toleranceSeconds'),
+  );
 });
 
 test.run();

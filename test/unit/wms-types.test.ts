@@ -32,9 +32,18 @@ test('a list under "messages" and one message object are both read, as they came
 });
 
 test('refusals name the field and the value', () => {
-  assert.is(refusal({ messages: [confirmation('a'), { type: 'balance' }] }), 'messages[1].message_id: expected a non-blank string of at most 128 characters (got missing)');
-  assert.is(refusal({ messages: [{ message_id: 42 }] }), 'messages[0].message_id: expected a non-blank string of at most 128 characters (got 42)');
-  assert.is(refusal({ messages: [{ message_id: '   ' }] }), 'messages[0].message_id: expected a non-blank string of at most 128 characters (got "   ")');
+  assert.is(
+    refusal({ messages: [confirmation('a'), { type: 'balance' }] }),
+    'messages[1].message_id: expected a non-blank string of at most 128 characters (got missing)',
+  );
+  assert.is(
+    refusal({ messages: [{ message_id: 42 }] }),
+    'messages[0].message_id: expected a non-blank string of at most 128 characters (got 42)',
+  );
+  assert.is(
+    refusal({ messages: [{ message_id: '   ' }] }),
+    'messages[0].message_id: expected a non-blank string of at most 128 characters (got "   ")',
+  );
   assert.match(refusal({ messages: [{ message_id: 'x'.repeat(129) }] }), /^messages\[0\]\.message_id: .*at most 128/);
   assert.is(refusal({ messages: [confirmation('a'), 7] }), 'messages[1]: expected a message object (got 7)');
   assert.is(refusal({ messages: 'a' }), 'messages: expected a list of message objects (got "a")');
@@ -45,30 +54,45 @@ test('refusals name the field and the value', () => {
 
 test('property: any object with a usable message_id is forwarded unchanged, whatever its other fields', () => {
   fc.assert(
-    fc.property(fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== ''), fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 5 }), (id, rest) => {
-      const message = { ...rest, message_id: id };
-      const read = readMessages({ messages: [message] });
-      return read.ok && read.messages[0] === message;
-    }),
+    fc.property(
+      fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim() !== ''),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 5 }),
+      (id, rest) => {
+        const message = { ...rest, message_id: id };
+        const read = readMessages({ messages: [message] });
+        return read.ok && read.messages[0] === message;
+      },
+    ),
   );
 });
 
 test('property: a message without a usable message_id refuses the whole body, naming its index', () => {
   fc.assert(
-    fc.property(fc.array(fc.string({ minLength: 1, maxLength: 10 }).filter((s) => s.trim() !== ''), { maxLength: 5 }), fc.nat(5), fc.oneof(fc.constant(undefined), fc.constant(''), fc.integer(), fc.constant(null), fc.boolean()), (ids, at, bad) => {
-      const messages: unknown[] = ids.map((id) => confirmation(id));
-      const index = Math.min(at, messages.length);
-      messages.splice(index, 0, bad === undefined ? { type: 'balance' } : { message_id: bad });
-      const read = readMessages({ messages });
-      return !read.ok && read.reason.startsWith(`messages[${index}].message_id: `);
-    }),
+    fc.property(
+      fc.array(
+        fc.string({ minLength: 1, maxLength: 10 }).filter((s) => s.trim() !== ''),
+        { maxLength: 5 },
+      ),
+      fc.nat(5),
+      fc.oneof(fc.constant(undefined), fc.constant(''), fc.integer(), fc.constant(null), fc.boolean()),
+      (ids, at, bad) => {
+        const messages: unknown[] = ids.map((id) => confirmation(id));
+        const index = Math.min(at, messages.length);
+        messages.splice(index, 0, bad === undefined ? { type: 'balance' } : { message_id: bad });
+        const read = readMessages({ messages });
+        return !read.ok && read.reason.startsWith(`messages[${index}].message_id: `);
+      },
+    ),
   );
 });
 
 test('checkMessage accepts both shapes of the contract and names the bad field of others', () => {
   assert.is(checkMessage(confirmation('a')), undefined);
   assert.is(checkMessage(balance('b')), undefined);
-  assert.is(checkMessage({ ...confirmation('c'), lines: [{ sku: 'CH-0', quantity: 2, uom: 'Units', lots: [{ name: 'L1', quantity: 2 }] }] }), undefined);
+  assert.is(
+    checkMessage({ ...confirmation('c'), lines: [{ sku: 'CH-0', quantity: 2, uom: 'Units', lots: [{ name: 'L1', quantity: 2 }] }] }),
+    undefined,
+  );
   assert.is(checkMessage({ ...balance('d'), as_of: '2026-11-30T07:00:00+01:00' }), undefined);
   assert.match(checkMessage({ ...confirmation('e'), lines: [{ sku: 'CH-0', quantity: -1 }] }) ?? '', 'lines.0.quantity');
   assert.match(checkMessage({ ...balance('f'), complete: 'yes' }) ?? '', 'complete');
@@ -76,7 +100,15 @@ test('checkMessage accepts both shapes of the contract and names the bad field o
   assert.match(checkMessage({ ...confirmation('h'), type: 'shipped' }) ?? '', 'type');
 });
 
-const result = (id: string, extra: Partial<WmsResult> = {}): WmsResult => ({ message_id: id, status: 'applied', code: false, detail: 'applied', record_id: 1, discrepancies: false, ...extra });
+const result = (id: string, extra: Partial<WmsResult> = {}): WmsResult => ({
+  message_id: id,
+  status: 'applied',
+  code: false,
+  detail: 'applied',
+  record_id: 1,
+  discrepancies: false,
+  ...extra,
+});
 
 test('WmsOdooClient calls plansync.wms.message.receive by position and names and refuses an answer of another shape', async () => {
   const calls: unknown[][] = [];
@@ -102,8 +134,14 @@ test('forward sends calls of at most 500 messages and returns every result in or
   const odoo = new FakeWmsOdoo();
   const messages = Array.from({ length: 1001 }, (_, i) => confirmation(`m${i}`));
   const results = await forward(odoo, 'WMS', messages, { retry: FAST });
-  assert.equal(odoo.calls.map((c) => c.messages.length), [500, 500, 1]);
-  assert.equal(results.map((r) => r.message_id), messages.map((m) => m.message_id));
+  assert.equal(
+    odoo.calls.map((c) => c.messages.length),
+    [500, 500, 1],
+  );
+  assert.equal(
+    results.map((r) => r.message_id),
+    messages.map((m) => m.message_id),
+  );
 });
 
 test('forward retries a transient error (a concurrent duplicate) and then answers duplicate; a config error is thrown at once', async () => {

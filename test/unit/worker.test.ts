@@ -23,7 +23,11 @@ class ScriptedTarget implements Target {
   maxInFlight = 0;
   /** `during`: what happens while a request is under way (advance a clock, stop the worker, yield a few turns). */
   constructor(
-    private readonly answer: (batch: readonly Envelope[]) => DeliveryOutcome = (batch) => ({ delivered: batch.map((e) => e.id), rejected: [], failed: [] }),
+    private readonly answer: (batch: readonly Envelope[]) => DeliveryOutcome = (batch) => ({
+      delivered: batch.map((e) => e.id),
+      rejected: [],
+      failed: [],
+    }),
     private readonly during?: (batch: readonly Envelope[]) => Promise<void>,
   ) {}
   async deliver(events: readonly Envelope[]): Promise<DeliveryOutcome> {
@@ -90,7 +94,12 @@ const world = async (productCount: number, clock?: FakeClock): Promise<World> =>
   odoo.addEndpoint({ code: 'WH-HOOK', eventTypes: new Set(['product.changed']) });
   const products = Array.from({ length: productCount }, (_, i) => odoo.addProduct({ name: `P${i}`, sku: `SKU-${i}` }).id);
   const transport = new InProcessTransport(odoo, user);
-  const state = await openStateStore({ url: 'memory://', database: odoo.database.uuid, receiptTtlMs: 3_600_000, ...(clock ? { clock: clock.now } : {}) });
+  const state = await openStateStore({
+    url: 'memory://',
+    database: odoo.database.uuid,
+    receiptTtlMs: 3_600_000,
+    ...(clock ? { clock: clock.now } : {}),
+  });
   return {
     odoo,
     transport,
@@ -174,12 +183,22 @@ test('a batch accepted before a crash is never delivered again, although another
   };
   const first = new HoldingTarget((_batch, index) => index === 1);
   // A killed process runs no timer: its abort at 90% of the lease never comes.
-  const crashed = w.worker(first, { claimLimit: 100, batchSize: 50, concurrency: 2, leaseSeconds: 30, sleep: () => new Promise<void>(() => undefined) });
+  const crashed = w.worker(first, {
+    claimLimit: 100,
+    batchSize: 50,
+    concurrency: 2,
+    leaseSeconds: 30,
+    sleep: () => new Promise<void>(() => undefined),
+  });
   void crashed.pass(); // never awaited: the process "dies" while the second batch hangs
   await until(() => first.arrived.length === 2 && putReceipts === 1, 'the first batch answered and its receipts written');
   const accepted = first.arrived[0]?.map((e) => e.id) ?? [];
   assert.is(accepted.length, 50);
-  assert.is((await w.state.receipts('WH-HOOK', accepted)).size, 50, "the first batch's receipts are in the store before the claim has settled");
+  assert.is(
+    (await w.state.receipts('WH-HOOK', accepted)).size,
+    50,
+    "the first batch's receipts are in the store before the claim has settled",
+  );
   // kill -9: nothing more of that process runs. Its lease expires; a new agent on the same state store claims.
   await clock.advance(31_000);
   const second = new HoldingTarget(() => false);
@@ -187,7 +206,10 @@ test('a batch accepted before a crash is never delivered again, although another
   assert.is(result.claimed, 100);
   assert.is(result.skipped, 50, 'the accepted batch is recognised by its receipts');
   assert.is(result.delivered, 50);
-  assert.not.ok(second.arrivedIds.some((id) => accepted.includes(id)), 'no event of the accepted batch reaches the endpoint again');
+  assert.not.ok(
+    second.arrivedIds.some((id) => accepted.includes(id)),
+    'no event of the accepted batch reaches the endpoint again',
+  );
   assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 0, claimed: 0, done: 100, dead: 0 });
   crashed.abortDeliveries(); // let the abandoned pass end (its ack is refused: the lease is gone)
 });
@@ -211,7 +233,9 @@ test('a delivery still in flight is never handed to another attempt: it is abort
   const tracked: Target = {
     code: 'WH-HOOK',
     deliver: async (events, signal) => {
-      for (const e of events) if ((inFlightAggregates.get(e.aggregate.id) ?? 0) > 0) violations.push(`aggregate ${e.aggregate.id} delivered while an earlier delivery of it is in flight`);
+      for (const e of events)
+        if ((inFlightAggregates.get(e.aggregate.id) ?? 0) > 0)
+          violations.push(`aggregate ${e.aggregate.id} delivered while an earlier delivery of it is in flight`);
       const held = holding;
       if (held) for (const e of events) inFlightAggregates.set(e.aggregate.id, (inFlightAggregates.get(e.aggregate.id) ?? 0) + 1);
       try {
@@ -255,14 +279,30 @@ test('a delivery still in flight is never handed to another attempt: it is abort
 test('a request timeout above half the lease is refused at start, naming both values', () => {
   const error = (() => {
     try {
-      new EndpointWorker({ endpoint: 'WH-HOOK', consumer: 't', odoo: {} as PlanSyncOdoo, target: new ScriptedTarget(), state: {} as StateStore, claimLimit: 10, leaseSeconds: 30, requestTimeoutMs: 20_000, batchSize: 1, concurrency: 1, rateLimit: 0, logger: silentLogger() });
+      new EndpointWorker({
+        endpoint: 'WH-HOOK',
+        consumer: 't',
+        odoo: {} as PlanSyncOdoo,
+        target: new ScriptedTarget(),
+        state: {} as StateStore,
+        claimLimit: 10,
+        leaseSeconds: 30,
+        requestTimeoutMs: 20_000,
+        batchSize: 1,
+        concurrency: 1,
+        rateLimit: 0,
+        logger: silentLogger(),
+      });
     } catch (thrown) {
       return thrown as Error & { code?: string };
     }
     return undefined;
   })();
   assert.is(error?.code, 'ERR_CONFIG');
-  assert.match(error?.message ?? '', /endpoint WH-HOOK: its request timeout 20 s \(timeout_seconds.*\) must be at most half of the lease 30 s \(lease_seconds/);
+  assert.match(
+    error?.message ?? '',
+    /endpoint WH-HOOK: its request timeout 20 s \(timeout_seconds.*\) must be at most half of the lease 30 s \(lease_seconds/,
+  );
 });
 
 test('a delivery does not start when a whole request timeout no longer fits before the abort', async () => {
@@ -281,7 +321,9 @@ test('a delivery does not start when a whole request timeout no longer fits befo
     },
     close: () => undefined,
   };
-  const result = await w.worker(slow, { leaseSeconds: 30, requestTimeoutMs: 10_000, batchSize: 2, concurrency: 1, sleep: clock.sleep }).pass();
+  const result = await w
+    .worker(slow, { leaseSeconds: 30, requestTimeoutMs: 10_000, batchSize: 2, concurrency: 1, sleep: clock.sleep })
+    .pass();
   assert.is(result.delivered, 2);
   assert.is(result.released, 2, 'the second batch is released, not started');
   assert.is(target.batches.length, 1);
@@ -293,7 +335,21 @@ test('30 refusals of our credentials in a row never make a dead letter; the endp
   let refusing = true;
   const target = new ScriptedTarget((batch) =>
     refusing
-      ? { delivered: [], rejected: [], failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'config', 'WH-HOOK: HTTP 401: bad signature (check the endpoint URL and PLANSYNC_SECRET_<CODE>)', { status: 401 }) }] }
+      ? {
+          delivered: [],
+          rejected: [],
+          failed: [
+            {
+              ids: batch.map((e) => e.id),
+              error: new TargetError(
+                'ERR_TARGET_UNAVAILABLE',
+                'config',
+                'WH-HOOK: HTTP 401: bad signature (check the endpoint URL and PLANSYNC_SECRET_<CODE>)',
+                { status: 401 },
+              ),
+            },
+          ],
+        }
       : { delivered: batch.map((e) => e.id), rejected: [], failed: [] },
   );
   const worker = w.worker(target, { batchSize: 10, random: () => 0 });
@@ -316,7 +372,10 @@ test('30 refusals of our credentials in a row never make a dead letter; the endp
     await clock.advance(result.pausedForMs);
   }
   assert.equal(pauses.slice(0, 6), [30_000, 60_000, 120_000, 240_000, 300_000, 300_000], 'bounded backoff between probes');
-  assert.ok(pauses.every((ms) => ms <= 300_000), 'never more than 5 minutes');
+  assert.ok(
+    pauses.every((ms) => ms <= 300_000),
+    'never more than 5 minutes',
+  );
   assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 3, claimed: 0, done: 0, dead: 0 }, 'no dead letter after 30 refusals');
   assert.ok(endpoint?.blockedSince !== false, 'Odoo shows the endpoint as paused');
   assert.match(endpoint?.blockedReason ?? '', /HTTP 401: bad signature/);
@@ -335,16 +394,27 @@ test('30 refusals of our credentials in a row never make a dead letter; the endp
 test('a pause probes with one batch; a transient failure still spends attempts', async () => {
   const clock = new FakeClock();
   const w = await world(12, clock);
-  const target = new ScriptedTarget((batch) => ({ delivered: [], rejected: [], failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'config', 'HTTP 403', { status: 403 }) }] }));
+  const target = new ScriptedTarget((batch) => ({
+    delivered: [],
+    rejected: [],
+    failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'config', 'HTTP 403', { status: 403 }) }],
+  }));
   const worker = w.worker(target, { batchSize: 4, random: () => 0 });
   assert.is((await worker.pass()).claimed, 12);
   await clock.advance(30_000);
   assert.is((await worker.pass()).claimed, 4, 'a probe claims one batch');
-  const transient = new ScriptedTarget((batch) => ({ delivered: [], rejected: [], failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'transient', 'HTTP 503', { status: 503 }) }] }));
+  const transient = new ScriptedTarget((batch) => ({
+    delivered: [],
+    rejected: [],
+    failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'transient', 'HTTP 503', { status: 503 }) }],
+  }));
   await clock.advance(60_000);
   const result = await w.worker(transient, { batchSize: 4 }).pass();
   assert.is(result.pausedForMs, undefined, 'a 503 does not pause the endpoint');
-  assert.ok([...w.odoo.outbox.values()].every((r) => r.attempts === 1), 'the 503 spent one attempt, the refusals none');
+  assert.ok(
+    [...w.odoo.outbox.values()].every((r) => r.attempts === 1),
+    'the 503 spent one attempt, the refusals none',
+  );
 });
 
 test("ack and nack check the caller's company: another company's integration user holding the lease changes nothing", async () => {
@@ -413,7 +483,12 @@ test('a transient delivery failure releases the events for the time the endpoint
   const target = new ScriptedTarget((batch) => ({
     delivered: [],
     rejected: [],
-    failed: [{ ids: batch.map((e) => e.id), error: new TargetError('ERR_TARGET_UNAVAILABLE', 'transient', 'HTTP 503', { status: 503, retryAfter: 120 }) }],
+    failed: [
+      {
+        ids: batch.map((e) => e.id),
+        error: new TargetError('ERR_TARGET_UNAVAILABLE', 'transient', 'HTTP 503', { status: 503, retryAfter: 120 }),
+      },
+    ],
   }));
   const result = await w.worker(target).pass();
   assert.is(result.released, 2);

@@ -45,7 +45,8 @@ export interface ChannelItem {
   readonly computed_at: string;
 }
 
-export type ItemResult = { readonly ok: true; readonly item: ChannelItem; readonly level: LevelFields } | { readonly ok: false; readonly reason: string };
+export type ItemResult =
+  { readonly ok: true; readonly item: ChannelItem; readonly level: LevelFields } | { readonly ok: false; readonly reason: string };
 
 /** The channel item of a `stock.level` payload, or why it cannot be one (names the field and the value). */
 export const channelItem = (payload: unknown, eventId: number | false): ItemResult => {
@@ -98,9 +99,20 @@ export class SentLedger {
     return this.state.getCheckpoint<SentRecord>(SentLedger.key(endpoint, warehouse, sku));
   }
 
-  async record(endpoint: string, entries: ReadonlyArray<{ readonly item: ChannelItem; readonly level: LevelFields }>, at = new Date().toISOString()): Promise<void> {
+  async record(
+    endpoint: string,
+    entries: ReadonlyArray<{ readonly item: ChannelItem; readonly level: LevelFields }>,
+    at = new Date().toISOString(),
+  ): Promise<void> {
     for (const { item, level } of entries) {
-      const record: SentRecord = { available: level.available, quantity: item.quantity, unit: item.unit, version: item.definition.version, event_id: item.event_id, at };
+      const record: SentRecord = {
+        available: level.available,
+        quantity: item.quantity,
+        unit: item.unit,
+        version: item.definition.version,
+        event_id: item.event_id,
+        at,
+      };
       await this.state.setCheckpoint(SentLedger.key(endpoint, item.warehouse, item.odoo_sku), record);
     }
   }
@@ -143,7 +155,10 @@ export class ChannelTarget implements Target {
     const sendable: Envelope[] = [];
     for (const event of events) {
       if (event.type !== 'stock.level') {
-        rejected.push({ id: event.id, reason: `a channel takes stock.level events only, got ${event.type}: unsubscribe ${event.type} from endpoint ${this.code} in Odoo` });
+        rejected.push({
+          id: event.id,
+          reason: `a channel takes stock.level events only, got ${event.type}: unsubscribe ${event.type} from endpoint ${this.code} in Odoo`,
+        });
         continue;
       }
       const result = channelItem(event.payload, event.id);
@@ -156,7 +171,10 @@ export class ChannelTarget implements Target {
     }
     const outcome = sendable.length > 0 ? await this.delta.deliver(sendable, signal) : { delivered: [], rejected: [], failed: [] };
     if (this.options.ledger && outcome.delivered.length > 0) {
-      await this.options.ledger.record(this.code, outcome.delivered.flatMap((id) => items.get(id) ?? []));
+      await this.options.ledger.record(
+        this.code,
+        outcome.delivered.flatMap((id) => items.get(id) ?? []),
+      );
     }
     return mergeOutcomes([outcome, { delivered: [], rejected, failed: [] }]);
   }
@@ -165,7 +183,11 @@ export class ChannelTarget implements Target {
    * Send a full snapshot page (`plansync snapshot`): payloads of `availability_snapshot`, in batches of
    * `batchSize`. Items that are not valid `stock.level` payloads are returned as refused, never sent.
    */
-  async publish(payloads: readonly unknown[], batchSize: number, signal?: AbortSignal): Promise<{ sent: number; refused: Array<{ index: number; reason: string }>; failed: string[] }> {
+  async publish(
+    payloads: readonly unknown[],
+    batchSize: number,
+    signal?: AbortSignal,
+  ): Promise<{ sent: number; refused: Array<{ index: number; reason: string }>; failed: string[] }> {
     this.snapshots += 1;
     const run = `${Date.now()}-${process.pid}-${this.snapshots}`;
     const refused: Array<{ index: number; reason: string }> = [];
@@ -180,7 +202,11 @@ export class ChannelTarget implements Target {
       items.set(index + 1, result);
       pseudo.push({ id: index + 1, type: 'stock.level', payload } as unknown as Envelope);
     });
-    const target = new WebhookTarget({ ...this.options, body: (events) => this.body('snapshot', events), key: (events) => `snapshot-${digest(`${run}:${events.map((e) => e.id).join(',')}`)}` });
+    const target = new WebhookTarget({
+      ...this.options,
+      body: (events) => this.body('snapshot', events),
+      key: (events) => `snapshot-${digest(`${run}:${events.map((e) => e.id).join(',')}`)}`,
+    });
     let sent = 0;
     const failed: string[] = [];
     try {
@@ -189,7 +215,11 @@ export class ChannelTarget implements Target {
         sent += outcome.delivered.length;
         for (const r of outcome.rejected) refused.push({ index: r.id - 1, reason: r.reason });
         for (const f of outcome.failed) failed.push(f.error.message);
-        if (this.options.ledger && outcome.delivered.length > 0) await this.options.ledger.record(this.code, outcome.delivered.flatMap((id) => items.get(id) ?? []));
+        if (this.options.ledger && outcome.delivered.length > 0)
+          await this.options.ledger.record(
+            this.code,
+            outcome.delivered.flatMap((id) => items.get(id) ?? []),
+          );
         if (outcome.failed.length > 0) break;
       }
     } finally {

@@ -99,19 +99,26 @@ export const EMPTY_EXTERNAL_ID = "empty: every line needs its external_id (the l
 
 const convert = (type: ColumnType, text: string): { ok: true; value: unknown } | { ok: false; message: string } => {
   const got = `got ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)}`;
-  if (Array.isArray(type)) return type.includes(text) ? { ok: true, value: text } : { ok: false, message: `expected one of ${type.join(', ')}, ${got}` };
+  if (Array.isArray(type))
+    return type.includes(text) ? { ok: true, value: text } : { ok: false, message: `expected one of ${type.join(', ')}, ${got}` };
   switch (type) {
     case 'string':
       return { ok: true, value: text };
     case 'integer':
     case 'number': {
-      if (!(type === 'integer' ? INTEGER : NUMBER).test(text)) return { ok: false, message: type === 'integer' ? `expected an integer, ${got}` : `expected a number with a . decimal point, ${got}` };
+      if (!(type === 'integer' ? INTEGER : NUMBER).test(text))
+        return {
+          ok: false,
+          message: type === 'integer' ? `expected an integer, ${got}` : `expected a number with a . decimal point, ${got}`,
+        };
       const value = Number(text);
       const problem = numberProblem(value);
       return problem ? { ok: false, message: `${problem}, ${got}` } : { ok: true, value };
     }
     case 'date':
-      return DATE.test(text) && isCalendarDate(text) ? { ok: true, value: text } : { ok: false, message: `expected a date YYYY-MM-DD, ${got}` };
+      return DATE.test(text) && isCalendarDate(text)
+        ? { ok: true, value: text }
+        : { ok: false, message: `expected a date YYYY-MM-DD, ${got}` };
     default:
       return { ok: false, message: `unknown column type (${got})` };
   }
@@ -138,7 +145,10 @@ export const parseLinesCsv = (kind: ImportKind, text: string): CsvLines => {
   const columns = columnsOf(kind);
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true, relax_column_count: false }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true, relax_column_count: false }) as unknown as Array<{
+      record: string[];
+      info: { lines: number };
+    }>;
   } catch (thrown) {
     const error = thrown as CsvParseError;
     const header = headerOf(text);
@@ -153,17 +163,29 @@ export const parseLinesCsv = (kind: ImportKind, text: string): CsvLines => {
     return { ok: false, problems: [{ line: error.lines ?? 0, column, message }] };
   }
   const [head, ...rows] = records;
-  if (!head) return { ok: false, problems: [{ line: 1, column: '(header)', message: `the file is empty: expected a header line with ${columns.map((c) => c.name).join(',')}` }] };
+  if (!head)
+    return {
+      ok: false,
+      problems: [
+        { line: 1, column: '(header)', message: `the file is empty: expected a header line with ${columns.map((c) => c.name).join(',')}` },
+      ],
+    };
   const problems: CsvProblem[] = [];
   const known = new Map(columns.map((c) => [c.name, c]));
   const seen = new Set<string>();
   for (const name of head.record) {
     // a name that is blank or holds separators is quoted, so that the message still shows where it is
-    if (!known.has(name)) problems.push({ line: 1, column: /^[\w.-]+$/.test(name) ? name : JSON.stringify(name), message: `unknown column (a ${kind} file has ${columns.map((c) => c.name).join(', ')})` });
+    if (!known.has(name))
+      problems.push({
+        line: 1,
+        column: /^[\w.-]+$/.test(name) ? name : JSON.stringify(name),
+        message: `unknown column (a ${kind} file has ${columns.map((c) => c.name).join(', ')})`,
+      });
     else if (seen.has(name)) problems.push({ line: 1, column: name, message: 'column given twice' });
     seen.add(name);
   }
-  for (const column of columns) if (column.required && !seen.has(column.name)) problems.push({ line: 1, column: column.name, message: 'required column missing' });
+  for (const column of columns)
+    if (column.required && !seen.has(column.name)) problems.push({ line: 1, column: column.name, message: 'required column missing' });
   if (problems.length > 0) return { ok: false, problems };
 
   const lines: Array<Record<string, unknown>> = [];
@@ -184,7 +206,8 @@ export const parseLinesCsv = (kind: ImportKind, text: string): CsvLines => {
       else line[name] = value.value;
     });
     for (const into of ['parameter', 'explanation'] as const) if (Object.keys(nested[into]).length > 0) line[into] = nested[into];
-    if (line.external_id === undefined && problems.length < MAX_PROBLEMS) problems.push({ line: info.lines, column: 'external_id', message: EMPTY_EXTERNAL_ID });
+    if (line.external_id === undefined && problems.length < MAX_PROBLEMS)
+      problems.push({ line: info.lines, column: 'external_id', message: EMPTY_EXTERNAL_ID });
     lines.push(line);
     lineNumbers.push(info.lines);
   }

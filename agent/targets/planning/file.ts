@@ -36,11 +36,20 @@ const CONFIG_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
 
 const fileError = (code: string, what: string, error: unknown): PlanSyncError => {
   const errno = (error as { code?: string }).code ?? '';
-  return new TargetError('ERR_TARGET_UNAVAILABLE', CONFIG_CODES.has(errno) ? 'config' : 'transient', `${code}: ${what}: ${(error as Error).message}`, { cause: error });
+  return new TargetError(
+    'ERR_TARGET_UNAVAILABLE',
+    CONFIG_CODES.has(errno) ? 'config' : 'transient',
+    `${code}: ${what}: ${(error as Error).message}`,
+    { cause: error },
+  );
 };
 
 /** `20261130T081000Z`: a UTC timestamp that every file system takes in a name. */
-export const fileTimestamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+export const fileTimestamp = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 
 /** Write `content` to `path` through a temporary name in the same directory, then rename. */
 const writeAtomically = async (dir: string, name: string, content: string): Promise<void> => {
@@ -131,21 +140,34 @@ export class FileInboxPoller implements InboundSource {
       if (!parsed.ok) {
         const rejected = join(inbox, 'rejected');
         await mkdir(rejected, { recursive: true });
-        await writeAtomically(rejected, `${name}.errors.txt`, `${name} was not imported: the file is malformed.\n${parsed.problems.map((p) => `${describeProblem(p)}\n`).join('')}`);
+        await writeAtomically(
+          rejected,
+          `${name}.errors.txt`,
+          `${name} was not imported: the file is malformed.\n${parsed.problems.map((p) => `${describeProblem(p)}\n`).join('')}`,
+        );
         await rename(path, join(rejected, name));
         logger.warn({ endpoint: code, file: name, problems: parsed.problems.length }, 'planning file rejected: malformed');
         report.items += 1;
         continue;
       }
-      const summary = await importLines(this.options.odoo, { source: `csv:${code}`.slice(0, 64), externalRef: (ref ?? name).slice(0, 128), kind }, parsed.lines, {
-        ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
-        ...(this.options.retry ? { retry: this.options.retry } : {}),
-        ...(signal ? { signal } : {}),
-      });
+      const summary = await importLines(
+        this.options.odoo,
+        { source: `csv:${code}`.slice(0, 64), externalRef: (ref ?? name).slice(0, 128), kind },
+        parsed.lines,
+        {
+          ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
+          ...(this.options.retry ? { retry: this.options.retry } : {}),
+          ...(signal ? { signal } : {}),
+        },
+      );
       const done = join(inbox, 'done');
       await mkdir(done, { recursive: true });
       const rows = summary.outcomes.map((o) => [o.external_id, o.status, o.reason]);
-      await writeAtomically(done, `${name}.result.csv`, stringify(rows, { header: true, columns: ['external_id', 'status', 'reason'], record_delimiter: 'unix' }));
+      await writeAtomically(
+        done,
+        `${name}.result.csv`,
+        stringify(rows, { header: true, columns: ['external_id', 'status', 'reason'], record_delimiter: 'unix' }),
+      );
       await rename(path, join(done, name));
       logger.info({ endpoint: code, file: name, ...summary.counts }, 'planning file imported');
       report.items += 1;

@@ -108,7 +108,13 @@ export class PlanningRunsPoller implements InboundSource {
     this.client = got.extend({
       agent: this.agents,
       timeout: { request: options.timeoutMs ?? 30_000 },
-      retry: { limit: options.retryLimit ?? 2, methods: ['GET', 'POST'], statusCodes: RETRY_STATUS, backoffLimit: options.backoffLimitMs ?? 5000, noise: 50 },
+      retry: {
+        limit: options.retryLimit ?? 2,
+        methods: ['GET', 'POST'],
+        statusCodes: RETRY_STATUS,
+        backoffLimit: options.backoffLimitMs ?? 5000,
+        noise: 50,
+      },
       headers: { 'user-agent': 'plansync-agent' },
       responseType: 'text',
     });
@@ -123,11 +129,23 @@ export class PlanningRunsPoller implements InboundSource {
     return { 'x-plansync-signature': sign(this.options.secret, timestamp, body), ...(body ? { 'content-type': 'application/json' } : {}) };
   }
 
-  private async request(method: 'GET' | 'POST', path: string, search: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  private async request(
+    method: 'GET' | 'POST',
+    path: string,
+    search: Record<string, string>,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const url = `${base(this.options.url)}${path}`;
     const text = body === undefined ? '' : JSON.stringify(body);
     try {
-      const response = await this.client(url, { method, searchParams: search, headers: this.headers(text), ...(text ? { body: text } : {}), ...(signal ? { signal } : {}) });
+      const response = await this.client(url, {
+        method,
+        searchParams: search,
+        headers: this.headers(text),
+        ...(text ? { body: text } : {}),
+        ...(signal ? { signal } : {}),
+      });
       if (!response.body) return undefined;
       try {
         return JSON.parse(response.body) as unknown;
@@ -138,20 +156,42 @@ export class PlanningRunsPoller implements InboundSource {
       if (error instanceof TargetError) throw error;
       if (error instanceof HTTPError) {
         const status = error.response.statusCode;
-        const excerpt = String(error.response.body ?? '').replace(/\s+/g, ' ').slice(0, 200);
+        const excerpt = String(error.response.body ?? '')
+          .replace(/\s+/g, ' ')
+          .slice(0, 200);
         const kind = RETRY_STATUS.includes(status) ? 'transient' : 'config';
-        throw new TargetError('ERR_TARGET_UNAVAILABLE', kind, `${this.code}: ${method} ${path}: HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`, { status, cause: error });
+        throw new TargetError(
+          'ERR_TARGET_UNAVAILABLE',
+          kind,
+          `${this.code}: ${method} ${path}: HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`,
+          { status, cause: error },
+        );
       }
       const code = error instanceof RequestError ? error.code : undefined;
       const timeout = code === 'ETIMEDOUT' || (error instanceof Error && error.name === 'TimeoutError');
-      throw new TargetError(timeout ? 'ERR_TIMEOUT' : 'ERR_NETWORK', 'transient', `${this.code}: ${method} ${path}: ${timeout ? 'timed out' : `network error (${code ?? (error as Error).message})`}`, { cause: error });
+      throw new TargetError(
+        timeout ? 'ERR_TIMEOUT' : 'ERR_NETWORK',
+        'transient',
+        `${this.code}: ${method} ${path}: ${timeout ? 'timed out' : `network error (${code ?? (error as Error).message})`}`,
+        { cause: error },
+      );
     }
   }
 
-  private async get<T>(schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false; error: z.ZodError } }, path: string, search: Record<string, string>, signal?: AbortSignal): Promise<T> {
+  private async get<T>(
+    schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false; error: z.ZodError } },
+    path: string,
+    search: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const raw = await this.request('GET', path, search, undefined, signal);
     const parsed = schema.safeParse(raw);
-    if (!parsed.success) throw new TargetError('ERR_TARGET_REJECTED', 'config', `${this.code}: GET ${path} answered an unexpected shape: ${formatIssues(parsed.error, raw)}`);
+    if (!parsed.success)
+      throw new TargetError(
+        'ERR_TARGET_REJECTED',
+        'config',
+        `${this.code}: GET ${path} answered an unexpected shape: ${formatIssues(parsed.error, raw)}`,
+      );
     return parsed.data;
   }
 
@@ -162,7 +202,10 @@ export class PlanningRunsPoller implements InboundSource {
   /** Import every run newer than the checkpoint; resumes an interrupted one where it stopped. */
   async poll(signal?: AbortSignal): Promise<PollReport> {
     const report = { items: 0, lines: 0, counts: emptyCounts() };
-    let checkpoint: RunsCheckpoint = (await this.options.state.getCheckpoint<RunsCheckpoint>(this.checkpointName)) ?? { cursor: '', completed: [] };
+    let checkpoint: RunsCheckpoint = (await this.options.state.getCheckpoint<RunsCheckpoint>(this.checkpointName)) ?? {
+      cursor: '',
+      completed: [],
+    };
     for (let page = 0; page < MAX_PAGES && !signal?.aborted; page++) {
       const runs = await this.get(RunsPage, '/runs', { after: checkpoint.cursor }, signal);
       for (const run of runs.runs) {
@@ -176,7 +219,10 @@ export class PlanningRunsPoller implements InboundSource {
         await this.request('POST', `/runs/${encodeURIComponent(run.ref)}/result`, {}, result, signal);
         checkpoint = { cursor: checkpoint.cursor, completed: [...checkpoint.completed, id] };
         await this.save(checkpoint);
-        this.options.logger.info({ endpoint: this.code, run: run.ref, kind: run.kind, ...current.counts }, 'planning run imported and reported');
+        this.options.logger.info(
+          { endpoint: this.code, run: run.ref, kind: run.kind, ...current.counts },
+          'planning run imported and reported',
+        );
       }
       const moved = runs.cursor !== checkpoint.cursor;
       checkpoint = { cursor: runs.cursor, completed: [] };
@@ -189,19 +235,26 @@ export class PlanningRunsPoller implements InboundSource {
   private async importRun(run: RunsPage['runs'][number], checkpoint: RunsCheckpoint, signal?: AbortSignal): Promise<Current> {
     const id = `${run.kind}:${run.ref}`;
     const current: Current =
-      checkpoint.current?.id === id ? { ...checkpoint.current } : { id, offset: 0, counts: emptyCounts(), exceptions: [], seen: [], imported: false };
+      checkpoint.current?.id === id
+        ? { ...checkpoint.current }
+        : { id, offset: 0, counts: emptyCounts(), exceptions: [], seen: [], imported: false };
     const limit = this.options.batchSize ?? DEFAULT_IMPORT_BATCH;
     const path = `/runs/${encodeURIComponent(run.ref)}/lines`;
     while (!current.imported) {
       const page = await this.get(LinesPage, path, { kind: run.kind, offset: String(current.offset), limit: String(limit) }, signal);
       if (page.lines.length > 0) {
-        const summary = await importLines(this.options.odoo, { source: this.code.slice(0, 64), externalRef: run.ref, kind: run.kind, generatedAt: run.generated_at ?? false }, page.lines, {
-          batchSize: Math.min(limit, 5000),
-          firstIndex: current.offset,
-          seen: new Set(current.seen),
-          ...(this.options.importRetry ? { retry: this.options.importRetry } : {}),
-          ...(signal ? { signal } : {}),
-        });
+        const summary = await importLines(
+          this.options.odoo,
+          { source: this.code.slice(0, 64), externalRef: run.ref, kind: run.kind, generatedAt: run.generated_at ?? false },
+          page.lines,
+          {
+            batchSize: Math.min(limit, 5000),
+            firstIndex: current.offset,
+            seen: new Set(current.seen),
+            ...(this.options.importRetry ? { retry: this.options.importRetry } : {}),
+            ...(signal ? { signal } : {}),
+          },
+        );
         for (const status of Object.keys(current.counts) as Array<keyof StatusCounts>) current.counts[status] += summary.counts[status];
         for (const o of summary.outcomes) {
           if (o.status === 'exception') current.exceptions.push({ external_id: o.external_id, reason: o.reason });

@@ -41,7 +41,11 @@ export interface WebhookOptions {
    * the limit is reached, the status is not retryable, or `Retry-After` exceeds `maxRetryAfterMs`).
    * Observes only; the wait itself is got's.
    */
-  readonly onRetryDelay?: (event: { readonly attempt: number; readonly delayMs: number; readonly retryAfterMs: number | undefined }) => void;
+  readonly onRetryDelay?: (event: {
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly retryAfterMs: number | undefined;
+  }) => void;
   /** Sent as User-Agent. */
   readonly userAgent?: string;
   /** Clock for the signature timestamp (seconds). */
@@ -91,7 +95,10 @@ export class WebhookTarget implements Target {
   constructor(options: WebhookOptions) {
     this.code = options.code;
     this.options = options;
-    this.agents = { http: new http.Agent({ keepAlive: true, maxSockets: 64 }), https: new https.Agent({ keepAlive: true, maxSockets: 64 }) };
+    this.agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+      https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+    };
     this.client = got.extend({
       agent: this.agents,
       timeout: { request: options.timeoutMs ?? 30_000 },
@@ -135,10 +142,25 @@ export class WebhookTarget implements Target {
         const reason = `HTTP ${status}${excerpt(error.response.body) ? `: ${excerpt(error.response.body)}` : ''}`;
         const retryAfter = parseRetryAfter(error.response.headers['retry-after'], Date.now());
         if (RETRY_STATUS.includes(status)) {
-          return this.failed(ids, new TargetError('ERR_TARGET_UNAVAILABLE', 'transient', `${this.code}: ${reason}`, { status, cause: error, ...(retryAfter === undefined ? {} : { retryAfter }) }));
+          return this.failed(
+            ids,
+            new TargetError('ERR_TARGET_UNAVAILABLE', 'transient', `${this.code}: ${reason}`, {
+              status,
+              cause: error,
+              ...(retryAfter === undefined ? {} : { retryAfter }),
+            }),
+          );
         }
         if (CONFIG_STATUS.has(status)) {
-          return this.failed(ids, new TargetError('ERR_TARGET_UNAVAILABLE', 'config', `${this.code}: ${reason} (check the endpoint URL and PLANSYNC_SECRET_<CODE>)`, { status, cause: error }));
+          return this.failed(
+            ids,
+            new TargetError(
+              'ERR_TARGET_UNAVAILABLE',
+              'config',
+              `${this.code}: ${reason} (check the endpoint URL and PLANSYNC_SECRET_<CODE>)`,
+              { status, cause: error },
+            ),
+          );
         }
         if (events.length === 1) return { delivered: [], rejected: [{ id: ids[0] ?? 0, reason }], failed: [] };
         // Find the refused events: split the batch until each refusal stands alone.
@@ -150,7 +172,12 @@ export class WebhookTarget implements Target {
       const timeout = code === 'ETIMEDOUT' || (error instanceof Error && error.name === 'TimeoutError');
       return this.failed(
         ids,
-        new TargetError(timeout ? 'ERR_TIMEOUT' : 'ERR_NETWORK', 'transient', `${this.code}: ${timeout ? 'timed out' : 'network error'} (${code ?? message})`, { cause: error }),
+        new TargetError(
+          timeout ? 'ERR_TIMEOUT' : 'ERR_NETWORK',
+          'transient',
+          `${this.code}: ${timeout ? 'timed out' : 'network error'} (${code ?? message})`,
+          { cause: error },
+        ),
       );
     }
   }
@@ -163,7 +190,9 @@ export class WebhookTarget implements Target {
       parsed = undefined; // a 2xx with a body that is not JSON still delivers the batch
     }
     const held = new Set(ids);
-    const list: ReadonlyArray<{ readonly id?: unknown; readonly reason?: unknown }> = Array.isArray(parsed?.rejected) ? parsed.rejected : [];
+    const list: ReadonlyArray<{ readonly id?: unknown; readonly reason?: unknown }> = Array.isArray(parsed?.rejected)
+      ? parsed.rejected
+      : [];
     const rejected = list
       .filter((r): r is { id: number; reason?: unknown } => typeof r.id === 'number' && held.has(r.id))
       .map((r) => ({ id: r.id, reason: typeof r.reason === 'string' && r.reason ? r.reason.slice(0, 1000) : 'rejected by the endpoint' }));
