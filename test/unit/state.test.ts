@@ -153,7 +153,7 @@ test('sqlite://: a batch of receipts is one statement (one transaction), and it 
   const { default: KeyvSqlite } = await import('@keyv/sqlite');
   const { default: Keyv } = await import('keyv');
   const { withBatchedWrites } = await import('../../agent/state/store.ts');
-  const path = join(dir, 'batched.sqlite');
+  const path = join(mkdtempSync(join(tmpdir(), 'plansync-batched-')), 'batched.sqlite');
   const sqlite = new KeyvSqlite({ uri: `sqlite://${path}` });
   const statements: string[] = [];
   const query = sqlite.query.bind(sqlite) as (sql: string, ...parameters: unknown[]) => Promise<unknown>;
