@@ -43,7 +43,7 @@ trap 'rm -rf "$work"' EXIT
 (cd "$ROOT" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$work"
 ln -s "$modules" "$work/node_modules"
 echo "node $MAJOR: $version, suites under test/ (.test.ts)"
-cd "$work" && "$node_bin" --import tsx node_modules/uvu/bin.js test '\.test\.ts$' --no-color 2>&1 | tee "$work/out.log" | grep -v '^{"level"'
+cd "$work" && NODE_BIN="$node_bin" bash scripts/test-unit.sh 2>&1 | tee "$work/out.log" | grep -v '^{"level"'
 rc=${PIPESTATUS[0]}
 total=$(grep -Eo 'Total: +[0-9]+' "$work/out.log" | grep -Eo '[0-9]+' | tail -1)
 passed=$(grep -Eo 'Passed: +[0-9]+' "$work/out.log" | grep -Eo '[0-9]+' | tail -1)
