@@ -43,7 +43,10 @@ trap 'rm -rf "$work"' EXIT
 (cd "$ROOT" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$work"
 ln -s "$modules" "$work/node_modules"
 echo "node $MAJOR: $version, suites under test/ (.test.ts)"
-cd "$work" && NODE_BIN="$node_bin" bash scripts/test-unit.sh 2>&1 | tee "$work/out.log" | grep -v '^{"level"'
+# The end-to-end CLI suites (test/e2e) spawn the CLI hundreds of times and test its behaviour, which does
+# not depend on the runtime's major; the unit, contract, addon and fuzz suites exercise the runtime's APIs.
+echo "node $MAJOR: test/e2e left out (the CLI's behaviour; it runs on the machine's Node in npm test)"
+cd "$work" && PLANSYNC_TEST_FOLDERS="addon contract fuzz unit" NODE_BIN="$node_bin" bash scripts/test-unit.sh 2>&1 | tee "$work/out.log" | grep -v '^{"level"'
 rc=${PIPESTATUS[0]}
 total=$(grep -Eo 'Total: +[0-9]+' "$work/out.log" | grep -Eo '[0-9]+' | tail -1)
 passed=$(grep -Eo 'Passed: +[0-9]+' "$work/out.log" | grep -Eo '[0-9]+' | tail -1)

@@ -3,12 +3,13 @@
 # (addon, contract, e2e, fuzz, unit): a suite that leaves process-wide state behind (an in-process CLI
 # scrubbing stdout, a server, a timer) cannot change the outcome of another folder's suites. Prints each
 # folder's uvu summary, then the sum in uvu's own format (the last `Total:` line is the whole run's),
-# and fails when any folder failed. NODE_BIN picks another Node binary (scripts/test-node.sh).
+# and fails when any folder failed. NODE_BIN picks another Node binary, PLANSYNC_TEST_FOLDERS the
+# folders (scripts/test-node.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 node_bin=${NODE_BIN:-node}
 total=0 passed=0 skipped=0 rc=0
-for dir in addon contract e2e fuzz unit; do
+for dir in ${PLANSYNC_TEST_FOLDERS:-addon contract e2e fuzz unit}; do
   ls test/$dir/*.test.ts >/dev/null 2>&1 || continue
   out=$(mktemp)
   "$node_bin" --import tsx node_modules/uvu/bin.js "test/$dir" '\.test\.ts$' --no-color 2>&1 | tee "$out"
