@@ -138,20 +138,19 @@ export class PlanningData {
   }
 }
 
+/** A done customer move as the stand-in's helpers take it. */
+interface MoveValues {
+  readonly productId: number;
+  readonly warehouseId: number;
+  readonly quantity: number;
+  readonly kind?: 'delivery' | 'return';
+  readonly doneAt?: number;
+  readonly order?: string | false;
+  readonly customer?: StandinMove['customer'];
+}
+
 /** Store a done customer move (nothing captured, no stock figure changed). */
-export const recordMove = (
-  odoo: StandinOdoo,
-  company: number,
-  values: {
-    productId: number;
-    warehouseId: number;
-    quantity: number;
-    kind?: 'delivery' | 'return';
-    doneAt?: number;
-    order?: string | false;
-    customer?: StandinMove['customer'];
-  },
-): StandinMove => {
+export const recordMove = (odoo: StandinOdoo, company: number, values: MoveValues): StandinMove => {
   const move: StandinMove = {
     id: odoo.newId(),
     productId: values.productId,
@@ -172,18 +171,7 @@ export const recordMove = (
  * A done customer move (a delivery, or a return from the customer), as validating a picking makes it:
  * the stock figures change and `demand.line` and `stock.level` are captured.
  */
-export const makeMove = (
-  odoo: StandinOdoo,
-  values: {
-    productId: number;
-    warehouseId: number;
-    quantity: number;
-    kind?: 'delivery' | 'return';
-    doneAt?: number;
-    order?: string | false;
-    customer?: StandinMove['customer'];
-  },
-): StandinMove => {
+export const makeMove = (odoo: StandinOdoo, values: MoveValues): StandinMove => {
   const warehouse = odoo.warehouses.get(values.warehouseId);
   if (!warehouse) throw new Error(`no warehouse ${values.warehouseId}`);
   if (!odoo.products.get(values.productId)) throw new Error(`no product ${values.productId}`);
