@@ -208,6 +208,22 @@ class MatrixMixin:
         cls._matrix_users = make_role_users(cls.env, cls.env.company, cls.MODULE)
         cls.env.flush_all()
 
+    @classmethod
+    def make_company_b(cls, label):
+        """Company B and its own integration user (not an internal user), for the rows "Across
+        companies": sets ``cls.company_b`` and ``cls.agent_b``."""
+        from .common import make_user  # pylint: disable=import-outside-toplevel
+
+        cls.company_b = cls.env["res.company"].create({"name": "PlanSync Matrix B (%s)" % label})
+        cls.agent_b = make_user(
+            cls.env,
+            "Agent of B (%s matrix)" % label,
+            "plansync-matrix-%s-b" % label,
+            cls.company_b,
+            cls.group_integration,
+            internal=False,
+        )
+
     def matrix_users(self):
         return self._matrix_users
 

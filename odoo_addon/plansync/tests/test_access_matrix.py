@@ -24,15 +24,7 @@ class TestAccessMatrix(MatrixMixin, PlansyncCase):
         Outbox.nack(cls.lease, cls.event_ids, "refused for good", 0, True)
         cls.dead = cls.env["plansync.outbox"].sudo().browse(cls.event_ids[0])
         assert cls.dead.state == "dead", cls.dead.state
-        cls.company_b = cls.env["res.company"].create({"name": "PlanSync Matrix B (test)"})
-        cls.agent_b = make_user(
-            cls.env,
-            "Agent of B (matrix)",
-            "plansync-matrix-agent-b",
-            cls.company_b,
-            cls.group_integration,
-            internal=False,
-        )
+        cls.make_company_b("core")
 
     def test_model_access(self):
         self.check_model_rows()

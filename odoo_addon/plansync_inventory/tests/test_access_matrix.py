@@ -4,7 +4,6 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.plansync.tests.access_matrix import MatrixMixin
-from odoo.addons.plansync.tests.common import make_user
 
 from .common_wms import WmsCase
 
@@ -55,15 +54,7 @@ class TestInventoryAccessMatrix(MatrixMixin, WmsCase):
         )
         assert result[0]["status"] == "exception", result
         cls.message = cls.env["plansync.wms.message"].browse(result[0]["record_id"])
-        cls.company_b = cls.env["res.company"].create({"name": "PlanSync Matrix B (inventory)"})
-        cls.agent_b = make_user(
-            cls.env,
-            "Agent of B (inventory matrix)",
-            "plansync-matrix-inventory-b",
-            cls.company_b,
-            cls.group_integration,
-            internal=False,
-        )
+        cls.make_company_b("inventory")
 
     def test_model_access(self):
         self.check_model_rows()

@@ -4,7 +4,6 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.plansync.tests.access_matrix import MatrixMixin
-from odoo.addons.plansync.tests.common import make_user
 
 from .common_inbound import InboundCase
 
@@ -30,15 +29,7 @@ class TestPlanningAccessMatrix(MatrixMixin, InboundCase):
         cls.exception = cls.env["plansync.exception"].browse(result["results"][1]["id"])
         assert cls.proposal.state == "to_approve", cls.proposal.state
         assert cls.exception.state == "open", cls.exception.state
-        cls.company_b = cls.env["res.company"].create({"name": "PlanSync Matrix B (planning)"})
-        cls.agent_b = make_user(
-            cls.env,
-            "Agent of B (planning matrix)",
-            "plansync-matrix-planning-b",
-            cls.company_b,
-            cls.group_integration,
-            internal=False,
-        )
+        cls.make_company_b("planning")
 
     def test_model_access(self):
         self.check_model_rows()
