@@ -39,6 +39,9 @@ export type ApiKeyExpiry = z.infer<typeof ApiKeyExpiry>;
 export const HeartbeatReply = HeartbeatResult.extend({ api_keys: z.array(ApiKeyExpiry).optional() });
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
 
+/** How a nack releases its events (see `PlanSyncOdoo.nack`). */
+export type NackHow = 'retry' | 'final' | 'blocked' | 'released';
+
 export class PlanSyncOdoo {
   readonly transport: OdooTransport;
 
@@ -82,16 +85,28 @@ export class PlanSyncOdoo {
   }
 
   /**
-   * Release events: back to pending after `retryAfter` seconds (0: Odoo's backoff), or straight to the
-   * dead letters when `final` (the endpoint refused them for good). `blocked`: the endpoint refused the
-   * agent's credentials or configuration (401, 403, 404, a `config` error), not the events: Odoo gives
-   * the claim's attempt back, never parks them, and marks the endpoint blocked until an ack.
+   * Release events: back to pending after `retryAfter` seconds (0: Odoo's backoff), or, by `how`:
+   * - `final`: straight to the dead letters (the endpoint refused them for good);
+   * - `blocked`: the endpoint refused the agent's credentials or configuration (401, 403, 404, a `config`
+   *   error), not the events: Odoo gives the claim's attempt back, never parks them, and marks the endpoint
+   *   blocked until an ack;
+   * - `released`: the agent never tried them (stopping, or the lease ran short before their turn): Odoo
+   *   gives the claim's attempt back.
    */
-  nack(lease: string, eventIds: readonly number[], error: string, retryAfter: number, final = false, blocked = false): Promise<number> {
-    const args: unknown[] = [lease, eventIds, error.slice(0, 4000), Math.max(0, Math.ceil(retryAfter)), final];
-    // `blocked` is sent only when true, so that the call stays the same as before for every other release.
-    if (blocked) args.push(true);
-    return this.call(IntResult, 'plansync.outbox', 'nack', args, ['lease', 'event_ids', 'error', 'retry_after', 'final', 'blocked']);
+  nack(lease: string, eventIds: readonly number[], error: string, retryAfter: number, how: NackHow = 'retry'): Promise<number> {
+    const args: unknown[] = [lease, eventIds, error.slice(0, 4000), Math.max(0, Math.ceil(retryAfter)), how === 'final'];
+    // `blocked` and `released` are sent only when true, so that every other release is the same call as before.
+    if (how === 'blocked') args.push(true);
+    if (how === 'released') args.push(false, true);
+    return this.call(IntResult, 'plansync.outbox', 'nack', args, [
+      'lease',
+      'event_ids',
+      'error',
+      'retry_after',
+      'final',
+      'blocked',
+      'released',
+    ]);
   }
 
   /** Report this agent's health; returns the configuration admins keep in Odoo. */

@@ -60,9 +60,12 @@ const badNumbers = (value: unknown, path: string): string[] => {
   }
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) =>
-    badNumbers(inner, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`),
+    badNumbers(inner, Array.isArray(value) ? `${path}[${key}]` : `${path}${keyPath(key)}`),
   );
 };
+
+/** `.key` for a plain key, `["a key"]` (JSON-quoted) for any other: the path stays readable and unambiguous. */
+const keyPath = (key: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
 
 const parseJson = (text: string): ImportFile => {
   let value: unknown;

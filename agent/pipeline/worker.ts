@@ -264,12 +264,12 @@ export class EndpointWorker {
         'Odoo refused acks: the lease expired and another consumer took the events; they will be delivered again',
       );
 
-    for (const [reason, ids] of groupBy(rejected)) await withRetry(() => odoo.nack(lease, ids, reason, 0, true), this.settlePolicy);
+    for (const [reason, ids] of groupBy(rejected)) await withRetry(() => odoo.nack(lease, ids, reason, 0, 'final'), this.settlePolicy);
     let worst: PlanSyncError | undefined;
     const refusedConfig = failed.filter((f) => kindOf(f.error) === 'config');
     for (const { ids, error } of failed) {
       if (kindOf(error) === 'config') continue;
-      await withRetry(() => odoo.nack(lease, ids, describeError(error), error.retryAfter ?? 0, false), this.settlePolicy);
+      await withRetry(() => odoo.nack(lease, ids, describeError(error), error.retryAfter ?? 0), this.settlePolicy);
       worst ??= error;
     }
     // The endpoint refuses our credentials or configuration (401, 403, 404, a `config` error): that is not
@@ -282,7 +282,7 @@ export class EndpointWorker {
       this.pausedUntil = clock() + pausedForMs;
       const seconds = Math.ceil(pausedForMs / 1000);
       for (const { ids, error } of refusedConfig)
-        await withRetry(() => odoo.nack(lease, ids, describeError(error), seconds, false, true), this.settlePolicy);
+        await withRetry(() => odoo.nack(lease, ids, describeError(error), seconds, 'blocked'), this.settlePolicy);
       worst = refusedConfig[0]?.error;
       logger.error(
         { endpoint, err: worst ? describeError(worst) : '', refusals: this.pausedFailures, retry_in_s: seconds },
@@ -295,7 +295,7 @@ export class EndpointWorker {
     }
     if (notStarted.length > 0)
       await withRetry(
-        () => odoo.nack(lease, notStarted, 'released: the agent is stopping or the lease is running out', 1, false),
+        () => odoo.nack(lease, notStarted, 'released: the agent is stopping or the lease is running out', 1, 'released'),
         this.settlePolicy,
       );
 

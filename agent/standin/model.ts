@@ -364,7 +364,12 @@ export class StandinOdoo {
     const now = this.clock();
     const rows = [...this.outbox.values()].filter((r) => r.endpointId === endpoint.id);
     const groupKey = (r: OutboxRow) => `${r.model}|${r.resId}|${r.warehouseId}`;
-    const inFlight = new Set(rows.filter((r) => r.state === 'claimed' && r.leaseExpiresAt >= now).map(groupKey));
+    // An aggregate in flight, or with a row waiting for its backoff, waits as one (the addon's group_claimable).
+    const inFlight = new Set(
+      rows
+        .filter((r) => (r.state === 'claimed' && r.leaseExpiresAt >= now) || (r.state === 'pending' && r.nextAttemptAt > now))
+        .map(groupKey),
+    );
     const claimable = rows.filter(
       (r) =>
         ((r.state === 'pending' && r.nextAttemptAt <= now) || (r.state === 'claimed' && r.leaseExpiresAt < now)) &&
@@ -458,6 +463,7 @@ export class StandinOdoo {
     retryAfter: unknown,
     final: unknown = false,
     blocked: unknown = false,
+    released: unknown = false,
   ): number {
     this.requireIntegration(user);
     if (typeof error !== 'string') throw validationError(`error must be a string, got ${repr(error)}`);
@@ -466,15 +472,19 @@ export class StandinOdoo {
     }
     if (typeof final !== 'boolean') throw validationError(`final must be a boolean, got ${repr(final)}`);
     if (typeof blocked !== 'boolean') throw validationError(`blocked must be a boolean, got ${repr(blocked)}`);
-    if (final && blocked)
+    if (typeof released !== 'boolean') throw validationError(`released must be a boolean, got ${repr(released)}`);
+    if (Number(final) + Number(blocked) + Number(released) > 1)
       throw validationError(
-        "final and blocked exclude each other (the endpoint refused the events for good, or the agent's credentials), got both true",
+        "final, blocked and released exclude each other (the endpoint refused the events for good, or the agent's credentials, " +
+          `or the events were never tried), got final=${repr(final)}, blocked=${repr(blocked)}, released=${repr(released)}`,
       );
     const rows = this.held(user, lease, eventIds);
     const now = this.clock();
-    const reason = error.slice(0, 4000);
-    if (blocked) {
-      // The endpoint refused the agent's credentials or configuration: the attempt is given back, never a dead letter.
+    // as the addon's tools.storable: NUL and lone surrogates kept visible as U+FFFD
+    const reason = error.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd').slice(0, 4000);
+    if (blocked || released) {
+      // Not the events' fault (the endpoint refused the agent's credentials or configuration, or the agent never
+      // tried them): the attempt is given back, never a dead letter.
       for (const r of rows) {
         r.state = 'pending';
         r.lease = '';
@@ -482,7 +492,7 @@ export class StandinOdoo {
         r.nextAttemptAt = now + (retryAfter > 0 ? retryAfter : this.settings.backoff_base_seconds) * 1000;
         r.lastError = reason;
       }
-      for (const endpoint of this.endpointsOf(rows)) {
+      for (const endpoint of blocked ? this.endpointsOf(rows) : []) {
         if (endpoint.blockedSince === false) {
           endpoint.blockedSince = now;
           endpoint.messages.push(
@@ -799,8 +809,9 @@ const METHODS: Record<string, Signature> = {
       { name: 'retry_after' },
       { name: 'final', default: false },
       { name: 'blocked', default: false },
+      { name: 'released', default: false },
     ],
-    call: (o, u, [l, ids, e, r, f, b]) => o.nack(u, l, ids, e, r, f, b),
+    call: (o, u, [l, ids, e, r, f, b, rel]) => o.nack(u, l, ids, e, r, f, b, rel),
   },
   'plansync.agent.heartbeat': { params: [{ name: 'consumer' }, { name: 'stats' }], call: (o, u, [c, s]) => o.heartbeat(u, c, s) },
   'plansync.outbox.enqueue_history': {

@@ -64,6 +64,8 @@ export interface WmsServerOptions {
 }
 
 export const DEFAULT_MAX_BODY = 5 * 1024 * 1024;
+/** Strict: a body that is not UTF-8 is refused as such (never decoded with U+FFFD into other text). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const ROUTE = /^\/wms\/([^/]+)\/messages\/?$/;
 
 interface Reply {
@@ -216,7 +218,7 @@ export class WmsServer {
     const label = known ? code : '(unknown)';
 
     const declared = Number(req.headers['content-length'] ?? 0);
-    let raw: string;
+    let raw: Buffer;
     try {
       if (declared > this.maxBody) throw new TooLarge();
       raw = await this.readBody(req);
@@ -231,7 +233,7 @@ export class WmsServer {
         body: { error: `body over ${this.maxBody} bytes: send fewer messages per request` },
       });
     }
-    const bytes = Buffer.byteLength(raw);
+    const bytes = raw.length;
 
     const now = Math.floor(this.options.now?.() ?? Date.now() / 1000);
     const header = req.headers[SIGNATURE_HEADER];
@@ -245,9 +247,18 @@ export class WmsServer {
       });
     }
 
+    // The signature covers the bytes as received; only then is the body decoded, strictly.
+    let text: string;
+    try {
+      text = UTF8.decode(raw);
+    } catch {
+      const reason = 'body: not UTF-8 (send JSON encoded as UTF-8)';
+      logger.warn({ endpoint: code, remote, reason, bytes }, 'WMS request refused: bad encoding');
+      return this.refuse(code, 'bad_json', { status: 400, body: { error: reason } });
+    }
     let body: unknown;
     try {
-      body = JSON.parse(raw) as unknown;
+      body = JSON.parse(text) as unknown;
     } catch (error) {
       const reason = `body: not JSON (${(error as Error).message.slice(0, 120)})`;
       logger.warn({ endpoint: code, remote, reason, bytes }, 'WMS request refused: bad JSON');
@@ -261,7 +272,7 @@ export class WmsServer {
     return this.receive(code, remote, read.messages);
   }
 
-  private readBody(req: http.IncomingMessage): Promise<string> {
+  private readBody(req: http.IncomingMessage): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -276,7 +287,7 @@ export class WmsServer {
         chunks.push(chunk);
       };
       req.on('data', onData);
-      req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.once('end', () => resolve(Buffer.concat(chunks)));
       req.once('error', reject);
     });
   }

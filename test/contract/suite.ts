@@ -314,12 +314,78 @@ export const registerContractSuite = (
     );
   });
 
+  test('a change made while its aggregate waits for a backoff goes out with it, as one newer event (fault scenario 5)', async () => {
+    const [id] = await harness.createProducts(1, `backoff-${transport}`);
+    assert.ok(id);
+    const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
+    const first = envelopes(claim.events).find((e) => e.aggregate.id === id);
+    assert.ok(first);
+    await odoo.nack(
+      claim.lease,
+      envelopes(claim.events).map((e) => e.id),
+      'endpoint said 503',
+      2,
+    );
+    await harness.renameProducts([id], `during-backoff-${transport}`);
+    const early = await odoo.claim(code, 10, 30, CONSUMER_A);
+    assert.not.ok(
+      envelopes(early.events).some((e) => e.aggregate.id === id),
+      'the newer change waits for its aggregate (never the newer first, then the older re-rendered)',
+    );
+    await sleep(2600);
+    const later = await odoo.claim(code, 10, 30, CONSUMER_A);
+    const back = envelopes(later.events).filter((e) => e.aggregate.id === id);
+    assert.is(back.length, 1, 'one event for the aggregate');
+    assert.ok((back[0] as EnvelopeBase).id > first.id, 'under the newer id');
+    assert.ok((back[0] as EnvelopeBase).sequence > first.sequence);
+    assert.is(((back[0] as EnvelopeBase).payload as { name?: string }).name, `during-backoff-${transport}`);
+    await odoo.ack(
+      later.lease,
+      envelopes(later.events).map((e) => e.id),
+    );
+  });
+
+  test('nack `released` (never tried) gives the attempt back and does not pause the endpoint', async () => {
+    await harness.setMaxAttempts(1);
+    try {
+      const [id] = await harness.createProducts(1, `released-${transport}`);
+      const deadBefore = (await harness.states(code)).dead;
+      for (let round = 1; round <= 3; round++) {
+        if (round > 1) await sleep(1300);
+        const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
+        const event = envelopes(claim.events).find((e) => e.aggregate.id === id);
+        assert.ok(event, `claimed again in round ${round}`);
+        assert.is(event.attempt, 1, 'the attempt was given back');
+        assert.is(
+          await odoo.nack(
+            claim.lease,
+            envelopes(claim.events).map((e) => e.id),
+            'released: the agent is stopping',
+            1,
+            'released',
+          ),
+          claim.events.length,
+        );
+        assert.is((await harness.states(code)).dead, deadBefore, 'never a dead letter, although max_attempts is 1');
+      }
+      await sleep(1300);
+      const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
+      assert.ok(envelopes(claim.events).some((e) => e.aggregate.id === id));
+      await odoo.ack(
+        claim.lease,
+        envelopes(claim.events).map((e) => e.id),
+      );
+    } finally {
+      await harness.setMaxAttempts(8);
+    }
+  });
+
   test('nack with final parks the event as a dead letter at once', async () => {
     const [id] = await harness.createProducts(1, `final-${transport}`);
     const before = await harness.states(code);
     const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
     const ids = envelopes(claim.events).map((e) => e.id);
-    assert.is(await odoo.nack(claim.lease, ids, 'HTTP 422: unknown unit', 0, true), ids.length);
+    assert.is(await odoo.nack(claim.lease, ids, 'HTTP 422: unknown unit', 0, 'final'), ids.length);
     const after = await harness.states(code);
     assert.ok(after.dead >= before.dead + 1, 'a dead letter more');
     const next = await odoo.claim(code, 10, 30, CONSUMER_A);
@@ -389,8 +455,7 @@ export const registerContractSuite = (
             envelopes(claim.events).map((e) => e.id),
             `HTTP 401: bad signature (${transport})`,
             1,
-            false,
-            true,
+            'blocked',
           ),
           claim.events.length,
         );
@@ -423,9 +488,18 @@ export const registerContractSuite = (
     await harness.createProducts(1, `blocked-args-${transport}`);
     const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
     const ids = envelopes(claim.events).map((e) => e.id);
-    const both = await rejects(odoo.nack(claim.lease, ids, 'x', 0, true, true));
+    const both = await rejects(
+      odoo.transport.call('plansync.outbox', 'nack', [claim.lease, ids, 'x', 0, true, true], {}, [
+        'lease',
+        'event_ids',
+        'error',
+        'retry_after',
+        'final',
+        'blocked',
+      ]),
+    );
     assert.is(both.code, 'ERR_ODOO_VALIDATION');
-    assert.match(both.message, /final and blocked/);
+    assert.match(both.message, /final, blocked and released exclude each other.*final=True, blocked=True, released=False/);
     const raw = await rejects(
       odoo.transport.call('plansync.outbox', 'nack', [claim.lease, ids, 'x', 0, false, 'yes'], {}, [
         'lease',

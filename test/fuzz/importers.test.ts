@@ -171,7 +171,7 @@ test('any text as a CSV or JSON file: read, or refused with where the problem is
       for (const problem of parsed.problems) {
         assert.match(
           problem,
-          /^(line \d+, column .+?: |lines(\[\d+\])?(\.[^:]*)?: |generated_at: |\(root\): |"[^"]*"(, "[^"]*")*: unknown key|not valid JSON)/s,
+          /^(line \d+, column .+?: |lines(\[\d+\]|\.[A-Za-z_]\w*|\["(?:[^"\\]|\\.)*"\])*: |generated_at: |\(root\): |"[^"]*"(, "[^"]*")*: unknown key|not valid JSON)/s,
           `where is it: ${problem}`,
         );
       }

@@ -388,6 +388,11 @@ test('a number out of range refuses the file in CSV and in JSON alike, naming th
   assert.equal(problems('run.json', '{"lines": [{"external_id": "P-1", "parameter": {"max_qty": -1e400}}]}'), [
     'lines[0].parameter.max_qty: out of range: numbers must lie within ±9007199254740991, got -Infinity (a number beyond the range of a 64-bit float)',
   ]);
+  // A key that is not a plain name is quoted, so the path stays unambiguous (found by the fuzz suite).
+  assert.equal(problems('run.json', '[{"external_id": "F-1", "": 1e400, "a.b": {":": 1e308}}]'), [
+    'lines[0][""]: out of range: numbers must lie within ±9007199254740991, got Infinity (a number beyond the range of a 64-bit float)',
+    'lines[0]["a.b"][":"]: out of range: numbers must lie within ±9007199254740991, got 1e+308',
+  ]);
   // CSV: the same refusal for the same numbers, written either way.
   assert.equal(problems('run.csv', `${header}F-1,S,WH,2026-11-30,week,1e308\n`), [
     'line 2, column quantity: out of range: numbers must lie within ±9007199254740991, got "1e308"',

@@ -426,8 +426,8 @@ test("ack and nack check the caller's company: another company's integration use
   const ids = claim.events.map((e) => (e as { id: number }).id);
   assert.is(ids.length, 2);
   assert.is(await intruder.ack(claim.lease, ids), 0, 'not acknowledged');
-  assert.is(await intruder.nack(claim.lease, ids, 'x', 0, true), 0, 'not parked');
-  assert.is(await intruder.nack(claim.lease, ids, 'x', 0, false, true), 0, 'not released');
+  assert.is(await intruder.nack(claim.lease, ids, 'x', 0, 'final'), 0, 'not parked');
+  assert.is(await intruder.nack(claim.lease, ids, 'x', 0, 'blocked'), 0, 'not released');
   assert.equal(w.odoo.countByState('WH-HOOK'), { pending: 0, claimed: 2, done: 0, dead: 0 });
   assert.is([...w.odoo.endpoints.values()][0]?.blockedSince, false);
   assert.is(await owner.ack(claim.lease, ids), 2, "its own company's agent acknowledges them");
@@ -528,6 +528,14 @@ test('deliveries that cannot start before 80% of the lease are released, not del
   assert.is(result.delivered, 4, 'delivered within the lease');
   assert.is(result.released, 2);
   assert.is(w.odoo.countByState('WH-HOOK').claimed, 0);
+  // never tried: released with `released`, so the claim's attempt is given back (a livelock of releases
+  // under load once wore events down to dead letters)
+  const pending = [...w.odoo.outbox.values()].filter((r) => r.state === 'pending');
+  assert.is(pending.length, 2);
+  assert.equal(
+    pending.map((r) => [r.attempts, r.lastError]),
+    pending.map(() => [0, 'released: the agent is stopping or the lease is running out']),
+  );
 });
 
 test('the counters report what happened, for the heartbeat', async () => {

@@ -6,8 +6,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'x-plansync-signature';
 
-export const sign = (secret: string, timestamp: number, body: string): string =>
-  `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+/** The header for `body` (text is signed as its UTF-8 bytes; a receiver verifies the bytes it read). */
+export const sign = (secret: string, timestamp: number, body: string | Buffer): string =>
+  `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
 
 export type SignatureCheck = { readonly ok: true; readonly timestamp: number } | { readonly ok: false; readonly reason: string };
 
@@ -15,7 +16,7 @@ export type SignatureCheck = { readonly ok: true; readonly timestamp: number } |
 export const verify = (
   secret: string,
   header: string | undefined,
-  body: string,
+  body: string | Buffer,
   nowSeconds: number,
   toleranceSeconds = 300,
 ): SignatureCheck => {

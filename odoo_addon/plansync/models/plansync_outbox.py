@@ -11,7 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
-from ..tools import check_int, check_str, iso_time
+from ..tools import check_int, check_str, iso_time, storable
 from .. import compat
 
 _logger = logging.getLogger(__name__)
@@ -81,11 +81,16 @@ def group_claimable(locked, rows, now, max_attempts):
     """Phase 3: the open ``rows`` (dicts) of the ``locked`` aggregates ->
     ``(groups, poison)``.
 
-    ``groups``: one ``{"key", "rows", "head"}`` per aggregate to hand out (its
-    claimable rows, the newest of them as head), in the order of ``locked``;
-    an aggregate still in flight (seen only now that the rows are locked) is
-    left out. ``poison``: ``(rows, attempts)`` of the aggregates whose expired
-    leases reached ``max_attempts``: the consumers kept dying on them."""
+    ``groups``: one ``{"key", "rows", "head"}`` per aggregate to hand out (all
+    its open rows, the newest of them as head), in the order of ``locked``.
+    An aggregate's open rows go out together or not at all: an aggregate still
+    in flight (seen only now that the rows are locked) or with a row waiting
+    for its backoff (``next_attempt_at`` in the future) is left out, and a new
+    change to it waits with the backoff. Handing out only the rows that are
+    due would deliver the new change first and then the released one alone,
+    re-rendered with the newer state under its older id. ``poison``:
+    ``(rows, attempts)`` of the aggregates whose expired leases reached
+    ``max_attempts``: the consumers kept dying on them."""
     rows_by_key = OrderedDict((key, []) for key in locked)
     for row in rows:
         key = (row["aggregate_model"], row["aggregate_id"], row["wh"])
@@ -93,23 +98,20 @@ def group_claimable(locked, rows, now, max_attempts):
     poison = []
     groups = []
     for key, key_rows in rows_by_key.items():
+        if not key_rows:
+            continue
         if any(r["state"] == STATE_CLAIMED and r["lease_expires_at"] > now for r in key_rows):
             continue  # in flight (seen only now that the rows are locked)
-        claimable = [
-            r
-            for r in key_rows
-            if r["state"] == STATE_CLAIMED or not r["next_attempt_at"] or r["next_attempt_at"] <= now
-        ]
+        if any(r["state"] == STATE_PENDING and r["next_attempt_at"] and r["next_attempt_at"] > now for r in key_rows):
+            continue  # waiting for its backoff: the whole aggregate waits
         exhausted = [
-            r["attempts"] or 0
-            for r in claimable
-            if r["state"] == STATE_CLAIMED and (r["attempts"] or 0) >= max_attempts
+            r["attempts"] or 0 for r in key_rows if r["state"] == STATE_CLAIMED and (r["attempts"] or 0) >= max_attempts
         ]
         if exhausted:
-            poison.append((claimable, max(exhausted)))
-        elif claimable:
-            head = max(claimable, key=lambda r: r["id"])
-            groups.append({"key": key, "rows": claimable, "head": head})
+            poison.append((key_rows, max(exhausted)))
+        else:
+            head = max(key_rows, key=lambda r: r["id"])
+            groups.append({"key": key, "rows": key_rows, "head": head})
     return groups, poison
 
 
@@ -264,6 +266,14 @@ class PlansyncOutbox(models.Model):
                 ON plansync_outbox (endpoint_id, lease_expires_at) WHERE state = 'claimed'
             """
         )
+        # claim: the aggregates waiting for a backoff (released rows, due later)
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS plansync_outbox_backoff_idx
+                ON plansync_outbox (endpoint_id, next_attempt_at)
+             WHERE state = 'pending' AND next_attempt_at IS NOT NULL
+            """
+        )
 
     @api.depends("payload")
     def _compute_payload_text(self):
@@ -382,18 +392,24 @@ class PlansyncOutbox(models.Model):
         return self._edit()._ack(lease, event_ids)
 
     @api.model
-    def nack(self, lease, event_ids, error, retry_after, final=False, blocked=False):
+    def nack(self, lease, event_ids, error, retry_after, final=False, blocked=False, released=False):
         """Release the events held under ``lease``. Returns how many.
 
         ``blocked``: the endpoint refused the agent's credentials or
         configuration, not the events: the claim's attempt is given back, the
         events never become dead letters, and the endpoint is marked blocked
-        until a delivery succeeds again (docs/contract.md)."""
+        until a delivery succeeds again (docs/contract.md).
+
+        ``released``: the agent never tried to deliver these events (it is
+        stopping, or their lease ran short before their turn): the claim's
+        attempt is given back, so that releases under load can never wear
+        an event down to a dead letter."""
         self._check_integration("plansync.outbox.nack")
         check_str("lease", lease, 1, 64)
         event_ids = check_ids("event_ids", event_ids)
         if not isinstance(error, str):
             raise ValidationError(_("error must be a string, got %r") % (error,))
+        error = storable(error)  # an endpoint's answer may hold NUL or lone surrogates: kept visible as U+FFFD
         if (
             isinstance(retry_after, bool)
             or not isinstance(retry_after, (int, float))
@@ -407,13 +423,18 @@ class PlansyncOutbox(models.Model):
             raise ValidationError(_("final must be a boolean, got %r") % (final,))
         if not isinstance(blocked, bool):
             raise ValidationError(_("blocked must be a boolean, got %r") % (blocked,))
-        if final and blocked:
+        if not isinstance(released, bool):
+            raise ValidationError(_("released must be a boolean, got %r") % (released,))
+        if final + blocked + released > 1:
             raise ValidationError(
                 _(
-                    "final and blocked exclude each other (the endpoint refused the events for good, or the agent's credentials), got both true"
+                    "final, blocked and released exclude each other (the endpoint refused the events for good, "
+                    "or the agent's credentials, or the events were never tried), got final=%(final)s, "
+                    "blocked=%(blocked)s, released=%(released)s"
                 )
+                % {"final": final, "blocked": blocked, "released": released}
             )
-        return self._edit()._nack(lease, event_ids, error[:MAX_ERROR_LENGTH], retry_after, final, blocked)
+        return self._edit()._nack(lease, event_ids, error[:MAX_ERROR_LENGTH], retry_after, final, blocked, released)
 
     # ------------------------------------------------------------------
     # internals
@@ -556,8 +577,9 @@ class PlansyncOutbox(models.Model):
         aggregates in order of their oldest row.
 
         Scan claimable rows in id order, leaving out every aggregate that is
-        in flight under an unexpired lease for this endpoint. The aggregates
-        in flight are read first (a partial index on claimed rows) and
+        in flight under an unexpired lease for this endpoint or has a row
+        waiting for its backoff (the aggregate waits as one: see
+        ``group_claimable``). Those aggregates are read first (a partial index on claimed rows) and
         excluded through a hashed array: no anti-join whose plan depends on
         statistics (with stale statistics on a large backlog an anti-join plan
         re-scanned every claimed row version per candidate and ran for
@@ -565,11 +587,17 @@ class PlansyncOutbox(models.Model):
         cr = self.env.cr
         cr.execute(
             """
-            SELECT DISTINCT aggregate_model, aggregate_id, COALESCE(warehouse_id, 0)
+            SELECT aggregate_model, aggregate_id, COALESCE(warehouse_id, 0)
               FROM plansync_outbox
              WHERE endpoint_id = %(endpoint)s
                AND state = 'claimed'
                AND lease_expires_at > %(now)s
+             UNION
+            SELECT aggregate_model, aggregate_id, COALESCE(warehouse_id, 0)
+              FROM plansync_outbox
+             WHERE endpoint_id = %(endpoint)s
+               AND state = 'pending'
+               AND next_attempt_at > %(now)s
             """,
             {"endpoint": endpoint.id, "now": now},
         )
@@ -771,14 +799,14 @@ class PlansyncOutbox(models.Model):
         return len(held)
 
     @api.model
-    def _nack(self, lease, event_ids, error, retry_after, final, blocked=False):
+    def _nack(self, lease, event_ids, error, retry_after, final, blocked=False, released=False):
         held = self._held(lease, event_ids)
         if not held:
             return 0
         settings = self._settings()
         now = fields.Datetime.now()
-        if blocked:
-            return self._nack_blocked(held, error, retry_after, settings, now)
+        if blocked or released:
+            return self._nack_refund(held, error, retry_after, settings, now, blocked)
         dead_ids, retry = [], {}
         for rows in held.values():
             attempts = max(r[1] or 0 for r in rows)
@@ -810,11 +838,12 @@ class PlansyncOutbox(models.Model):
         return len(held)
 
     @api.model
-    def _nack_blocked(self, held, error, retry_after, settings, now):
-        """The endpoint refused the agent's credentials or configuration: the
-        events go back to pending with their claim's attempt given back (never
-        a dead letter), due after ``retry_after`` (or the base backoff), and
-        the endpoint is marked blocked."""
+    def _nack_refund(self, held, error, retry_after, settings, now, blocked):
+        """Not the events' fault (``blocked``: the endpoint refused the
+        agent's credentials or configuration; else: never tried): the events
+        go back to pending with their claim's attempt given back (never a dead
+        letter), due after ``retry_after`` (or the base backoff); a blocked
+        endpoint is marked so."""
         delay = retry_after if retry_after > 0 else settings["backoff_base_seconds"]
         self.env.cr.execute(
             """
@@ -833,7 +862,8 @@ class PlansyncOutbox(models.Model):
             ),
         )
         self.invalidate_model()
-        self._endpoints_of(held)._mark_blocked(error, now)
+        if blocked:
+            self._endpoints_of(held)._mark_blocked(error, now)
         return len(held)
 
     @api.model

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 
 from .common import PlansyncCase
 
@@ -103,3 +104,59 @@ class TestAckNack(PlansyncCase):
         result, event_id = self._claimed()
         self.as_agent().nack(result["lease"], [event_id], "e" * 5000, 0)
         self.assertEqual(len(self._row().last_error), 4000)
+
+    def test_a_change_during_backoff_waits_with_its_aggregate(self):
+        # Fault scenario 5: the released event and a newer change of the same aggregate go out together,
+        # under the newer id, once the backoff is over; never the newer alone, then the older re-rendered.
+        result, first_id = self._claimed()
+        self.as_agent().nack(result["lease"], [first_id], "HTTP 503", 60)
+        self.product.write({"name": "newer"})
+        self.flush_capture()
+        self.assertEqual(self.claim()["events"], [], "the new change waits for its aggregate's backoff")
+        self._row().filtered(lambda r: r.id == first_id)._edit().write(
+            {"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)}
+        )
+        events = self.claim()["events"]
+        self.assertEqual(len(events), 1)
+        self.assertGreater(events[0]["id"], first_id)
+        self.assertEqual(events[0]["coalesced"], 2)
+        self.assertEqual(events[0]["payload"]["name"], "newer")
+
+    def test_an_aggregate_in_backoff_does_not_hide_the_others(self):
+        result, first_id = self._claimed()
+        self.as_agent().nack(result["lease"], [first_id], "HTTP 503", 60)
+        self.product.write({"name": "newer"})
+        self.flush_capture()
+        other = self.env["product.product"].create({"name": "Other", "default_code": "T-OTHER"})
+        self.flush_capture()
+        events = self.claim(limit=1)["events"]
+        self.assertEqual([e["aggregate"]["id"] for e in events], [other.id])
+
+    def test_nack_released_gives_the_attempt_back(self):
+        self.env["ir.config_parameter"].sudo().set_param("plansync.max_attempts", "2")
+        for _round in range(4):  # more releases than max_attempts: never a dead letter
+            self._row()._edit().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+            self.product.write({"name": "v%s" % _round})
+            result = self.claim()
+            event_id = result["events"][0]["id"]
+            self.assertEqual(
+                self.as_agent().nack(result["lease"], [event_id], "released: the agent is stopping", 1, released=True),
+                1,
+            )
+        rows = self._row()
+        self.assertEqual(set(rows.mapped("state")), {"pending"})
+        self.assertEqual(max(rows.mapped("attempts")), 0)
+        self.assertFalse(self.endpoint.blocked_since, "a release does not pause the endpoint")
+
+    def test_nack_flags_exclude_each_other(self):
+        result, event_id = self._claimed()
+        with self.assertRaisesRegex(ValidationError, "final=True, blocked=False, released=True"):
+            self.as_agent().nack(result["lease"], [event_id], "x", 0, final=True, released=True)
+        with self.assertRaisesRegex(ValidationError, "released must be a boolean, got 1"):
+            self.as_agent().nack(result["lease"], [event_id], "x", 0, released=1)
+        self.assertEqual(self._row().state, "claimed")
+
+    def test_nack_error_with_nul_and_lone_surrogate_is_stored_visibly(self):
+        result, event_id = self._claimed()
+        self.assertEqual(self.as_agent().nack(result["lease"], [event_id], "bad\x00body \ud800", 0), 1)
+        self.assertEqual(self._row().last_error, "bad\ufffdbody \ufffd")

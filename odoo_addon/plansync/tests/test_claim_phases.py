@@ -50,13 +50,23 @@ class TestClaimPhases(BaseCase):
         rows = [(1, *OTHER), (2, *KEY), (3, *OTHER)]
         self.assertEqual(candidate_keys(rows), [OTHER, KEY])
 
-    def test_group_claimable_head_is_newest_claimable_row(self):
-        later = NOW + timedelta(minutes=5)
-        rows = [row(1), row(4), row(9, next_attempt_at=later)]
+    def test_group_claimable_head_is_newest_row(self):
+        earlier = NOW - timedelta(minutes=5)
+        rows = [row(1), row(4, next_attempt_at=earlier), row(9)]
         groups, poison = group_claimable([KEY], rows, NOW, 8)
         self.assertEqual(poison, [])
-        self.assertEqual([r["id"] for r in groups[0]["rows"]], [1, 4])
-        self.assertEqual(groups[0]["head"]["id"], 4)
+        self.assertEqual([r["id"] for r in groups[0]["rows"]], [1, 4, 9])
+        self.assertEqual(groups[0]["head"]["id"], 9)
+
+    def test_group_claimable_a_row_in_backoff_holds_its_whole_aggregate(self):
+        # fault scenario 5 (docs/reliability.md): row 1 released with a backoff, row 4 a newer change.
+        # Handing out row 4 alone, then row 1 alone, delivered id 1 after id 4, rendered with the
+        # state of id 4: "same id, newer content" and out of order. The aggregate waits as one.
+        later = NOW + timedelta(minutes=5)
+        rows = [row(1, next_attempt_at=later), row(4), row(2, key=OTHER)]
+        groups, poison = group_claimable([KEY, OTHER], rows, NOW, 8)
+        self.assertEqual(poison, [])
+        self.assertEqual([g["key"] for g in groups], [OTHER])
 
     def test_group_claimable_skips_in_flight_and_kills_exhausted(self):
         in_flight = [row(1, state="claimed", expires=NOW + timedelta(seconds=30))]

@@ -71,7 +71,7 @@ class TestBlockedEndpoint(PlansyncCase):
 
     def test_final_and_blocked_exclude_each_other(self):
         result, event_id = self._claimed()
-        with self.assertRaisesRegex(ValidationError, "final and blocked"):
+        with self.assertRaisesRegex(ValidationError, "final, blocked and released exclude each other"):
             self.as_agent().nack(result["lease"], [event_id], "x", 0, True, True)
         with self.assertRaisesRegex(ValidationError, "blocked must be a boolean, got 'yes'"):
             self.as_agent().nack(result["lease"], [event_id], "x", 0, False, "yes")

@@ -12,10 +12,11 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round
 
-from odoo.addons.plansync.tools import show
+from odoo.addons.plansync.tools import MAX_MAGNITUDE, bounded_number, is_text, show
 from odoo.addons.plansync import compat
 
 MAX_ITEMS = 5000
+MAX_CODE_LENGTH = 256  # an Internal Reference longer than this matches no product
 
 KINDS = [("wms", "WMS"), ("channel", "Sales channel")]
 STATE_OPEN = "open"
@@ -485,7 +486,7 @@ class PlansyncDiscrepancy(models.Model):
                     [("default_code", "=", sku), ("company_id", "in", [False, endpoint.company_id.id])],
                     limit=1,
                 )
-                if isinstance(sku, str) and sku
+                if isinstance(sku, str) and 0 < len(sku) <= MAX_CODE_LENGTH and is_text(sku)
                 else Product.browse()
             )
             if not product:
@@ -493,15 +494,17 @@ class PlansyncDiscrepancy(models.Model):
                     _("%(field)s.sku must be the Internal Reference of a product of %(company)s, got %(value)s")
                     % {"field": field, "company": endpoint.company_id.name, "value": show(sku)}
                 )
+            # compared in Python, never sent to SQL: any string is safe here
             warehouse = warehouses.filtered(lambda w: w.code == code)[:1] if isinstance(code, str) else False
             if not warehouse:
                 raise ValidationError(
                     _("%(field)s.warehouse must be the code of a warehouse of endpoint %(code)s, got %(value)s")
                     % {"field": field, "code": endpoint.code, "value": show(code)}
                 )
-            if isinstance(sent, bool) or not isinstance(sent, (int, float)):
+            if not bounded_number(sent):
                 raise ValidationError(
-                    _("%(field)s.sent must be a number, got %(value)s") % {"field": field, "value": show(sent)}
+                    _("%(field)s.sent must be a finite number of at most %(max)g, got %(value)s")
+                    % {"field": field, "max": MAX_MAGNITUDE, "value": show(sent)}
                 )
             sent_at = item.get("sent_at")
             if sent_at is not None and sent_at is not False and not isinstance(sent_at, str):

@@ -269,6 +269,20 @@ class TestChannelReport(WmsCase):
             self.report([{"sku": "T-CHAIR", "warehouse": "XX", "sent": 1}])
         with self.assertRaisesRegex(ValidationError, r"items\[0\].sent"):
             self.report([{"sku": "T-CHAIR", "warehouse": self.warehouse.code, "sent": "1"}])
+        # found by the fuzz suite: NUL or a lone surrogate reached PostgreSQL and failed the whole call
+        for sku, shown in (("\x00", r"'\\x00'"), ("T-\ud800", r"'T-\\ud800'"), ("x" * 300, "xxxx")):
+            with self.assertRaisesRegex(ValidationError, r"items\[0\].sku must be the Internal Reference.*" + shown):
+                self.report([{"sku": sku, "warehouse": self.warehouse.code, "sent": 1}])
+        with self.assertRaisesRegex(ValidationError, r"items\[1\].warehouse.*'\\x00'"):
+            self.report(
+                [
+                    {"sku": "T-CHAIR", "warehouse": self.warehouse.code, "sent": 1},
+                    {"sku": "T-CHAIR", "warehouse": "\x00", "sent": 1},
+                ]
+            )
+        for sent in (1e300, float("inf"), 10**400, True):
+            with self.assertRaisesRegex(ValidationError, r"items\[0\].sent must be a finite number of at most 1e\+15"):
+                self.report([{"sku": "T-CHAIR", "warehouse": self.warehouse.code, "sent": sent}])
         with self.assertRaisesRegex(ValidationError, "kind channel"):
             self.report([], endpoint="T_WMS")
         with self.assertRaises(AccessError):

@@ -836,9 +836,10 @@ class PlansyncImport(models.AbstractModel):
             "code": code,
             "message": message,
             "payload": entry.payload,
-            "sku": str(raw.get("sku"))[:256] if isinstance(raw, dict) and raw.get("sku") else False,
+            # as received, but storable (NUL and lone surrogates shown as U+FFFD)
+            "sku": storable(str(raw.get("sku")))[:256] if isinstance(raw, dict) and raw.get("sku") else False,
             "warehouse_code": (
-                str(raw.get("warehouse"))[:256] if isinstance(raw, dict) and raw.get("warehouse") else False
+                storable(str(raw.get("warehouse")))[:256] if isinstance(raw, dict) and raw.get("warehouse") else False
             ),
             "proposal_id": proposal.id if proposal else False,
             "company_id": company.id,

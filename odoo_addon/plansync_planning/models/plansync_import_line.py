@@ -11,7 +11,7 @@ import math
 import re
 from datetime import date
 
-from odoo.addons.plansync.tools import MAX_MAGNITUDE, show, storable
+from odoo.addons.plansync.tools import MAX_MAGNITUDE, is_text, show, storable
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The largest magnitude of any number of a line (plansync.tools.MAX_MAGNITUDE): the
@@ -82,10 +82,19 @@ def is_number(value):
         return False
 
 
+def is_line_text(value, low, high):
+    """A string of ``low`` to ``high`` characters (stripped, when ``low``) that
+    PostgreSQL can store and search: no NUL, no lone surrogate. Such a value
+    in any line field would fail the SQL of the whole batch, not just its line."""
+    if not isinstance(value, str) or not is_text(value):
+        return False
+    return low <= len(value.strip() if low else value) <= high
+
+
 def external_id_of(raw):
     """The line's external id when it is a usable string, else ""."""
     value = raw.get("external_id") if isinstance(raw, dict) else None
-    if isinstance(value, str) and 1 <= len(value.strip()) <= MAX_EXTERNAL_ID:
+    if is_line_text(value, 1, MAX_EXTERNAL_ID):
         return value.strip()
     return ""
 
@@ -105,9 +114,9 @@ def _check_keys(line, allowed, where="the line"):
 
 def _external_id(line):
     value = line.get("external_id")
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= MAX_EXTERNAL_ID:
+    if not is_line_text(value, 1, MAX_EXTERNAL_ID):
         invalid(
-            "external_id must be a string of 1 to %s characters, got %s",
+            "external_id must be a string of 1 to %s characters without NUL or lone surrogates, got %s",
             MAX_EXTERNAL_ID,
             show(value),
         )
@@ -126,9 +135,9 @@ def _code(line, key, optional=False):
     value = line.get(key, False) if optional else line.get(key)
     if optional and value is False:
         return False
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= MAX_CODE:
+    if not is_line_text(value, 1, MAX_CODE):
         invalid(
-            "%s must be a non-empty string%s, got %s",
+            "%s must be a non-empty string without NUL or lone surrogates%s, got %s",
             key,
             " or false" if optional else "",
             show(value),
@@ -285,9 +294,9 @@ def validate_proposal(line):
         clean["service_level"] = _number(explanation, "service_level", maximum=1.0, where="explanation.")
     if "reason" in explanation:
         reason = explanation["reason"]
-        if not isinstance(reason, str) or len(reason) > MAX_REASON:
+        if not is_line_text(reason, 0, MAX_REASON):
             invalid(
-                "explanation.reason must be a string of at most %s characters, got %s",
+                "explanation.reason must be a string of at most %s characters without NUL or lone surrogates, got %s",
                 MAX_REASON,
                 show(reason),
             )
@@ -303,9 +312,9 @@ def validate_proposal(line):
         clean["demand_class"] = demand_class
     if "method" in explanation:
         method = explanation["method"]
-        if not isinstance(method, str) or not 1 <= len(method.strip()) <= MAX_METHOD:
+        if not is_line_text(method, 1, MAX_METHOD):
             invalid(
-                "explanation.method must be a string of 1 to %s characters, got %s",
+                "explanation.method must be a string of 1 to %s characters without NUL or lone surrogates, got %s",
                 MAX_METHOD,
                 show(method),
             )
@@ -319,9 +328,9 @@ def validate_proposal(line):
                 show(flags),
             )
         for index, flag in enumerate(flags):
-            if not isinstance(flag, str) or not 1 <= len(flag.strip()) <= MAX_FLAG:
+            if not is_line_text(flag, 1, MAX_FLAG):
                 invalid(
-                    "explanation.flags[%s] must be a string of 1 to %s characters, got %s",
+                    "explanation.flags[%s] must be a string of 1 to %s characters without NUL or lone surrogates, got %s",
                     index,
                     MAX_FLAG,
                     show(flag),

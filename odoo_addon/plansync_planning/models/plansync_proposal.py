@@ -650,17 +650,7 @@ class PlansyncProposal(models.Model):
             if self.order_by:
                 values["date_order"] = max(datetime.combine(self.order_by, time(12, 0)), fields.Datetime.now())
             location = rule.location_dest_id or warehouse.lot_stock_id
-            procurement = compat.new_procurement(
-                self.env,
-                product,
-                self.quantity,
-                product.uom_id,
-                location,
-                self.display_name,
-                origin,
-                company,
-                values,
-            )
+            procurement = self._new_procurement(product, location, origin, company, values)
             return procurement, {"rule": rule, "values": values, "supplier": supplier}
         # transfer along the resupply route from the source warehouse
         route = self.route_id
@@ -686,18 +676,14 @@ class PlansyncProposal(models.Model):
             "date_deadline": self._date_planned() if self.need_by else False,
             **compat.procurement_reference_values(group),
         }
-        procurement = compat.new_procurement(
-            self.env,
-            product,
-            self.quantity,
-            product.uom_id,
-            location,
-            self.display_name,
-            origin,
-            company,
-            values,
-        )
+        procurement = self._new_procurement(product, location, origin, company, values)
         return procurement, {"group": group}
+
+    def _new_procurement(self, product, location, origin, company, values):
+        """The procurement of this proposal's quantity of ``product`` into ``location``."""
+        return compat.new_procurement(
+            self.env, product, self.quantity, product.uom_id, location, self.display_name, origin, company, values
+        )
 
     def _transfer_group(self, origin):
         """One procurement group per run and pair of warehouses: the transfers

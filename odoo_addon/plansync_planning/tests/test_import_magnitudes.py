@@ -109,3 +109,52 @@ class TestImportMagnitudes(InboundCase):
             "invalid: the line's numbers cannot be computed (OverflowError: int too large to "
             "convert to float): quantity 7, value 3",
         )
+
+    def test_text_postgresql_cannot_store_is_its_lines_exception(self):
+        """Found by the fuzz suite: a line field holding NUL or a lone surrogate
+        (JSON "\\u0000", "\\ud800") reached SQL and failed the whole call."""
+        lines = [
+            self.purchase("OK-1"),
+            self.purchase("NUL\x00ID"),
+            self.purchase("SURROGATE-ID-\ud800"),
+            self.purchase("NUL-SKU", sku="T-PLAN\x00A"),
+            self.purchase("SURROGATE-WH", warehouse="\udc00"),
+            self.purchase("NUL-VENDOR", vendor="V\x00"),
+            self.purchase("NUL-REASON", explanation={"reason": "why\x00"}),
+            self.purchase("SURROGATE-FLAG", explanation={"flags": ["\ud800"]}),
+            self.purchase("OK-2", sku="T-PLAN-B"),
+        ]
+        before = self.counts()
+        result = self.import_lines(lines, ref="R-TEXT")
+        self.assertResults(result, ["created"] + ["exception"] * 7 + ["created"])
+        reasons = [r["reason"] for r in result["results"][1:-1]]
+        self.assertEqual(
+            reasons,
+            [
+                "invalid: external_id must be a string of 1 to 128 characters without NUL or lone surrogates, "
+                "got 'NUL\\x00ID'",
+                "invalid: external_id must be a string of 1 to 128 characters without NUL or lone surrogates, "
+                "got 'SURROGATE-ID-\\ud800'",
+                "invalid: sku must be a non-empty string without NUL or lone surrogates, got 'T-PLAN\\x00A'",
+                "invalid: warehouse must be a non-empty string without NUL or lone surrogates, got '\\udc00'",
+                "invalid: vendor must be a non-empty string without NUL or lone surrogates or false, got 'V\\x00'",
+                "invalid: explanation.reason must be a string of at most 2000 characters without NUL or lone "
+                "surrogates, got 'why\\x00'",
+                "invalid: explanation.flags[0] must be a string of 1 to 64 characters without NUL or lone "
+                "surrogates, got '\\ud800'",
+            ],
+        )
+        self.assertEqual(sorted(self.proposals(result).mapped("external_id")), ["OK-1", "OK-2"])
+        after = self.counts()
+        self.assertEqual(after["open_exceptions"] - before["open_exceptions"], 7)
+        exceptions = self.env["plansync.exception"].browse(
+            [r["id"] for r in result["results"] if r["status"] == "exception"]
+        )
+        # stored as a person can read it: no external id it could not hold, the raw line with U+FFFD
+        self.assertEqual(exceptions[:2].mapped("external_id"), [False, False])
+        self.assertEqual(exceptions[0].payload["external_id"], "NUL\ufffdID")
+        self.assertEqual(exceptions[2].sku, "T-PLAN\ufffdA")
+        self.assertEqual(exceptions[3].warehouse_code, "\ufffd")
+        again = self.import_lines(lines, ref="R-TEXT")
+        self.assertEqual([r["status"] for r in again["results"]], ["unchanged"] + ["exception"] * 7 + ["unchanged"])
+        self.assertEqual(self.counts()["open_exceptions"], after["open_exceptions"])
