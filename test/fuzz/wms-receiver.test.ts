@@ -215,7 +215,9 @@ test('hostile signature headers and clocks: 401 "signature refused: <why>", noth
       if (sendable) headers['x-plansync-signature'] = value;
       const answer = await request(port, PATH, { headers, body: Buffer.from(text) });
       if (sendable && value.length > 16_000) {
-        assert.is(answer.status, 431, 'Node refuses headers over 16 KiB');
+        // Node refuses headers over 16 KiB: a 431, or (Node 24, whose server answers and closes while the
+        // client is still writing) a connection reset before the answer is read
+        assert.ok([431, -1].includes(answer.status), `Node refuses headers over 16 KiB: status ${answer.status}`);
         return;
       }
       assert.is(answer.status, 401, `status ${answer.status}: ${answer.text}`);
@@ -272,8 +274,13 @@ test('paths, endpoint codes and methods: 404/405 or 401, never a call to Odoo, n
       const wmsPath = p === PATH || p === `${PATH}?x=1`;
       if (wmsPath && method === 'POST') assert.is(answer.status, withSignature ? 200 : 401);
       else {
-        // 431: Node's own limit on the request line and headers (16 KiB)
-        assert.ok([401, 404, 405, 431, 500].includes(answer.status), `status ${answer.status} for ${method} ${p}: ${answer.text}`);
+        // 431: Node's own limit on the request line and headers (16 KiB); -1: the same refusal on Node 24,
+        // whose server answers and closes while the client is still writing (a reset before the answer)
+        const refusedAsTooLong = p.length > 15_000 ? [431, -1] : [];
+        assert.ok(
+          [401, 404, 405, 500, ...refusedAsTooLong].includes(answer.status),
+          `status ${answer.status} for ${method} ${p.slice(0, 200)}: ${answer.text}`,
+        );
         // 500 only for the endpoint whose secret is not configured
         if (answer.status === 500) assert.match(p, /^\/wms\/NOSECRET\/messages/);
         assert.is(callsBefore(), before, `${method} ${p} reached Odoo`);
