@@ -13,7 +13,8 @@ export class OdooException extends Error {
 export const validationError = (message: string): OdooException => new OdooException('odoo.exceptions.ValidationError', message);
 export const accessError = (message: string): OdooException => new OdooException('odoo.exceptions.AccessError', message);
 
-export const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
+/** An integer as Odoo reads it from JSON: JSON.stringify writes 1e21 and beyond with an exponent, which Python reads as a float. */
+export const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 1e21;
 
 /** A value as Python's repr would show it in Odoo's messages, near enough. */
 export const repr = (value: unknown): string => {
