@@ -76,6 +76,9 @@ export class FaultEndpoint {
   readonly refusedIds = new Set<number>();
   url = '';
 
+  /** Every accepted request is answered this long after it arrived (a slow endpoint); 0: at once. */
+  latencyMs = 0;
+
   constructor(secrets: Readonly<Record<string, string>>) {
     this.secrets = secrets;
   }
@@ -191,6 +194,14 @@ export class FaultEndpoint {
             this.timers.delete(timer);
             reply(200, { accepted: events.length });
           }, scripted.ms);
+          this.timers.add(timer);
+          return;
+        }
+        if (this.latencyMs > 0) {
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            reply(200, { accepted: events.length });
+          }, this.latencyMs);
           this.timers.add(timer);
           return;
         }

@@ -157,59 +157,45 @@ export class Database {
     return out;
   }
   /**
-   * Terminate the Odoo backends of the database that run a claim or an ack right now; returns how
-   * many of each were terminated.
+   * Terminate a claim or an ack mid-statement, deterministically: take the outbox table's EXCLUSIVE lock
+   * in a transaction of this connection (plain reads go on; `SELECT … FOR UPDATE` and writes wait), wait
+   * until an Odoo backend runs a claim's row locking or an ack's (or nack's) that waits for that lock,
+   * terminate it, then roll back. Returns which kind was terminated, or undefined after `timeoutMs`.
+   * Captures waiting meanwhile (other statements) are left alone: they go on once the lock is gone.
    */
-  async terminateClaimsAndAcks(claims: boolean, acks: boolean): Promise<{ claim: number; ack: number; other: number }> {
-    const rows = await this.query<{ pid: number; query: string }>(
-      `SELECT pid, query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state = 'active' AND query ILIKE '%plansync_outbox%'`,
-      [this.name],
-    );
-    const out = { claim: 0, ack: 0, other: 0 };
-    for (const row of rows) {
-      const kind = CLAIM_SQL.test(row.query) ? 'claim' : ACK_SQL.test(row.query) ? 'ack' : 'other';
-      if ((kind === 'claim' && !claims) || (kind === 'ack' && !acks) || kind === 'other') continue;
-      const [done] = await this.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [row.pid]);
-      if (done?.ok) out[kind] += 1;
-    }
-    return out;
-  }
-
-  /**
-   * Terminate an ack mid-statement: lock the endpoint's claimed rows in a transaction of this
-   * connection, wait until an Odoo backend runs an ack (or nack) that waits for those locks, terminate
-   * it, then roll back. Returns whether one was terminated before `timeoutMs`.
-   */
-  async terminateAckWhileLocked(code: string, timeoutMs: number): Promise<boolean> {
+  async terminateWhileLocked(timeoutMs: number): Promise<'claim' | 'ack' | undefined> {
     await this.query('BEGIN');
     try {
-      const locked = await this.query(
-        "SELECT o.id FROM plansync_outbox o JOIN plansync_endpoint e ON e.id = o.endpoint_id WHERE e.code = $1 AND o.state = 'claimed' FOR UPDATE OF o SKIP LOCKED",
-        [code],
-      );
-      if (locked.length === 0) return false;
+      await this.query('LOCK TABLE plansync_outbox IN EXCLUSIVE MODE');
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
+        // Inside a transaction PostgreSQL keeps the first view of pg_stat_activity: drop it each time.
+        await this.query('SELECT pg_stat_clear_snapshot()');
         const rows = await this.query<{ pid: number; query: string }>(
           "SELECT pid, query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state = 'active' AND wait_event_type = 'Lock'",
           [this.name],
         );
-        const ack = rows.find((r) => ACK_SQL.test(r.query));
-        if (ack) {
-          const [done] = await this.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [ack.pid]);
-          return done?.ok === true;
+        for (const row of rows) {
+          const kind = CLAIM_SQL.test(row.query) ? 'claim' : ACK_SQL.test(row.query) ? 'ack' : undefined;
+          if (!kind) continue;
+          const [done] = await this.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [row.pid]);
+          if (done?.ok) return kind;
         }
         await sleep(5);
       }
-      return false;
+      return undefined;
     } finally {
       await this.query('ROLLBACK');
     }
   }
 }
 
-/** Statements of the claim (agent/…/plansync_outbox.py `_claim_*`) and of the ack (`_held`, `_ack`). */
-const CLAIM_SQL = /SKIP LOCKED|pg_try_advisory_xact_lock|SET state = 'claimed'|lease_expires_at > /i;
+/**
+ * Statements of the claim (odoo_addon/plansync/models/plansync_outbox.py `_lock_open_rows`) and of the
+ * ack (`_held`, `_ack`), told by their beginning: pg_stat_activity keeps only the first 1024 bytes of a
+ * query (track_activity_query_size), and the claim's keys come before its `SKIP LOCKED`.
+ */
+const CLAIM_SQL = /AS wh, o\.state, o\.next_attempt_at|SET state = 'claimed'/i;
 const ACK_SQL = /SET state = 'done'|claim_head_id = ANY|SET state = 'pending'/i;
 
 export interface AgentSettings {

@@ -252,6 +252,9 @@ if ('reason' in found) {
 
   scenarioTest(2, 'SIGTERM under load: leases released at once, another agent continues within one poll', async () => {
     const { s, ep } = await open('sigterm', Math.min(1000, Math.floor(LOAD / 4)));
+    // A slow endpoint (1 s a request), so that the agent cannot keep up with the changes and the stop
+    // comes with rows pending, whatever the machine's speed.
+    ep.latencyMs = 1000;
     const long = { ...BASE, leaseSeconds: 600 };
     const a = s.agent('a', long);
     a.start();
@@ -303,45 +306,51 @@ if ('reason' in found) {
 
   scenarioTest(4, 'PostgreSQL connections terminated mid-claim and mid-ack', async () => {
     const { s, ep } = await open('pg-terminate', Math.min(1000, Math.floor(LOAD / 4)));
+    // A slow endpoint (300 ms a request) keeps the agent delivering most of the time, so that a lock
+    // taken while it delivers catches its ack, and one taken right after an ack catches its next claim.
+    ep.latencyMs = 300;
     const agent = s.agent('a', BASE);
     agent.start();
-    const terminated = { claim: 0, ack: 0, other: 0 };
+    const terminated = { claim: 0, ack: 0 };
     const want = 10;
     let generating = false;
     let generator: Promise<void> = Promise.resolve();
     let spent = 0;
-    // Terminate a claim while it runs; terminate an ack while it waits for the rows it settles (the
-    // suite holds their locks for that moment); then let the agent acknowledge a few rows before the
-    // next round (terminating everything would stop the flow, not test it).
-    while ((terminated.claim < want || terminated.ack < want) && spent < 20 * LOAD) {
-      if (!generating) {
-        generating = true;
-        spent += Math.floor(LOAD / 4);
-        generator = s.generate(Math.floor(LOAD / 4)).finally(() => (generating = false));
-      }
-      let hit = false;
-      if (terminated.ack < want && (await db.terminateAckWhileLocked(s.code, 20_000))) {
-        terminated.ack += 1;
-        hit = true;
-      }
-      if (terminated.claim < want) {
+    let misses = 0;
+    // Each round: changes keep coming; pick the moment (while a delivery is under way for an ack, at
+    // once for a claim), lock the outbox, terminate the claim or ack that waits for it, then let the
+    // agent acknowledge a few rows (terminating everything would stop the flow, not test it).
+    /** Changes keep coming: a new round of them whenever the last one is written. */
+    const keepGenerating = (): void => {
+      if (generating || spent >= 20 * LOAD) return;
+      generating = true;
+      spent += Math.floor(LOAD / 4);
+      generator = s.generate(Math.floor(LOAD / 4)).finally(() => (generating = false));
+    };
+    while ((terminated.claim < want || terminated.ack < want) && spent < 20 * LOAD && misses < 10) {
+      keepGenerating();
+      const wantAck = terminated.ack < want && (terminated.ack <= terminated.claim || terminated.claim >= want);
+      if (wantAck) {
+        const arrivals = ep.figures().arrivals;
         await waitUntil(
-          async () => {
-            const t = await db.terminateClaimsAndAcks(true, false);
-            terminated.claim += t.claim;
-            if (t.claim > 0) return (hit = true);
-            const st = await db.states(s.code);
-            return !generating && st.pending + st.claimed === 0;
+          () => {
+            keepGenerating();
+            return ep.figures().arrivals > arrivals;
           },
-          'a claim to terminate',
+          'a delivery under way',
           SAFETY_MS,
           2,
         );
       }
-      if (hit) {
-        const st = await db.states(s.code);
-        await doneAdvanced(s, st.done + st.dead, 20, () => generating);
+      const kind = await db.terminateWhileLocked(20_000);
+      if (!kind) {
+        misses += 1;
+        continue;
       }
+      terminated[kind] += 1;
+      console.log(`fault suite, scenario 4: terminated ${terminated.claim} claims and ${terminated.ack} acks`);
+      const st = await s.db.states(s.code);
+      await doneAdvanced(s, st.done + st.dead, 20, () => generating);
     }
     await generator;
     const drained = await s.drained(SAFETY_MS);
