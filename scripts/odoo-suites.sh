@@ -93,8 +93,39 @@ else
   if ! run_suites "$db" "$work/with.json" 1 "$work/with.log" || [ ! -s "$work/with.json" ]; then
     echo "odoo suites $version: the run with PlanSync failed"; tail -30 "$work/with.log"; echo "ODOO SUITES: 0 passed, 1 failed"; exit 1
   fi
+  # A test that passed without PlanSync and failed in this full run is run once more on its own, in the
+  # same database and set-up, before it counts: some of Odoo's own tests fail now and then on a loaded
+  # machine (stock's TestPacking.test_package_selection once did, and passed in six re-runs of its class
+  # with PlanSync). A failure PlanSync causes fails again alone (the capture errors this suite exists
+  # for did, every time); one that passes alone is kept as the re-run's outcome and named below.
+  retry=$("$PY" - "$base" "$work/with.json" <<'PYEOF'
+import json, sys
+base, with_ = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+ids = [t for t in sorted(with_) if base.get(t) in ("ok", "skip") and with_[t] in ("fail", "error")]
+print(",".join("/%s:%s" % (t.split(".")[0], ".".join(t.split(".")[-2:])) for t in ids[:20]))
+PYEOF
+)
+  if [ -n "$retry" ]; then
+    echo "odoo suites $version: failed with PlanSync in the full run, run again on their own: $retry"
+    if PLANSYNC_SUITES_TAGS=$retry run_suites "$db" "$work/retry.json" 1 "$work/retry.log" && [ -s "$work/retry.json" ]; then
+      "$PY" - "$work/with.json" "$work/retry.json" "$with_cached.rerun" <<'PYEOF'
+import json, sys
+with_, retry = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+passed = sorted(t for t, outcome in retry.items() if t in with_ and outcome in ("ok", "skip"))
+for t in passed:
+    with_[t] = retry[t]
+json.dump(with_, open(sys.argv[1], "w"), indent=0, sort_keys=True)
+json.dump(passed, open(sys.argv[3], "w"))
+PYEOF
+    fi
+  else
+    rm -f "$with_cached.rerun"
+  fi
   cp "$work/with.json" "$with_cached"
   echo "odoo suites $version: with PlanSync and an endpoint subscribed to every event type in $(($(date +%s) - started)) s"
+fi
+if [ -s "$with_cached.rerun" ] && [ "$(cat "$with_cached.rerun")" != "[]" ]; then
+  echo "odoo suites $version: failed in the full run with PlanSync, passed when run again on their own (counted by the re-run): $(cat "$with_cached.rerun")"
 fi
 [ -n "$exclude" ] && grep -Ev '^\s*(#|$)' "$ROOT/scripts/odoo/suites-exclude.txt" | awk -v v="$version" '$1 == v || $1 == "*"' \
   | sed -E 's/^\S+\s+(\S+)\s+#\s*/odoo suites '"$version"': excluded \1: /'
