@@ -160,33 +160,42 @@ export class Database {
    * Terminate a claim or an ack mid-statement, deterministically: take the outbox table's EXCLUSIVE lock
    * in a transaction of this connection (plain reads go on; `SELECT … FOR UPDATE` and writes wait), wait
    * until an Odoo backend runs a claim's row locking or an ack's (or nack's) that waits for that lock,
-   * terminate it, then roll back. Returns which kind was terminated, or undefined after `timeoutMs`.
+   * terminate it if it is of a kind in `want`, then roll back. One of the other kind is let through (the
+   * lock is dropped and taken again at once: an ack is followed by the agent's next claim). Returns which
+   * kind was terminated, or undefined after `timeoutMs`.
    * Captures waiting meanwhile (other statements) are left alone: they go on once the lock is gone.
    */
-  async terminateWhileLocked(timeoutMs: number): Promise<'claim' | 'ack' | undefined> {
-    await this.query('BEGIN');
-    try {
-      await this.query('LOCK TABLE plansync_outbox IN EXCLUSIVE MODE');
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        // Inside a transaction PostgreSQL keeps the first view of pg_stat_activity: drop it each time.
-        await this.query('SELECT pg_stat_clear_snapshot()');
-        const rows = await this.query<{ pid: number; query: string }>(
-          "SELECT pid, query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state = 'active' AND wait_event_type = 'Lock'",
-          [this.name],
-        );
-        for (const row of rows) {
-          const kind = CLAIM_SQL.test(row.query) ? 'claim' : ACK_SQL.test(row.query) ? 'ack' : undefined;
-          if (!kind) continue;
-          const [done] = await this.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [row.pid]);
-          if (done?.ok) return kind;
+  async terminateWhileLocked(timeoutMs: number, want: ReadonlySet<'claim' | 'ack'>): Promise<'claim' | 'ack' | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      await this.query('BEGIN');
+      let other = false;
+      try {
+        await this.query('LOCK TABLE plansync_outbox IN EXCLUSIVE MODE');
+        while (Date.now() < deadline && !other) {
+          // Inside a transaction PostgreSQL keeps the first view of pg_stat_activity: drop it each time.
+          await this.query('SELECT pg_stat_clear_snapshot()');
+          const rows = await this.query<{ pid: number; query: string }>(
+            "SELECT pid, query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state = 'active' AND wait_event_type = 'Lock'",
+            [this.name],
+          );
+          for (const row of rows) {
+            const kind = CLAIM_SQL.test(row.query) ? 'claim' : ACK_SQL.test(row.query) ? 'ack' : undefined;
+            if (!kind) continue;
+            if (!want.has(kind)) {
+              other = true; // let it through, lock again at once: an ack is followed by the next claim
+              continue;
+            }
+            const [done] = await this.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [row.pid]);
+            if (done?.ok) return kind;
+          }
+          if (!other) await sleep(5);
         }
-        await sleep(5);
+      } finally {
+        await this.query('ROLLBACK');
       }
-      return undefined;
-    } finally {
-      await this.query('ROLLBACK');
     }
+    return undefined;
   }
 }
 

@@ -342,7 +342,10 @@ if ('reason' in found) {
           2,
         );
       }
-      const kind = await db.terminateWhileLocked(20_000);
+      const wanted = new Set<'claim' | 'ack'>();
+      if (terminated.claim < want) wanted.add('claim');
+      if (terminated.ack < want) wanted.add('ack');
+      const kind = await db.terminateWhileLocked(20_000, wanted);
       if (!kind) {
         misses += 1;
         continue;
