@@ -39,6 +39,9 @@ export type ApiKeyExpiry = z.infer<typeof ApiKeyExpiry>;
 export const HeartbeatReply = HeartbeatResult.extend({ api_keys: z.array(ApiKeyExpiry).optional() });
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
 
+/** The parameters of `plansync.outbox.nack`, in order (docs/contract.md). */
+export const NACK_PARAMS = ['lease', 'event_ids', 'error', 'retry_after', 'final', 'blocked', 'released'] as const;
+
 /** How a nack releases its events (see `PlanSyncOdoo.nack`). */
 export type NackHow = 'retry' | 'final' | 'blocked' | 'released';
 
@@ -98,15 +101,7 @@ export class PlanSyncOdoo {
     // `blocked` and `released` are sent only when true, so that every other release is the same call as before.
     if (how === 'blocked') args.push(true);
     if (how === 'released') args.push(false, true);
-    return this.call(IntResult, 'plansync.outbox', 'nack', args, [
-      'lease',
-      'event_ids',
-      'error',
-      'retry_after',
-      'final',
-      'blocked',
-      'released',
-    ]);
+    return this.call(IntResult, 'plansync.outbox', 'nack', args, NACK_PARAMS);
   }
 
   /** Report this agent's health; returns the configuration admins keep in Odoo. */

@@ -188,20 +188,14 @@ export class FaultEndpoint {
           return reply(scripted.status, { error: `scripted ${scripted.status}` }, scripted.headers);
         }
         this.record(events, String(req.headers['idempotency-key'] ?? ''));
-        if (scripted?.kind === 'hang') {
-          this.hangsServed += 1;
+        // a hang (scripted, answered after the timeout) or the endpoint's latency: applied now, answered later
+        if (scripted?.kind === 'hang') this.hangsServed += 1;
+        const delay = scripted?.kind === 'hang' ? scripted.ms : this.latencyMs;
+        if (delay > 0) {
           const timer = setTimeout(() => {
             this.timers.delete(timer);
             reply(200, { accepted: events.length });
-          }, scripted.ms);
-          this.timers.add(timer);
-          return;
-        }
-        if (this.latencyMs > 0) {
-          const timer = setTimeout(() => {
-            this.timers.delete(timer);
-            reply(200, { accepted: events.length });
-          }, this.latencyMs);
+          }, delay);
           this.timers.add(timer);
           return;
         }

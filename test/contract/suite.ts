@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { validateEnvelope, type EnvelopeBase } from '../../shared-types/index.ts';
 import type { PlanSyncError } from '../../agent/errors.ts';
-import { PlanSyncOdoo } from '../../agent/odoo/client.ts';
+import { NACK_PARAMS, PlanSyncOdoo } from '../../agent/odoo/client.ts';
 import { createTransport } from '../../agent/odoo/index.ts';
 import type { OdooConnection, TransportName } from '../../agent/odoo/port.ts';
 
@@ -345,36 +345,43 @@ export const registerContractSuite = (
     );
   });
 
+  /**
+   * With `max_attempts` 1, claim a new product's event `rounds` times and release it each time `how`:
+   * the attempt must come back every round and no dead letter appear. Returns the product's id.
+   */
+  const releaseRounds = async (prefix: string, how: 'blocked' | 'released', error: string, rounds: number): Promise<number> => {
+    const [id] = await harness.createProducts(1, `${prefix}-${transport}`);
+    assert.ok(id);
+    const deadBefore = (await harness.states(code)).dead;
+    for (let round = 1; round <= rounds; round++) {
+      if (round > 1) await sleep(1300);
+      const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
+      const event = envelopes(claim.events).find((e) => e.aggregate.id === id);
+      assert.ok(event, `claimed again in round ${round}`);
+      assert.is(event.attempt, 1, 'the attempt was given back');
+      const ids = envelopes(claim.events).map((e) => e.id);
+      assert.is(await odoo.nack(claim.lease, ids, error, 1, how), claim.events.length);
+      const states = await harness.states(code);
+      assert.is(states.dead, deadBefore, 'never a dead letter, although max_attempts is 1');
+      assert.is(states.pending, claim.events.length);
+    }
+    return id;
+  };
+
+  /** After the releases: the product's event is claimable again (once due), and its ack settles it. */
+  const claimAndAck = async (id: number): Promise<void> => {
+    await sleep(1300);
+    const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
+    assert.ok(envelopes(claim.events).some((e) => e.aggregate.id === id));
+    const ids = envelopes(claim.events).map((e) => e.id);
+    assert.is(await odoo.ack(claim.lease, ids), claim.events.length);
+  };
+
   test('nack `released` (never tried) gives the attempt back and does not pause the endpoint', async () => {
     await harness.setMaxAttempts(1);
     try {
-      const [id] = await harness.createProducts(1, `released-${transport}`);
-      const deadBefore = (await harness.states(code)).dead;
-      for (let round = 1; round <= 3; round++) {
-        if (round > 1) await sleep(1300);
-        const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
-        const event = envelopes(claim.events).find((e) => e.aggregate.id === id);
-        assert.ok(event, `claimed again in round ${round}`);
-        assert.is(event.attempt, 1, 'the attempt was given back');
-        assert.is(
-          await odoo.nack(
-            claim.lease,
-            envelopes(claim.events).map((e) => e.id),
-            'released: the agent is stopping',
-            1,
-            'released',
-          ),
-          claim.events.length,
-        );
-        assert.is((await harness.states(code)).dead, deadBefore, 'never a dead letter, although max_attempts is 1');
-      }
-      await sleep(1300);
-      const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
-      assert.ok(envelopes(claim.events).some((e) => e.aggregate.id === id));
-      await odoo.ack(
-        claim.lease,
-        envelopes(claim.events).map((e) => e.id),
-      );
+      const id = await releaseRounds('released', 'released', 'released: the agent is stopping', 3);
+      await claimAndAck(id);
     } finally {
       await harness.setMaxAttempts(8);
     }
@@ -441,41 +448,11 @@ export const registerContractSuite = (
     const endpointNow = async () => (await odoo.heartbeat(`${CONSUMER_A}-${transport}`, stats)).endpoints.find((e) => e.code === code);
     await harness.setMaxAttempts(1);
     try {
-      const [id] = await harness.createProducts(1, `blocked-${transport}`);
-      const deadBefore = (await harness.states(code)).dead;
-      for (let round = 1; round <= 2; round++) {
-        if (round > 1) await sleep(1300);
-        const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
-        const event = envelopes(claim.events).find((e) => e.aggregate.id === id);
-        assert.ok(event, `claimed again in round ${round}`);
-        assert.is(event.attempt, 1, 'the attempt was given back');
-        assert.is(
-          await odoo.nack(
-            claim.lease,
-            envelopes(claim.events).map((e) => e.id),
-            `HTTP 401: bad signature (${transport})`,
-            1,
-            'blocked',
-          ),
-          claim.events.length,
-        );
-        const states = await harness.states(code);
-        assert.is(states.dead, deadBefore, 'never a dead letter, although max_attempts is 1');
-        assert.is(states.pending, claim.events.length);
-      }
+      const id = await releaseRounds('blocked', 'blocked', `HTTP 401: bad signature (${transport})`, 2);
       const paused = await endpointNow();
       assert.match(String(paused?.blocked_since), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'paused since a UTC time');
       assert.is(paused?.blocked_reason, `HTTP 401: bad signature (${transport})`);
-      await sleep(1300);
-      const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
-      assert.ok(envelopes(claim.events).some((e) => e.aggregate.id === id));
-      assert.is(
-        await odoo.ack(
-          claim.lease,
-          envelopes(claim.events).map((e) => e.id),
-        ),
-        claim.events.length,
-      );
+      await claimAndAck(id);
       const resumed = await endpointNow();
       assert.is(resumed?.blocked_since, false, 'an ack clears the pause');
       assert.is(resumed?.blocked_reason, '');
@@ -489,26 +466,12 @@ export const registerContractSuite = (
     const claim = await odoo.claim(code, 10, 30, CONSUMER_A);
     const ids = envelopes(claim.events).map((e) => e.id);
     const both = await rejects(
-      odoo.transport.call('plansync.outbox', 'nack', [claim.lease, ids, 'x', 0, true, true], {}, [
-        'lease',
-        'event_ids',
-        'error',
-        'retry_after',
-        'final',
-        'blocked',
-      ]),
+      odoo.transport.call('plansync.outbox', 'nack', [claim.lease, ids, 'x', 0, true, true], {}, [...NACK_PARAMS]),
     );
     assert.is(both.code, 'ERR_ODOO_VALIDATION');
     assert.match(both.message, /final, blocked and released exclude each other.*final=True, blocked=True, released=False/);
     const raw = await rejects(
-      odoo.transport.call('plansync.outbox', 'nack', [claim.lease, ids, 'x', 0, false, 'yes'], {}, [
-        'lease',
-        'event_ids',
-        'error',
-        'retry_after',
-        'final',
-        'blocked',
-      ]),
+      odoo.transport.call('plansync.outbox', 'nack', [claim.lease, ids, 'x', 0, false, 'yes'], {}, [...NACK_PARAMS]),
     );
     assert.is(raw.code, 'ERR_ODOO_VALIDATION');
     assert.match(raw.message, /blocked must be a boolean, got 'yes'/);
